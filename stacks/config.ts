@@ -1,0 +1,194 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { agentHostSchema, workerAgentsSchema } from "./schema/agents";
+import { appsSchema } from "./schema/apps";
+import { clusterSchema } from "./schema/cluster";
+import { servicesSchema } from "./schema/services";
+
+/** The `picluster:` namespace every key of the config contract lives in. */
+export const NAMESPACE = "picluster";
+
+/** The plain-data keys of the contract and the schema that validates each. */
+export const keySchemas = {
+    cluster: clusterSchema,
+    services: servicesSchema,
+    agentHost: agentHostSchema,
+    workerAgents: workerAgentsSchema,
+    apps: appsSchema,
+} as const;
+
+type Plain = { [K in keyof typeof keySchemas]: z.output<(typeof keySchemas)[K]> };
+
+/** The validated configuration of one stack. Secrets are only ever held as secret Outputs. */
+export interface PiclusterConfig extends Plain {
+    /** The stack name (`dev`, `pi`, …). */
+    stack: string;
+    /** True when an existing cluster is targeted through a kubeconfig instead of bootstrapping nodes. */
+    existingCluster: boolean;
+    /** The default SSH private key, secret. Undefined only when no node needs it. */
+    sshPrivateKey?: pulumi.Output<string>;
+    /** Private key per node name, resolved from the node's `sshKey` or the default key. */
+    nodeKeys: Record<string, pulumi.Output<string>>;
+    /** The existing cluster's kubeconfig (existing-cluster mode only), secret. */
+    kubeconfig?: pulumi.Output<string>;
+    /** Other secret values of the namespace, by key, for components that reference them by name. */
+    secret(key: string): pulumi.Output<string>;
+}
+
+/** Where configuration comes from: the Pulumi runtime in a program, a plain object in tests and tools. */
+export interface ConfigSource {
+    /** The raw value of `picluster:<key>`: a string, or the parsed JSON of an object value. */
+    get(key: string): unknown;
+    /** True when `picluster:<key>` was stored with `--secret`. */
+    isSecret(key: string): boolean;
+    stack: string;
+}
+
+/** Thrown when configuration is invalid; carries one line per problem. */
+export class ConfigError extends Error {
+    constructor(readonly problems: string[]) {
+        super(
+            `picluster configuration has ${problems.length} problem${problems.length === 1 ? "" : "s"}; nothing was changed:\n` +
+                problems.map((p) => `  - ${p}`).join("\n"),
+        );
+        this.name = "ConfigError";
+    }
+}
+
+// `isConfigSecret` is exported by the SDK at runtime but marked @internal in
+// its typings; it is the only way to tell a `--secret` value from plain text.
+const runtimeIsSecret = (pulumi.runtime as unknown as { isConfigSecret(key: string): boolean }).isConfigSecret;
+
+/** Reads the running program's stack configuration. */
+export function runtimeSource(): ConfigSource {
+    return {
+        stack: pulumi.getStack(),
+        get(key) {
+            const raw = pulumi.runtime.getConfig(`${NAMESPACE}:${key}`);
+            if (raw === undefined) return undefined;
+            try {
+                const parsed: unknown = JSON.parse(raw);
+                return typeof parsed === "object" && parsed !== null ? parsed : raw;
+            } catch {
+                return raw;
+            }
+        },
+        isSecret: (key) => runtimeIsSecret(`${NAMESPACE}:${key}`),
+    };
+}
+
+/** A source over a plain object, e.g. a parsed `Pulumi.<stack>.yaml` (tests, render, benchmarks). */
+export function objectSource(stack: string, values: Record<string, unknown>, secretKeys: string[] = []): ConfigSource {
+    return {
+        stack,
+        get: (key) => values[key],
+        isSecret: (key) => secretKeys.includes(key),
+    };
+}
+
+/** Formats a zod issue path as the key a user types: `cluster.nodes[1].arch`. */
+export function formatPath(key: string, path: PropertyKey[]): string {
+    return path.reduce<string>((acc, p) => (typeof p === "number" ? `${acc}[${p}]` : `${acc}.${String(p)}`), `${NAMESPACE}:${key}`);
+}
+
+function valueAt(root: unknown, path: PropertyKey[]): unknown {
+    let cur: unknown = root;
+    for (const p of path) {
+        if (cur === null || typeof cur !== "object") return undefined;
+        cur = (cur as Record<PropertyKey, unknown>)[p];
+    }
+    return cur;
+}
+
+function describeValue(v: unknown): string {
+    if (v === undefined) return "(unset)";
+    const text = JSON.stringify(v) ?? String(v);
+    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+const SECRET_HINT = (key: string) => `set it with \`pulumi config set --secret ${key} < FILE\``;
+
+/**
+ * Loads and validates every key of the contract. All problems are collected
+ * and reported together in one ConfigError; nothing is registered before
+ * this returns, so a bad value can never half-apply.
+ */
+export function loadConfig(source: ConfigSource = runtimeSource()): PiclusterConfig {
+    const problems: string[] = [];
+    const parsed: Partial<Plain> = {};
+
+    for (const [key, schema] of Object.entries(keySchemas) as [keyof typeof keySchemas, z.ZodType][]) {
+        const raw = source.get(key);
+        const result = schema.safeParse(raw);
+        if (result.success) {
+            (parsed as Record<string, unknown>)[key] = result.data;
+            continue;
+        }
+        for (const issue of result.error.issues) {
+            const value = key === "cluster" && issue.path[0] === "kubeconfig" ? "(secret)" : describeValue(valueAt(raw, issue.path));
+            problems.push(`${formatPath(key, issue.path)} = ${value}: ${issue.message}`);
+        }
+    }
+
+    const cluster = parsed.cluster;
+    const existingCluster = cluster?.kubeconfig !== undefined;
+    const nodeKeys: Record<string, pulumi.Output<string>> = {};
+    let sshPrivateKey: pulumi.Output<string> | undefined;
+
+    const readSecret = (key: string, what: string): pulumi.Output<string> | undefined => {
+        const value = source.get(key);
+        if (value === undefined) return undefined;
+        if (typeof value !== "string") {
+            problems.push(`${NAMESPACE}:${key}: ${what} must be a string; ${SECRET_HINT(key)}`);
+            return undefined;
+        }
+        if (!source.isSecret(key)) {
+            problems.push(`${NAMESPACE}:${key} is stored in plain text; ${what} must be a secret: ${SECRET_HINT(key)}`);
+            return undefined;
+        }
+        return pulumi.secret(value);
+    };
+
+    if (cluster && existingCluster && !source.isSecret("cluster")) {
+        problems.push(`${NAMESPACE}:cluster.kubeconfig is stored in plain text; set it with \`pulumi config set --path --secret cluster.kubeconfig < kubeconfig.yaml\``);
+    }
+    if (cluster && !existingCluster && cluster.nodes.length > 0) {
+        const needsDefault = cluster.nodes.some((n) => n.sshKey === undefined);
+        sshPrivateKey = readSecret("sshPrivateKey", "the SSH private key");
+        if (needsDefault && sshPrivateKey === undefined && source.get("sshPrivateKey") === undefined) {
+            problems.push(`${NAMESPACE}:sshPrivateKey is missing; nodes without their own sshKey need it: ${SECRET_HINT("sshPrivateKey")}`);
+        }
+        const perKey = new Map<string, pulumi.Output<string> | undefined>();
+        cluster.nodes.forEach((n, i) => {
+            if (n.sshKey === undefined) {
+                if (sshPrivateKey) nodeKeys[n.name] = sshPrivateKey;
+                return;
+            }
+            if (!perKey.has(n.sshKey)) {
+                if (source.get(n.sshKey) === undefined) {
+                    problems.push(`${NAMESPACE}:cluster.nodes[${i}].sshKey = "${n.sshKey}": no key ${NAMESPACE}:${n.sshKey} is set; ${SECRET_HINT(n.sshKey)}`);
+                    perKey.set(n.sshKey, undefined);
+                } else perKey.set(n.sshKey, readSecret(n.sshKey, `the SSH private key of node ${n.name}`));
+            }
+            const key = perKey.get(n.sshKey);
+            if (key) nodeKeys[n.name] = key;
+        });
+    }
+
+    if (problems.length > 0) throw new ConfigError(problems);
+    const plain = parsed as Plain;
+    return {
+        ...plain,
+        stack: source.stack,
+        existingCluster,
+        sshPrivateKey,
+        nodeKeys,
+        kubeconfig: existingCluster ? pulumi.secret(plain.cluster.kubeconfig as string) : undefined,
+        secret(key: string) {
+            const value = source.get(key);
+            if (typeof value !== "string") throw new ConfigError([`${NAMESPACE}:${key} is missing; ${SECRET_HINT(key)}`]);
+            if (!source.isSecret(key)) throw new ConfigError([`${NAMESPACE}:${key} is stored in plain text; ${SECRET_HINT(key)}`]);
+            return pulumi.secret(value);
+        },
+    };
+}

@@ -1,0 +1,147 @@
+import { z } from "zod";
+import { byteQuantity, dnsLabel, hostname, isLabelKey, isLabelValue, labels } from "./common";
+
+/** A k3s release such as `v1.31.4+k3s1`; channels (`stable`, `latest`) are refused. */
+export const k3sVersion = z
+    .string({ error: "is required: pin a k3s release such as v1.33.5+k3s1" })
+    .regex(/^v1\.\d+\.\d+\+k3s\d+$/, "must be a pinned k3s release such as v1.33.5+k3s1 (channels like 'stable' or 'latest' are not allowed)");
+
+export const taintEffects = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
+
+export interface Taint {
+    key: string;
+    value?: string;
+    effect: (typeof taintEffects)[number];
+}
+
+/** Parses the kubectl/k3s taint syntax `key[=value]:Effect`; returns undefined when malformed. */
+export function parseTaint(text: string): Taint | undefined {
+    const m = /^([^=:]+)(?:=([^:]*))?:([A-Za-z]+)$/.exec(text);
+    if (!m) return undefined;
+    const [, key, value, effect] = m;
+    if (!isLabelKey(key) || (value !== undefined && !isLabelValue(value))) return undefined;
+    if (!(taintEffects as readonly string[]).includes(effect)) return undefined;
+    return value === undefined ? { key, effect: effect as Taint["effect"] } : { key, value, effect: effect as Taint["effect"] };
+}
+
+export const taint = z
+    .string()
+    .transform((text, ctx) => {
+        const parsed = parseTaint(text);
+        if (!parsed) {
+            ctx.addIssue({
+                code: "custom",
+                message: `is not a valid taint: use key[=value]:Effect with Effect one of ${taintEffects.join(", ")} (e.g. gpu=true:NoSchedule)`,
+            });
+            return z.NEVER;
+        }
+        return parsed;
+    });
+
+const sshHostKey = z
+    .string()
+    .regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$/, "must be an SSH public host key line such as 'ssh-ed25519 AAAA…' (see `ssh-keyscan -t ed25519 HOST`)");
+
+export const nodeSchema = z.strictObject({
+    /** Kubernetes node name; also the Pulumi resource name, so renaming a node replaces it. */
+    name: dnsLabel,
+    host: hostname,
+    sshPort: z.number().int().min(1).max(65535).default(22),
+    user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "must be a Unix user name"),
+    role: z.enum(["server", "agent"], { error: "must be 'server' or 'agent'" }),
+    arch: z.enum(["amd64", "arm64"], { error: "must be 'amd64' (x86-64) or 'arm64' (Raspberry Pi)" }),
+    labels: labels.default({}),
+    taints: z.array(taint).default([]),
+    /** Pins the node's SSH host key; without it the first key seen is trusted. */
+    hostKey: sshHostKey.optional(),
+    /** Name of another secret key under `picluster:` holding this node's SSH private key. */
+    sshKey: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, "must name a secret config key under picluster:, e.g. piKey").optional(),
+    /** A mounted filesystem (e.g. USB SSD) for k3s data and local-path volumes. */
+    dataDir: z.string().regex(/^\/[^\s'"$`\\]*$/, "must be an absolute path without spaces or quotes").optional(),
+    /** The node carries an NVIDIA GPU usable by Ollama. */
+    gpu: z.boolean().default(false),
+    /** Allocatable capacity, used by the preview-time capacity check. */
+    capacity: z
+        .strictObject({ cpu: z.number().positive(), memory: byteQuantity })
+        .optional(),
+});
+
+export const serverOptionsSchema = z.strictObject({
+    /** Packaged k3s components to switch off (`traefik`, `servicelb`, …). */
+    disable: z.array(z.enum(["traefik", "servicelb", "local-storage", "metrics-server", "coredns"])).default([]),
+    clusterCidr: z.string().regex(/^\d+\.\d+\.\d+\.\d+\/\d+$/, "must be a CIDR such as 10.42.0.0/16").default("10.42.0.0/16"),
+    serviceCidr: z.string().regex(/^\d+\.\d+\.\d+\.\d+\/\d+$/, "must be a CIDR such as 10.43.0.0/16").default("10.43.0.0/16"),
+    flannelBackend: z.enum(["vxlan", "host-gw", "wireguard-native", "none"]).default("vxlan"),
+    secretsEncryption: z.boolean().default(true),
+    /** Scheduled etcd snapshots (HA/embedded etcd only): cron and how many to keep. */
+    etcdSnapshotCron: z.string().default("0 */12 * * *"),
+    etcdSnapshotRetention: z.number().int().min(1).default(10),
+});
+
+export const preflightSchema = z.strictObject({
+    minFreeDiskMiB: z.number().int().min(0).default(4096),
+    maxClockSkewSeconds: z.number().int().min(1).default(5),
+});
+
+export const clusterSchema = z
+    .strictObject({
+        k3sVersion,
+        apiEndpoint: z.string().optional(),
+        /** Extra names/addresses in the API server certificate (a VIP or DNS name). */
+        tlsSans: z.array(hostname).default([]),
+        /** Where nodes fetch the k3s installer from; `file:///path` uses a copy already on the node. */
+        installScriptUrl: z.string().regex(/^(https?|file):\/\/\S+$/, "must be an http(s):// or file:// URL").default("https://get.k3s.io"),
+        /** Apply Pi/Ubuntu fixes (cgroups, swap, firewall) and reboot; false only checks. */
+        prepare: z.boolean().default(false),
+        server: serverOptionsSchema.default(serverOptionsSchema.parse({})),
+        preflight: preflightSchema.default(preflightSchema.parse({})),
+        nodes: z.array(nodeSchema).default([]),
+        /** Existing cluster instead of bootstrapping (must be set with --secret). */
+        kubeconfig: z.string().optional(),
+    })
+    .superRefine((c, ctx) => {
+        if (c.kubeconfig !== undefined) {
+            if (c.nodes.length > 0) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["kubeconfig"],
+                    message: "is set together with cluster.nodes: either bootstrap the nodes (remove kubeconfig) or target an existing cluster (remove nodes)",
+                });
+            }
+            return;
+        }
+        if (!c.nodes.some((n) => n.role === "server")) {
+            ctx.addIssue({ code: "custom", path: ["nodes"], message: "has no node with role: server; declare at least one server (the control plane)" });
+        }
+        const seen = new Map<string, number>();
+        const seenHost = new Map<string, number>();
+        c.nodes.forEach((n, i) => {
+            const prev = seen.get(n.name);
+            if (prev !== undefined) {
+                ctx.addIssue({ code: "custom", path: ["nodes", i, "name"], message: `duplicates nodes[${prev}].name '${n.name}'; node names must be unique` });
+            } else seen.set(n.name, i);
+            const hostKey = `${n.host}:${n.sshPort}`;
+            const prevHost = seenHost.get(hostKey);
+            if (prevHost !== undefined) {
+                ctx.addIssue({ code: "custom", path: ["nodes", i, "host"], message: `duplicates nodes[${prevHost}].host '${hostKey}'; each node needs its own host (or sshPort)` });
+            } else seenHost.set(hostKey, i);
+            if (n.gpu && n.arch !== "amd64") {
+                ctx.addIssue({ code: "custom", path: ["nodes", i, "gpu"], message: "is true on an arm64 node; GPU inference is supported on the amd64 node only" });
+            }
+        });
+        if (c.apiEndpoint !== undefined) {
+            const host = c.apiEndpoint.replace(/:\d+$/, "");
+            const servers = c.nodes.filter((n) => n.role === "server");
+            const known = [...servers.map((n) => n.host), ...servers.map((n) => n.name), ...c.tlsSans];
+            if (!known.includes(host)) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["apiEndpoint"],
+                    message: `'${c.apiEndpoint}' is neither a server node's host nor listed in cluster.tlsSans; use one of [${servers.map((n) => n.host).join(", ")}] or add it to tlsSans (for a load balancer or VIP)`,
+                });
+            }
+        }
+    });
+
+export type NodeSpec = z.output<typeof nodeSchema>;
+export type ClusterSpec = z.output<typeof clusterSchema>;

@@ -1,0 +1,143 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** One resource as the mock engine saw it: plain inputs, secrets still wrapped. */
+export interface RegisteredResource {
+    type: string;
+    name: string;
+    inputs: Record<string, unknown>;
+    /** Provider reference (`urn::id`) the resource was registered with, if any. */
+    provider?: string;
+}
+
+/** The marker the SDK wraps secret values in when it serialises them to the engine. */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export function isSecretEnvelope(v: unknown): v is { value: unknown } {
+    return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+
+/** Removes secret envelopes, for assertions on the plain shape of inputs. */
+export function unwrapSecrets(v: unknown): unknown {
+    if (isSecretEnvelope(v)) return unwrapSecrets(v.value);
+    if (Array.isArray(v)) return v.map(unwrapSecrets);
+    if (typeof v === "object" && v !== null) {
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
+    }
+    return v;
+}
+
+/**
+ * Paths (`stdin`, `connection.privateKey`, …) where `needle` occurs in `inputs`
+ * outside any secret envelope — i.e. where it would land in plain state.
+ */
+export function plainOccurrences(inputs: unknown, needle: string, path = ""): string[] {
+    if (isSecretEnvelope(inputs)) return [];
+    if (typeof inputs === "string") return inputs.includes(needle) ? [path || "(root)"] : [];
+    if (Array.isArray(inputs)) return inputs.flatMap((x, i) => plainOccurrences(x, needle, `${path}[${i}]`));
+    if (typeof inputs === "object" && inputs !== null) {
+        return Object.entries(inputs).flatMap(([k, x]) => plainOccurrences(x, needle, path ? `${path}.${k}` : k));
+    }
+    return [];
+}
+
+const registered: RegisteredResource[] = [];
+
+/** State the mock engine returns for a resource type, so components can read outputs. */
+function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
+    const state: Record<string, unknown> = { ...args.inputs };
+    switch (args.type) {
+        case "random:index/randomPassword:RandomPassword":
+            state.result = pulumi.secret(`mock-password-${args.name}`);
+            break;
+        case "command:remote:Command":
+            state.stdout = mockStdout(args.name);
+            state.stderr = "";
+            break;
+        case "command:local:Command":
+            state.stdout = "";
+            state.stderr = "";
+            break;
+    }
+    return state;
+}
+
+/** Commands whose stdout other resources parse get a realistic mock answer. */
+let stdoutFor: (name: string) => string = () => "";
+export function setCommandStdout(fn: (name: string) => string): void {
+    stdoutFor = fn;
+}
+function mockStdout(name: string): string {
+    return stdoutFor(name);
+}
+
+export function installMocks(): void {
+    pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+                return { id: `${args.name}-id`, state: mockState(args) };
+            },
+            call(args) {
+                return args.inputs;
+            },
+        },
+        "picluster",
+        "test",
+        false,
+    );
+}
+
+/** Forgets everything registered so far (call in beforeEach). */
+export function resetRegistry(): void {
+    registered.length = 0;
+}
+
+/** Waits until pending registrations settle, then returns what was registered. */
+export async function registeredResources(): Promise<RegisteredResource[]> {
+    // Registration is asynchronous; let queued outputs and RPCs drain.
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    return [...registered];
+}
+
+/** Resolves an Output's value under mocks. */
+export function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => o.apply((v) => resolve(v)));
+}
+
+/** Resolves whether an Output is marked secret. */
+export function isSecret<T>(o: pulumi.Output<T>): Promise<boolean> {
+    return (o as unknown as { isSecret: Promise<boolean> }).isSecret;
+}
+
+/** A resource as a transformation saw it: live props and options (dependsOn, provider). */
+export interface RecordedResource {
+    type: string;
+    name: string;
+    props: Record<string, unknown>;
+    opts: pulumi.CustomResourceOptions;
+}
+
+/**
+ * A transformation that records every resource registered below the
+ * component it is passed to (`{ transformations: [rec.transform] }`), so
+ * tests can assert on dependencies and explicit providers.
+ */
+export function recorder(): { transform: pulumi.ResourceTransformation; resources: RecordedResource[] } {
+    const resources: RecordedResource[] = [];
+    return {
+        resources,
+        transform(args) {
+            resources.push({ type: args.type, name: args.name, props: args.props, opts: args.opts as pulumi.CustomResourceOptions });
+            return undefined;
+        },
+    };
+}
+
+/** The logical names of the resources an option list depends on. */
+export async function dependencyNames(opts: pulumi.ResourceOptions): Promise<string[]> {
+    const deps = await valueOf(pulumi.output(opts.dependsOn ?? []));
+    const list = (Array.isArray(deps) ? deps : [deps]) as pulumi.Resource[];
+    const urns = await Promise.all(list.map((d) => valueOf(d.urn)));
+    return urns.map((u) => u.split("::").pop() as string).sort();
+}

@@ -12,6 +12,8 @@ export interface ClusterTarget {
     provider: k8s.Provider;
     /** Resources that must finish first (every node Ready); use as `dependsOn`. */
     readyResources: pulumi.Resource[];
+    /** The admin kubeconfig (secret), for deriving scoped kubeconfigs (server URL, CA). */
+    kubeconfig: pulumi.Output<string>;
     /** The declared nodes, for placement and capacity checks (empty when targeting an existing cluster). */
     nodes: NodeSpec[];
 }

@@ -1,0 +1,169 @@
+import * as command from "@pulumi/command";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { ClusterSpec, NodeSpec } from "../../stacks/schema/cluster";
+import type { ClusterTarget } from "./clusterTarget";
+import { nodeConnection } from "./connection";
+import { apiEndpointOf, apiServerUrl, JoinRole, renderK3sConfig, rewriteKubeconfig } from "./k3sConfig";
+import { K3sNode } from "./k3sNode";
+import { NodePreflight } from "./nodePreflight";
+import { crossNodeProblems, parsePreflightReport, PreflightError } from "./preflightReport";
+
+export interface K3sClusterArgs {
+    /** The validated `picluster:cluster` settings (bootstrap mode: nodes declared). */
+    cluster: ClusterSpec;
+    /** Each node's SSH private key (secret), by node name. */
+    nodeKeys: Record<string, pulumi.Output<string>>;
+    /** Name of the kubeconfig context; defaults to the component name. */
+    contextName?: string;
+}
+
+/** Order in which nodes take part in a rolling upgrade: servers first, each group in declared order. */
+export function upgradeOrder(nodes: NodeSpec[]): NodeSpec[] {
+    return [...nodes.filter((n) => n.role === "server"), ...nodes.filter((n) => n.role === "agent")];
+}
+
+/** The node's way into the cluster: the first server initialises it, later servers and agents join. */
+export function joinRoleOf(node: NodeSpec, nodes: NodeSpec[]): JoinRole {
+    if (node.role === "agent") return "agent";
+    return nodes.find((n) => n.role === "server") === node ? "init" : "join-server";
+}
+
+/** The labels picluster applies to a node on top of the user's. */
+export function nodeLabels(node: NodeSpec): Record<string, string> {
+    return {
+        ...(node.role === "agent" ? { "node-role.kubernetes.io/worker": "true" } : {}),
+        ...(node.gpu ? { "picluster.io/gpu": "true" } : {}),
+        ...node.labels,
+    };
+}
+
+/**
+ * A k3s cluster bootstrapped over SSH: pre-flight on every node, the first
+ * server, then further servers one by one and all agents in parallel, node
+ * labels and taints applied declaratively, and a stable kubeconfig and
+ * provider for everything deployed onto it.
+ */
+export class K3sCluster extends pulumi.ComponentResource implements ClusterTarget {
+    public readonly provider: k8s.Provider;
+    /** Admin kubeconfig, server rewritten to the API endpoint. Secret. */
+    public readonly kubeconfig: pulumi.Output<string>;
+    public readonly readyResources: pulumi.Resource[];
+    public readonly nodes: NodeSpec[];
+    /** The k3s join token. Secret. */
+    public readonly joinToken: pulumi.Output<string>;
+    public readonly nodeResources: Record<string, K3sNode>;
+    public readonly preflights: Record<string, NodePreflight>;
+
+    constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("picluster:cluster:K3sCluster", name, {}, opts);
+        const { cluster } = args;
+        this.nodes = cluster.nodes;
+        const primary = cluster.nodes.find((n) => n.role === "server");
+        if (!primary) throw new Error("K3sCluster needs at least one node with role: server");
+
+        const keyOf = (node: NodeSpec) => {
+            const key = args.nodeKeys[node.name];
+            if (!key) throw new Error(`no SSH private key for node ${node.name}`);
+            return key;
+        };
+        const connectionOf = (node: NodeSpec) => nodeConnection(node, keyOf(node));
+        const primaryConnection = connectionOf(primary);
+        const endpoint = apiEndpointOf(cluster);
+        const serverUrl = apiServerUrl(endpoint);
+
+        const token = new random.RandomPassword(`${name}-join-token`, { length: 48, special: false }, { parent: this });
+        this.joinToken = pulumi.secret(token.result);
+
+        // 1. Pre-flight everywhere, in parallel; installs wait for the verdict.
+        this.preflights = {};
+        for (const node of cluster.nodes) {
+            this.preflights[node.name] = new NodePreflight(
+                node.name,
+                { node, cluster, connection: connectionOf(node), patientConnection: nodeConnection(node, keyOf(node), true) },
+                { parent: this },
+            );
+        }
+        const checks = Object.values(this.preflights);
+        const preflightPassed = pulumi
+            .all([pulumi.all(checks.map((p) => p.report)), pulumi.all(checks.map((p) => p.check.urn))])
+            .apply(([reports, urns]) => {
+                const parsed = Object.fromEntries(cluster.nodes.map((n, i) => [n.name, parsePreflightReport(reports[i])]));
+                const problems = crossNodeProblems(parsed);
+                if (problems.length > 0) throw new PreflightError(problems, urns);
+                return "passed";
+            });
+
+        // 2. Install: first server, further servers one at a time, agents in parallel.
+        this.nodeResources = {};
+        let previousServer: K3sNode | undefined;
+        let previousInUpgrade: pulumi.Resource | undefined;
+        const byName = new Map(cluster.nodes.map((n) => [n.name, n]));
+        for (const node of upgradeOrder(cluster.nodes)) {
+            const joinRole = joinRoleOf(node, cluster.nodes);
+            const primaryNode = this.nodeResources[primary.name];
+            const joinAfter =
+                joinRole === "init" ? [] : joinRole === "join-server" ? [(previousServer ?? primaryNode).install] : [primaryNode.install];
+            const k3sConfig = pulumi.secret(
+                token.result.apply((t) => renderK3sConfig({ cluster, node: byName.get(node.name) as NodeSpec, role: joinRole, token: t, serverUrl })),
+            );
+            const k3sNode = new K3sNode(
+                node.name,
+                {
+                    node,
+                    cluster,
+                    joinRole,
+                    connection: connectionOf(node),
+                    primaryConnection,
+                    k3sConfig,
+                    preflightPassed,
+                    joinAfter,
+                    upgradeAfter: previousInUpgrade,
+                },
+                { parent: this },
+            );
+            this.nodeResources[node.name] = k3sNode;
+            if (node.role === "server") previousServer = k3sNode;
+            previousInUpgrade = k3sNode.ready;
+        }
+        const primaryNode = this.nodeResources[primary.name];
+
+        // 3. Kubeconfig, read once: it only changes if the first server is
+        // reinstalled, so the provider (and every Kubernetes resource) stays put.
+        const rawKubeconfig = new command.remote.Command(
+            `${name}-kubeconfig`,
+            {
+                connection: primaryConnection,
+                create: "sudo -n cat /etc/rancher/k3s/k3s.yaml",
+                logging: "none",
+                addPreviousOutputInEnv: false,
+                triggers: [primaryNode.install.id],
+            },
+            { parent: this, dependsOn: [primaryNode.ready], additionalSecretOutputs: ["stdout"] },
+        );
+        const contextName = args.contextName ?? name;
+        this.kubeconfig = pulumi.secret(rawKubeconfig.stdout.apply((k) => rewriteKubeconfig(k, serverUrl, contextName)));
+        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { parent: this });
+
+        // 4. Labels and taints, server-side applied: changing one changes only it.
+        const metadata = cluster.nodes.map(
+            (node) =>
+                new k8s.core.v1.NodePatch(
+                    `${node.name}-metadata`,
+                    {
+                        metadata: {
+                            name: node.name,
+                            labels: nodeLabels(node),
+                            // k3s's own field manager owns some node fields; take ours.
+                            annotations: { "pulumi.com/patchForce": "true" },
+                        },
+                        ...(node.taints.length > 0 ? { spec: { taints: node.taints } } : {}),
+                    },
+                    { parent: this, provider: this.provider, dependsOn: [this.nodeResources[node.name].ready] },
+                ),
+        );
+        this.readyResources = [...Object.values(this.nodeResources).map((n) => n.ready), ...metadata];
+        this.registerOutputs({ kubeconfig: this.kubeconfig });
+    }
+}

@@ -1,0 +1,78 @@
+import * as yaml from "js-yaml";
+import type { ClusterSpec, NodeSpec } from "../../stacks/schema/cluster";
+
+/** How a node enters the cluster. */
+export type JoinRole = "init" | "join-server" | "agent";
+
+export const K3S_API_PORT = 6443;
+
+/** `host[:port]` → the https URL of the API server. */
+export function apiServerUrl(endpoint: string): string {
+    const hasPort = /^[^:]+:\d+$/.test(endpoint) || /^\[.*\]:\d+$/.test(endpoint);
+    return `https://${hasPort ? endpoint : `${endpoint}:${K3S_API_PORT}`}`;
+}
+
+/** The address nodes and clients use to reach the API: apiEndpoint, else the first server's host. */
+export function apiEndpointOf(cluster: ClusterSpec): string {
+    const first = cluster.nodes.find((n) => n.role === "server");
+    return cluster.apiEndpoint ?? first?.host ?? "127.0.0.1";
+}
+
+/**
+ * Renders /etc/rancher/k3s/config.yaml for one node. The result contains the
+ * join token, so callers keep it inside a secret Output.
+ */
+export function renderK3sConfig(args: { cluster: ClusterSpec; node: NodeSpec; role: JoinRole; token: string; serverUrl: string }): string {
+    const { cluster, node, role, token, serverUrl } = args;
+    const servers = cluster.nodes.filter((n) => n.role === "server");
+    const config: Record<string, unknown> = { token, "node-name": node.name };
+    if (role !== "init") config.server = serverUrl;
+    if (node.dataDir) config["data-dir"] = `${node.dataDir}/k3s`;
+    if (role !== "agent") {
+        const endpointHost = apiEndpointOf(cluster).replace(/:\d+$/, "");
+        config["tls-san"] = [...new Set([endpointHost, node.host, ...cluster.tlsSans])];
+        config["write-kubeconfig-mode"] = "0600";
+        const s = cluster.server;
+        if (s.disable.length > 0) config.disable = s.disable;
+        config["cluster-cidr"] = s.clusterCidr;
+        config["service-cidr"] = s.serviceCidr;
+        config["flannel-backend"] = s.flannelBackend;
+        if (s.secretsEncryption) config["secrets-encryption"] = true;
+        if (node.dataDir) config["default-local-storage-path"] = `${node.dataDir}/storage`;
+        if (servers.length > 1) {
+            if (role === "init") config["cluster-init"] = true;
+            config["etcd-snapshot-schedule-cron"] = s.etcdSnapshotCron;
+            config["etcd-snapshot-retention"] = s.etcdSnapshotRetention;
+        }
+    }
+    return yaml.dump(config, { sortKeys: true, lineWidth: -1 });
+}
+
+/**
+ * Rewrites the kubeconfig k3s writes (server https://127.0.0.1:6443) to the
+ * cluster's API endpoint. Pure and deterministic, so the exported kubeconfig
+ * stays byte-identical across runs.
+ */
+export function rewriteKubeconfig(kubeconfig: string, serverUrl: string, contextName: string): string {
+    const doc = yaml.load(kubeconfig) as {
+        clusters?: { name: string; cluster: Record<string, unknown> }[];
+        contexts?: { name: string; context: Record<string, unknown> }[];
+        users?: { name: string; user: Record<string, unknown> }[];
+        "current-context"?: string;
+    };
+    if (!doc || !Array.isArray(doc.clusters) || doc.clusters.length === 0) {
+        throw new Error("the kubeconfig read from the first server has no clusters; is k3s running there?");
+    }
+    for (const c of doc.clusters) {
+        c.name = contextName;
+        c.cluster.server = serverUrl;
+    }
+    for (const u of doc.users ?? []) u.name = contextName;
+    for (const c of doc.contexts ?? []) {
+        c.name = contextName;
+        c.context.cluster = contextName;
+        c.context.user = contextName;
+    }
+    doc["current-context"] = contextName;
+    return yaml.dump(doc, { lineWidth: -1 });
+}

@@ -1,0 +1,115 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import type { ClusterSpec, NodeSpec } from "../../stacks/schema/cluster";
+import type { JoinRole } from "./k3sConfig";
+import { scriptCommand } from "./nodeScripts";
+
+type ConnectionArgs = command.types.input.remote.ConnectionArgs;
+
+export interface K3sNodeArgs {
+    node: NodeSpec;
+    cluster: ClusterSpec;
+    /** How this node enters the cluster. */
+    joinRole: JoinRole;
+    /** SSH connection to this node. */
+    connection: ConnectionArgs;
+    /** SSH connection to the first server, where kubectl runs (drain, wait, remove). */
+    primaryConnection: ConnectionArgs;
+    /** The node's k3s config.yaml (holds the join token): a secret, sent on stdin only. */
+    k3sConfig: pulumi.Output<string>;
+    /** Resolves once every node passed pre-flight; the install waits for it. */
+    preflightPassed: pulumi.Output<string>;
+    /** What must be installed first (the first server, or the previous joining server). */
+    joinAfter: pulumi.Resource[];
+    /** The previous node in the rolling-upgrade order (servers first, then agents). */
+    upgradeAfter?: pulumi.Resource;
+}
+
+/**
+ * One k3s node's life cycle over SSH.
+ *
+ * - `install` runs once: writes the config (0600, from stdin) and installs the
+ *   pinned k3s. Later config changes re-run it as `reconfigure`, which
+ *   restarts k3s only when the file really changed. Deleting it uninstalls k3s.
+ * - `drain` → `upgrade` → `ready` carry a version change: they run nothing on
+ *   create, and on a change of `k3sVersion` drain the node (from the first
+ *   server) unless its kubelet already runs that version, upgrade it, wait
+ *   until it is Ready and uncordon it if the drain cordoned it. Chaining each
+ *   node's `drain` after the previous node's `ready` makes upgrades roll one
+ *   node at a time. Deleting `drain` (node removed from config) drains the
+ *   node and deletes its Node object before `install`'s delete uninstalls k3s.
+ */
+export class K3sNode extends pulumi.ComponentResource {
+    public readonly install: command.remote.Command;
+    public readonly drain: command.remote.Command;
+    public readonly upgrade: command.remote.Command;
+    /** Completes when the node is registered and Ready. */
+    public readonly ready: command.remote.Command;
+
+    constructor(name: string, args: K3sNodeArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("picluster:cluster:K3sNode", name, {}, opts);
+        const { node, cluster } = args;
+        const role = node.role;
+        const common = { ROLE: role, NODE_NAME: node.name, INSTALL_URL: cluster.installScriptUrl };
+
+        this.install = new command.remote.Command(
+            `${name}-install`,
+            {
+                connection: args.connection,
+                // Waiting on the pre-flight verdict here keeps every install
+                // behind the cross-node checks.
+                create: args.preflightPassed.apply(() =>
+                    scriptCommand("k3s-install.sh", { sudo: true, env: { ...common, MODE: "install", K3S_VERSION: cluster.k3sVersion } }),
+                ),
+                update: scriptCommand("k3s-install.sh", { sudo: true, env: { ...common, MODE: "reconfigure" } }),
+                delete: scriptCommand("k3s-uninstall.sh", { sudo: true, env: {} }),
+                stdin: pulumi.secret(args.k3sConfig),
+                addPreviousOutputInEnv: false,
+            },
+            // `create` carries the version of the first install only; version
+            // changes go through the upgrade chain below, one node at a time.
+            { parent: this, dependsOn: args.joinAfter, ignoreChanges: ["create"] },
+        );
+
+        // Each step decides from the node's live state (kubelet version, the
+        // drain annotation), so an update triggered by anything else, such as
+        // a rotated SSH key, drains nothing and uncordons nothing.
+        const drainEnv = { MODE: "drain", NODE_NAME: node.name, K3S_VERSION: cluster.k3sVersion };
+        this.drain = new command.remote.Command(
+            `${name}-drain`,
+            {
+                connection: args.primaryConnection,
+                update: scriptCommand("node-drain.sh", { sudo: true, env: drainEnv }),
+                delete: scriptCommand("node-drain.sh", { sudo: true, env: { MODE: "remove", NODE_NAME: node.name } }),
+                addPreviousOutputInEnv: false,
+            },
+            { parent: this, dependsOn: [this.install, ...(args.upgradeAfter ? [args.upgradeAfter] : [])] },
+        );
+        this.upgrade = new command.remote.Command(
+            `${name}-upgrade`,
+            {
+                connection: args.connection,
+                update: scriptCommand("k3s-install.sh", {
+                    sudo: true,
+                    env: { ...common, MODE: "upgrade", K3S_VERSION: cluster.k3sVersion },
+                }),
+                addPreviousOutputInEnv: false,
+            },
+            { parent: this, dependsOn: [this.drain] },
+        );
+        this.ready = new command.remote.Command(
+            `${name}-ready`,
+            {
+                connection: args.primaryConnection,
+                create: scriptCommand("node-ready.sh", { sudo: true, env: { NODE_NAME: node.name, UNCORDON: "0" } }),
+                update: scriptCommand("node-ready.sh", {
+                    sudo: true,
+                    env: { NODE_NAME: node.name, UNCORDON: "1", K3S_VERSION: cluster.k3sVersion },
+                }),
+                addPreviousOutputInEnv: false,
+            },
+            { parent: this, dependsOn: [this.upgrade] },
+        );
+        this.registerOutputs({});
+    }
+}

@@ -99,49 +99,59 @@ export const clusterSchema = z
         /** Existing cluster instead of bootstrapping (must be set with --secret). */
         kubeconfig: z.string().optional(),
     })
-    .superRefine((c, ctx) => {
-        if (c.kubeconfig !== undefined) {
-            if (c.nodes.length > 0) {
-                ctx.addIssue({
-                    code: "custom",
-                    path: ["kubeconfig"],
-                    message: "is set together with cluster.nodes: either bootstrap the nodes (remove kubeconfig) or target an existing cluster (remove nodes)",
-                });
-            }
-            return;
+    // Runs even when fields are invalid, so one run reports every problem;
+    // hence the defensive reads of the raw value.
+    .superRefine((value, ctx) => crossNodeChecks(value as unknown as RawCluster, ctx), { when: () => true });
+
+type RawNode = { name?: unknown; host?: unknown; sshPort?: unknown; role?: unknown; arch?: unknown; gpu?: unknown };
+type RawCluster = { kubeconfig?: unknown; nodes?: unknown; apiEndpoint?: unknown; tlsSans?: unknown };
+
+function crossNodeChecks(c: RawCluster, ctx: z.RefinementCtx): void {
+    if (typeof c !== "object" || c === null) return;
+    const nodes: RawNode[] = Array.isArray(c.nodes) ? c.nodes.filter((n): n is RawNode => typeof n === "object" && n !== null) : [];
+    if (c.kubeconfig !== undefined) {
+        if (nodes.length > 0) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["kubeconfig"],
+                message: "is set together with cluster.nodes: either bootstrap the nodes (remove kubeconfig) or target an existing cluster (remove nodes)",
+            });
         }
-        if (!c.nodes.some((n) => n.role === "server")) {
-            ctx.addIssue({ code: "custom", path: ["nodes"], message: "has no node with role: server; declare at least one server (the control plane)" });
-        }
-        const seen = new Map<string, number>();
-        const seenHost = new Map<string, number>();
-        c.nodes.forEach((n, i) => {
-            const prev = seen.get(n.name);
-            if (prev !== undefined) {
-                ctx.addIssue({ code: "custom", path: ["nodes", i, "name"], message: `duplicates nodes[${prev}].name '${n.name}'; node names must be unique` });
-            } else seen.set(n.name, i);
-            const hostKey = `${n.host}:${n.sshPort}`;
-            const prevHost = seenHost.get(hostKey);
-            if (prevHost !== undefined) {
-                ctx.addIssue({ code: "custom", path: ["nodes", i, "host"], message: `duplicates nodes[${prevHost}].host '${hostKey}'; each node needs its own host (or sshPort)` });
-            } else seenHost.set(hostKey, i);
-            if (n.gpu && n.arch !== "amd64") {
-                ctx.addIssue({ code: "custom", path: ["nodes", i, "gpu"], message: "is true on an arm64 node; GPU inference is supported on the amd64 node only" });
-            }
-        });
-        if (c.apiEndpoint !== undefined) {
-            const host = c.apiEndpoint.replace(/:\d+$/, "");
-            const servers = c.nodes.filter((n) => n.role === "server");
-            const known = [...servers.map((n) => n.host), ...servers.map((n) => n.name), ...c.tlsSans];
-            if (!known.includes(host)) {
-                ctx.addIssue({
-                    code: "custom",
-                    path: ["apiEndpoint"],
-                    message: `'${c.apiEndpoint}' is neither a server node's host nor listed in cluster.tlsSans; use one of [${servers.map((n) => n.host).join(", ")}] or add it to tlsSans (for a load balancer or VIP)`,
-                });
-            }
+        return;
+    }
+    const servers = nodes.filter((n) => n.role === "server");
+    if (servers.length === 0) {
+        ctx.addIssue({ code: "custom", path: ["nodes"], message: "has no node with role: server; declare at least one server (the control plane)" });
+    }
+    const seen = new Map<unknown, number>();
+    const seenHost = new Map<string, number>();
+    nodes.forEach((n, i) => {
+        const prev = seen.get(n.name);
+        if (prev !== undefined) {
+            ctx.addIssue({ code: "custom", path: ["nodes", i, "name"], message: `duplicates nodes[${prev}].name '${String(n.name)}'; node names must be unique` });
+        } else seen.set(n.name, i);
+        const hostKey = `${String(n.host)}:${typeof n.sshPort === "number" ? n.sshPort : 22}`;
+        const prevHost = seenHost.get(hostKey);
+        if (prevHost !== undefined) {
+            ctx.addIssue({ code: "custom", path: ["nodes", i, "host"], message: `duplicates nodes[${prevHost}].host '${hostKey}'; each node needs its own host (or sshPort)` });
+        } else seenHost.set(hostKey, i);
+        if (n.gpu === true && n.arch !== "amd64") {
+            ctx.addIssue({ code: "custom", path: ["nodes", i, "gpu"], message: "is true on an arm64 node; GPU inference is supported on the amd64 node only" });
         }
     });
+    if (typeof c.apiEndpoint === "string") {
+        const host = c.apiEndpoint.replace(/:\d+$/, "");
+        const sans = Array.isArray(c.tlsSans) ? c.tlsSans : [];
+        const known = [...servers.map((n) => n.host), ...servers.map((n) => n.name), ...sans];
+        if (!known.includes(host)) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["apiEndpoint"],
+                message: `'${c.apiEndpoint}' is neither a server node's host nor listed in cluster.tlsSans; use one of [${servers.map((n) => String(n.host)).join(", ")}] or add it to tlsSans (for a load balancer or VIP)`,
+            });
+        }
+    }
+}
 
 export type NodeSpec = z.output<typeof nodeSchema>;
 export type ClusterSpec = z.output<typeof clusterSchema>;

@@ -27,15 +27,27 @@ export function isLabelValue(value: string): boolean {
     return value === "" || (value.length <= 63 && labelNamePart.test(value));
 }
 
-export const labelKey = z.string().refine(isLabelKey, {
-    message: "is not a valid Kubernetes label key: use [prefix/]name, name ≤ 63 chars of [A-Za-z0-9-_.] starting and ending alphanumeric",
+/**
+ * Kubernetes labels. Keys and values are checked one by one (rather than by
+ * z.record's key schema) so each bad entry gets its own message and path.
+ */
+export const labels = z.record(z.string(), z.string()).superRefine((record, ctx) => {
+    for (const [key, value] of Object.entries(record)) {
+        if (!isLabelKey(key)) {
+            ctx.addIssue({
+                code: "custom",
+                path: [key],
+                message: "is not a valid Kubernetes label key: use [prefix/]name, name ≤ 63 chars of [A-Za-z0-9-_.] starting and ending alphanumeric, prefix a lowercase DNS name",
+            });
+        } else if (!isLabelValue(value)) {
+            ctx.addIssue({
+                code: "custom",
+                path: [key],
+                message: "is not a valid Kubernetes label value: ≤ 63 chars of [A-Za-z0-9-_.] starting and ending alphanumeric, or empty",
+            });
+        }
+    }
 });
-
-export const labelValue = z.string().refine(isLabelValue, {
-    message: "is not a valid Kubernetes label value: ≤ 63 chars of [A-Za-z0-9-_.] starting and ending alphanumeric, or empty",
-});
-
-export const labels = z.record(labelKey, labelValue);
 
 /** A CPU quantity such as `500m`, `2` or `1.5`. */
 export const cpuQuantity = z

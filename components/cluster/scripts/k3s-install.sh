@@ -28,7 +28,8 @@ log() { printf '[%s] %s\n' "$NODE_NAME" "$*"; }
 
 installed_version() {
     command -v k3s >/dev/null 2>&1 || return 0
-    k3s --version 2>/dev/null | awk 'NR == 1 { print $3 }'
+    # A broken binary counts as "not installed": the installer repairs it.
+    { k3s --version 2>/dev/null || true; } | awk 'NR == 1 { print $3 }'
 }
 
 # Writes stdin to the config file; returns 0 when the file changed.

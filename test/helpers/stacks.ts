@@ -1,0 +1,69 @@
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import * as path from "path";
+import { ConfigSource, objectSource } from "../../stacks/config";
+
+const ROOT = path.join(__dirname, "..", "..");
+
+/** A throwaway private key used wherever tests need one; never a real credential. */
+export const TEST_SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\ntest-key-material-0123456789\n-----END OPENSSH PRIVATE KEY-----\n";
+
+/**
+ * Reads `Pulumi.<stack>.yaml` as the program would see it: `picluster:` keys
+ * by their short name, `secure:` values replaced by a recognisable stand-in
+ * and marked secret. `overrides` replace whole keys (and are plain unless
+ * listed in `secretKeys`).
+ */
+export function stackValues(stack: string): { values: Record<string, unknown>; secretKeys: string[] } {
+    const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
+    const doc = (yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> }) ?? {};
+    const values: Record<string, unknown> = {};
+    const secretKeys: string[] = [];
+    for (const [fullKey, value] of Object.entries(doc.config ?? {})) {
+        const [ns, key] = fullKey.split(":");
+        if (ns !== "picluster") continue;
+        const { plain, secret } = replaceSecure(value, key);
+        values[key] = plain;
+        if (secret) secretKeys.push(key);
+    }
+    return { values, secretKeys };
+}
+
+function replaceSecure(v: unknown, where: string): { plain: unknown; secret: boolean } {
+    if (v && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 1 && "secure" in v) {
+        return { plain: `secure-value-of-${where}`, secret: true };
+    }
+    if (Array.isArray(v)) {
+        const parts = v.map((x, i) => replaceSecure(x, `${where}[${i}]`));
+        return { plain: parts.map((p) => p.plain), secret: parts.some((p) => p.secret) };
+    }
+    if (v && typeof v === "object") {
+        const parts = Object.entries(v).map(([k, x]) => [k, replaceSecure(x, `${where}.${k}`)] as const);
+        return { plain: Object.fromEntries(parts.map(([k, p]) => [k, p.plain])), secret: parts.some(([, p]) => p.secret) };
+    }
+    return { plain: v, secret: false };
+}
+
+/** A config source for a committed stack, with the test SSH key set as a secret. */
+export function stackSource(
+    stack: string,
+    overrides: Record<string, unknown> = {},
+    opts: { secretKeys?: string[]; withKey?: boolean } = {},
+): ConfigSource {
+    const { values, secretKeys } = stackValues(stack);
+    const merged: Record<string, unknown> = { ...values, ...overrides };
+    const secrets = [...secretKeys, ...(opts.secretKeys ?? [])];
+    if (opts.withKey !== false && merged.sshPrivateKey === undefined) {
+        merged.sshPrivateKey = TEST_SSH_KEY;
+        secrets.push("sshPrivateKey");
+    }
+    return objectSource(stack, merged, secrets);
+}
+
+/** A minimal valid cluster block, for tests that vary one field. */
+export function clusterWith(nodes: Record<string, unknown>[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+    return { k3sVersion: "v1.33.5+k3s1", nodes, ...extra };
+}
+
+export const server = (name = "cp-1", host = "10.0.0.10"): Record<string, unknown> => ({ name, host, user: "pi", role: "server", arch: "amd64" });
+export const agent = (name: string, host: string): Record<string, unknown> => ({ name, host, user: "pi", role: "agent", arch: "arm64" });

@@ -1,0 +1,141 @@
+import * as fs from "fs";
+import * as path from "path";
+import { describe, expect, it } from "vitest";
+import { FIXTURES, Sandbox } from "./sandbox";
+
+const TOKEN = "K10-super-secret-join-token";
+const CONFIG = `token: ${TOKEN}\nnode-name: pi-1\nserver: https://10.0.0.10:6443\n`;
+const env = (mode: string, extra: Record<string, string> = {}) => ({
+    MODE: mode,
+    ROLE: "agent",
+    NODE_NAME: "pi-1",
+    K3S_VERSION: "v1.33.5+k3s1",
+    INSTALL_URL: `file://${path.join(FIXTURES, "fake-installer.sh")}`,
+    READY_TIMEOUT: "5",
+    ...extra,
+});
+
+describe("k3s-install.sh", () => {
+    it("writes the config root-only from stdin and installs the pinned version", () => {
+        const node = new Sandbox();
+        const r = node.run("k3s-install.sh", env("install"), CONFIG);
+        expect(r.status, r.stdout + r.stderr).toBe(0);
+        expect(node.read("etc/rancher/k3s/config.yaml")).toBe(CONFIG);
+        expect(fs.statSync(path.join(node.root, "etc/rancher/k3s/config.yaml")).mode & 0o777).toBe(0o600);
+        expect(node.calls()).toContain("installer version=v1.33.5+k3s1 exec=agent args=");
+        expect(r.stdout).toContain("k3s-agent active");
+    });
+
+    it("never shows the join token in argv, the installer's environment or the output", () => {
+        const node = new Sandbox();
+        const r = node.run("k3s-install.sh", env("install"), CONFIG);
+        expect(r.stdout + r.stderr).not.toContain(TOKEN);
+        expect(fs.readFileSync(node.log, "utf8")).not.toContain(TOKEN);
+    });
+
+    it("changes nothing when run again with the same inputs, and says so", () => {
+        const node = new Sandbox();
+        node.run("k3s-install.sh", env("install"), CONFIG);
+        const calls = node.calls().length;
+        const r = node.run("k3s-install.sh", env("install"), CONFIG);
+        expect(r.status).toBe(0);
+        expect(r.stdout).toContain("already installed, config unchanged");
+        expect(node.calls().length).toBe(calls);
+    });
+
+    it("reconfigures: restarts k3s only when the config really changed", () => {
+        const node = new Sandbox();
+        node.run("k3s-install.sh", env("install"), CONFIG);
+        const same = node.run("k3s-install.sh", env("reconfigure"), CONFIG);
+        expect(same.stdout).toContain("config unchanged");
+        expect(node.calls().filter((c) => c.startsWith("systemctl restart"))).toEqual([]);
+        const changed = node.run("k3s-install.sh", env("reconfigure"), CONFIG + "node-ip: 10.0.0.21\n");
+        expect(changed.status).toBe(0);
+        expect(node.calls()).toContain("systemctl restart k3s-agent");
+        expect(node.read("etc/rancher/k3s/config.yaml")).toContain("node-ip: 10.0.0.21");
+    });
+
+    it("upgrades only when another version runs", () => {
+        const node = new Sandbox();
+        node.run("k3s-install.sh", env("install"), CONFIG);
+        const same = node.run("k3s-install.sh", env("upgrade"));
+        expect(same.stdout).toContain("already running; unchanged");
+        const up = node.run("k3s-install.sh", env("upgrade", { K3S_VERSION: "v1.34.1+k3s1" }));
+        expect(up.status, up.stderr).toBe(0);
+        expect(up.stdout).toContain("upgrading k3s v1.33.5+k3s1 -> v1.34.1+k3s1");
+        expect(node.calls().filter((c) => c.startsWith("installer"))).toEqual([
+            "installer version=v1.33.5+k3s1 exec=agent args=",
+            "installer version=v1.34.1+k3s1 exec=agent args=",
+        ]);
+        // The config (and token) survive the upgrade untouched.
+        expect(node.read("etc/rancher/k3s/config.yaml")).toBe(CONFIG);
+    });
+
+    it("waits for a server to register Ready through kubectl", () => {
+        const node = new Sandbox();
+        const r = node.run("k3s-install.sh", env("install", { ROLE: "server" }), CONFIG);
+        expect(r.status, r.stderr).toBe(0);
+        expect(node.calls()).toContain("kubectl wait --for=condition=Ready node/pi-1 --timeout=5s");
+        expect(r.stdout).toContain("node Ready");
+    });
+
+    it("rejects an unknown mode", () => {
+        expect(new Sandbox().run("k3s-install.sh", env("reinstall")).status).toBe(2);
+    });
+});
+
+describe("k3s-uninstall.sh", () => {
+    it("runs k3s's uninstaller and deletes the node password so the host can rejoin; then has nothing to do", () => {
+        const node = new Sandbox();
+        node.run("k3s-install.sh", env("install"), CONFIG);
+        node.write("etc/rancher/node/password", "stale");
+        const r = node.run("k3s-uninstall.sh", {});
+        expect(r.stdout).toContain("k3s uninstalled");
+        expect(node.calls()).toContain("uninstaller");
+        expect(node.exists("etc/rancher/node/password")).toBe(false);
+        expect(node.run("k3s-uninstall.sh", {}).stdout).toContain("not installed; unchanged");
+    });
+});
+
+describe("node-drain.sh and node-ready.sh on the first server", () => {
+    function registered(version: string): Sandbox {
+        const node = new Sandbox();
+        fs.mkdirSync(path.join(node.state, "node-pi-1"));
+        fs.writeFileSync(path.join(node.state, "node-pi-1", "kubelet-version"), version);
+        return node;
+    }
+
+    it("drains a node for an upgrade and uncordons it once Ready", () => {
+        const node = registered("v1.33.5+k3s1");
+        const drain = node.run("node-drain.sh", { MODE: "drain", NODE_NAME: "pi-1", K3S_VERSION: "v1.34.1+k3s1" });
+        expect(drain.status, drain.stderr).toBe(0);
+        expect(node.calls()).toContain("kubectl drain pi-1 --ignore-daemonsets --delete-emptydir-data --timeout=300s");
+        const ready = node.run("node-ready.sh", { NODE_NAME: "pi-1", UNCORDON: "1", READY_TIMEOUT: "5" });
+        expect(ready.stdout).toContain("uncordoned after upgrade to v1.34.1+k3s1");
+        expect(node.calls()).toContain("kubectl uncordon pi-1");
+    });
+
+    it("leaves alone a node that already runs the target version, and does not uncordon it", () => {
+        const node = registered("v1.34.1+k3s1");
+        const drain = node.run("node-drain.sh", { MODE: "drain", NODE_NAME: "pi-1", K3S_VERSION: "v1.34.1+k3s1" });
+        expect(drain.stdout).toContain("already runs v1.34.1+k3s1; not draining");
+        node.run("node-ready.sh", { NODE_NAME: "pi-1", UNCORDON: "1", READY_TIMEOUT: "5" });
+        expect(node.calls().some((c) => c.startsWith("kubectl drain") || c.startsWith("kubectl uncordon"))).toBe(false);
+    });
+
+    it("removes a node: drain, delete the Node object and its node-password secret", () => {
+        const node = registered("v1.33.5+k3s1");
+        const r = node.run("node-drain.sh", { MODE: "remove", NODE_NAME: "pi-1" });
+        expect(r.status).toBe(0);
+        expect(node.calls()).toEqual(
+            expect.arrayContaining(["kubectl delete node pi-1 --wait=true", "kubectl -n kube-system delete secret pi-1.node-password.k3s --ignore-not-found"]),
+        );
+        expect(node.run("node-drain.sh", { MODE: "remove", NODE_NAME: "pi-1" }).stdout).toContain("not registered; nothing to do");
+    });
+
+    it("gives up waiting for a node that never registers", () => {
+        const r = new Sandbox().run("node-ready.sh", { NODE_NAME: "ghost", READY_TIMEOUT: "1" });
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain("did not register within 1s");
+    });
+});

@@ -1,0 +1,115 @@
+import * as os from "os";
+import { describe, expect, it } from "vitest";
+import { parsePreflightReport } from "../../components/cluster/preflightReport";
+import { Sandbox } from "./sandbox";
+
+const SWAPS_ON = "Filename\tType\tSize\tUsed\tPriority\n/var/swap file\t102396\t0\t-2\n";
+const SWAPS_OFF = "Filename\tType\tSize\tUsed\tPriority\n";
+const CMDLINE = "console=serial0,115200 console=tty1 root=PARTUUID=abc rootfstype=ext4 fsck.repair=yes rootwait\n";
+
+/** A Pi OS bookworm node as it comes from the imager: swap on, no memory cgroup. */
+function freshPi(): Sandbox {
+    const node = new Sandbox();
+    node.write("sys/fs/cgroup/cgroup.controllers", "cpuset cpu io pids\n");
+    node.write("proc/swaps", SWAPS_ON);
+    node.write("boot/firmware/cmdline.txt", CMDLINE);
+    node.write("etc/fstab", "proc /proc proc defaults 0 0\n/swapfile none swap sw 0 0\n");
+    node.write("etc/hostname", "pi-1\n");
+    node.write("etc/machine-id", "0123456789abcdef\n");
+    node.write("proc/sys/kernel/random/boot_id", "boot-1\n");
+    return node;
+}
+
+function healthyPi(): Sandbox {
+    const node = freshPi();
+    node.write("sys/fs/cgroup/cgroup.controllers", "cpuset cpu io memory pids\n");
+    node.write("proc/swaps", SWAPS_OFF);
+    return node;
+}
+
+const base = { DECLARED_ARCH: "arm64", ROLE: "agent", MIN_FREE_DISK_MIB: "1", STUB_UNAME_M: "aarch64" };
+
+describe("preflight.sh on a node", () => {
+    it("passes a healthy Pi and reports its identity", () => {
+        const node = healthyPi();
+        const r = node.run("preflight.sh", base);
+        expect(r.status, r.stderr).toBe(0);
+        const report = parsePreflightReport(r.stdout);
+        expect(report.checks.filter((c) => c.status !== "ok")).toEqual([]);
+        expect(report.checks.map((c) => c.name).sort()).toEqual(["arch", "clock", "disk", "firewall", "memory-cgroup", "sudo", "swap"]);
+        expect(report.facts).toMatchObject({ hostname: "pi-1", "machine-id": "0123456789abcdef", "boot-id": "boot-1" });
+        expect(report.rebootScheduled).toBe(false);
+    });
+
+    it("reports every problem of a fresh Pi in one run, and fails", () => {
+        const node = freshPi();
+        const r = node.run("preflight.sh", {
+            ...base,
+            DECLARED_ARCH: "amd64",
+            STUB_NTP_SYNCED: "no",
+            STUB_UFW: "active",
+            MIN_FREE_DISK_MIB: String(100 * 1024 * 1024 * 1024),
+        });
+        expect(r.status).toBe(1);
+        const problems = parsePreflightReport(r.stdout).checks.filter((c) => c.status === "problem");
+        expect(problems.map((p) => p.name).sort()).toEqual(["arch", "clock", "disk", "firewall", "memory-cgroup", "swap"]);
+        expect(problems.find((p) => p.name === "memory-cgroup")?.detail).toContain("/boot/firmware/cmdline.txt");
+        expect(problems.find((p) => p.name === "arch")?.detail).toContain("declared arch amd64 but uname -m says aarch64");
+        // Check mode changes nothing.
+        expect(node.read("boot/firmware/cmdline.txt")).toBe(CMDLINE);
+        expect(node.calls()).toEqual([]);
+    });
+
+    it("reports missing passwordless sudo for a non-root user", () => {
+        if (os.userInfo().uid === 0) {
+            // As root the script needs no sudo; prove the check through the stub instead.
+            const r = healthyPi().run("preflight.sh", { ...base, STUB_SUDO: "denied" });
+            expect(parsePreflightReport(r.stdout).checks.find((c) => c.name === "sudo")?.status).toBe("ok");
+            return;
+        }
+        const r = healthyPi().run("preflight.sh", { ...base, STUB_SUDO: "denied" });
+        expect(parsePreflightReport(r.stdout).checks.find((c) => c.name === "sudo")?.status).toBe("problem");
+    });
+
+    it("with PREPARE=1 adds the cgroup flags, turns swap off for good, opens the firewall and schedules a reboot", () => {
+        const node = freshPi();
+        const r = node.run("preflight.sh", { ...base, ROLE: "server", PREPARE: "1", STUB_UFW: "active" });
+        expect(r.status, r.stdout + r.stderr).toBe(0);
+        const report = parsePreflightReport(r.stdout);
+        expect(report.checks.filter((c) => c.status === "fixed").map((c) => c.name).sort()).toEqual(["firewall", "memory-cgroup", "swap"]);
+        expect(report.rebootScheduled).toBe(true);
+        const cmdline = node.read("boot/firmware/cmdline.txt");
+        expect(cmdline.split("\n").filter(Boolean)).toHaveLength(1);
+        expect(cmdline).toMatch(/rootwait cgroup_memory=1 cgroup_enable=memory\n$/);
+        expect(node.read("etc/fstab")).toContain("# disabled by picluster: /swapfile none swap sw 0 0");
+        expect(node.calls()).toEqual(
+            expect.arrayContaining(["swapoff -a", "ufw allow 10250/tcp", "ufw allow 8472/udp", "ufw allow 6443/tcp", expect.stringMatching(/^systemd-run --on-active=5/)]),
+        );
+    });
+
+    it("changes nothing on a second prepare run after the reboot", () => {
+        const node = freshPi();
+        node.run("preflight.sh", { ...base, PREPARE: "1" });
+        // The reboot: the kernel now has the memory cgroup.
+        node.write("sys/fs/cgroup/cgroup.controllers", "cpuset cpu io memory pids\n");
+        const cmdline = node.read("boot/firmware/cmdline.txt");
+        const fstab = node.read("etc/fstab");
+        const callsBefore = node.calls().length;
+        const r = node.run("preflight.sh", { ...base, PREPARE: "1" });
+        expect(r.status).toBe(0);
+        expect(parsePreflightReport(r.stdout).checks.every((c) => c.status === "ok")).toBe(true);
+        expect(node.read("boot/firmware/cmdline.txt")).toBe(cmdline);
+        expect(node.read("etc/fstab")).toBe(fstab);
+        expect(node.calls().length).toBe(callsBefore);
+    });
+
+    it("refuses a dataDir that is not a mounted filesystem, and accepts a mount point", () => {
+        const node = healthyPi();
+        const plainDir = node.write("mnt/ssd/.keep", "").replace(/\/\.keep$/, "");
+        const bad = node.run("preflight.sh", { ...base, DATA_DIR: plainDir });
+        expect(bad.status).toBe(1);
+        expect(bad.stdout).toMatch(/check data-dir problem .* is not a mount point/);
+        const good = node.run("preflight.sh", { ...base, DATA_DIR: "/proc" });
+        expect(good.stdout).toMatch(/check data-dir ok \/proc is a mount point/);
+    });
+});

@@ -1,0 +1,170 @@
+import * as yaml from "js-yaml";
+import { beforeAll, describe, expect, it } from "vitest";
+import { K3sCluster } from "../../../components/cluster/k3sCluster";
+import { Picluster } from "../../../components/picluster";
+import { loadConfig, objectSource } from "../../../stacks/config";
+import {
+    dependencyNames,
+    isSecret,
+    plainOccurrences,
+    recorder,
+    RecordedResource,
+    RegisteredResource,
+    registeredResources,
+    resetRegistry,
+    setCommandStdout,
+    unwrapSecrets,
+    valueOf,
+} from "../../helpers/mocks";
+import { stackSource, TEST_SSH_KEY } from "../../helpers/stacks";
+
+const CLIENT_KEY = "Y2xpZW50LWtleS1zZWNyZXQ=";
+const k3sKubeconfig = yaml.dump({
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [{ name: "default", cluster: { server: "https://127.0.0.1:6443", "certificate-authority-data": "Q0E=" } }],
+    contexts: [{ name: "default", context: { cluster: "default", user: "default" } }],
+    users: [{ name: "default", user: { "client-certificate-data": "Q0VSVA==", "client-key-data": CLIENT_KEY } }],
+    "current-context": "default",
+});
+
+setCommandStdout((name) => {
+    if (name.endsWith("-kubeconfig")) return k3sKubeconfig;
+    const preflight = /^(.*)-preflight$/.exec(name);
+    if (preflight) return `check arch ok\nfact hostname ${preflight[1]}\nfact machine-id id-${preflight[1]}\n`;
+    return "";
+});
+
+const byName = (list: RecordedResource[], name: string) => {
+    const r = list.find((x) => x.name === name);
+    if (!r) throw new Error(`no resource ${name}; have ${list.map((x) => x.name).join(", ")}`);
+    return r;
+};
+
+describe("K3sCluster on the pi stack", () => {
+    const rec = recorder();
+    let registered: RegisteredResource[];
+    let platform: Picluster;
+
+    beforeAll(async () => {
+        resetRegistry();
+        platform = new Picluster("picluster", loadConfig(stackSource("pi")), { transformations: [rec.transform] });
+        await valueOf(platform.kubeconfig);
+        registered = await registeredResources();
+    });
+
+    it("registers one install per node, on that node's host", () => {
+        const installs = registered.filter((r) => r.type === "command:remote:Command" && r.name.endsWith("-install"));
+        expect(installs.map((r) => r.name).sort()).toEqual(["cp-1-install", "pi-1-install", "pi-2-install", "pi-3-install", "pi-4-install"]);
+        const pi3 = installs.find((r) => r.name === "pi-3-install") as RegisteredResource;
+        expect(unwrapSecrets(pi3.inputs.connection)).toMatchObject({ host: "192.168.1.23", user: "pi", port: 22 });
+    });
+
+    it("installs the pinned k3s version and uninstalls on delete", () => {
+        const install = byName(rec.resources, "pi-1-install");
+        const reg = registered.find((r) => r.name === "pi-1-install") as RegisteredResource;
+        expect(reg.inputs.create).toContain("K3S_VERSION=v1.33.5+k3s1");
+        expect(reg.inputs.create).toContain("MODE=install");
+        expect(reg.inputs.update).toContain("MODE=reconfigure");
+        expect(reg.inputs.delete).toContain("k3s-uninstall.sh");
+        // Version changes must not re-run the install on every node at once.
+        expect(install.opts.ignoreChanges).toEqual(["create"]);
+    });
+
+    it("joins agents once the server is installed, in parallel: each depends on the server, none on another agent", async () => {
+        for (const agent of ["pi-1", "pi-2", "pi-3", "pi-4"]) {
+            expect(await dependencyNames(byName(rec.resources, `${agent}-install`).opts)).toEqual(["cp-1-install"]);
+        }
+        expect(await dependencyNames(byName(rec.resources, "cp-1-install").opts)).toEqual([]);
+    });
+
+    it("rolls upgrades one node at a time, servers first, in declared order", async () => {
+        expect(await dependencyNames(byName(rec.resources, "cp-1-drain").opts)).toEqual(["cp-1-install"]);
+        expect(await dependencyNames(byName(rec.resources, "pi-1-drain").opts)).toEqual(["cp-1-ready", "pi-1-install"]);
+        expect(await dependencyNames(byName(rec.resources, "pi-4-drain").opts)).toEqual(["pi-3-ready", "pi-4-install"]);
+        expect(await dependencyNames(byName(rec.resources, "pi-2-upgrade").opts)).toEqual(["pi-2-drain"]);
+        expect(await dependencyNames(byName(rec.resources, "pi-2-ready").opts)).toEqual(["pi-2-upgrade"]);
+    });
+
+    it("runs nothing for the upgrade steps on create, only on a version change", () => {
+        for (const step of ["drain", "upgrade"]) {
+            const r = registered.find((x) => x.name === `pi-1-${step}`) as RegisteredResource;
+            expect(r.inputs.create).toBeUndefined();
+            expect(r.inputs.update).toContain("K3S_VERSION=v1.33.5+k3s1");
+        }
+    });
+
+    it("drains and deletes a removed node from the first server before uninstalling it", () => {
+        const drain = registered.find((x) => x.name === "pi-2-drain") as RegisteredResource;
+        expect(unwrapSecrets(drain.inputs.connection)).toMatchObject({ host: "192.168.1.10" });
+        expect(drain.inputs.delete).toContain("MODE=remove");
+        expect(drain.inputs.delete).toContain("NODE_NAME=pi-2");
+    });
+
+    it("checks every node before installing, fixing what it can because the pi stack sets prepare", () => {
+        const names = registered.map((r) => r.name);
+        for (const n of ["cp-1", "pi-1", "pi-2", "pi-3", "pi-4"]) {
+            expect(names).toContain(`${n}-prepare`);
+            expect(names).toContain(`${n}-preflight`);
+        }
+        const prepare = registered.find((r) => r.name === "pi-1-prepare") as RegisteredResource;
+        expect(prepare.inputs.create).toContain("PREPARE=1");
+        expect(prepare.inputs.create).toContain("DECLARED_ARCH=arm64");
+    });
+
+    it("sends each node's k3s config with the join token only as a secret on stdin", async () => {
+        const token = await valueOf(platform.cluster instanceof K3sCluster ? platform.cluster.joinToken : platform.kubeconfig);
+        const install = registered.find((r) => r.name === "pi-1-install") as RegisteredResource;
+        expect(plainOccurrences(install.inputs, token)).toEqual([]);
+        expect(JSON.stringify(unwrapSecrets(install.inputs.stdin))).toContain(token);
+        expect(JSON.stringify(unwrapSecrets(install.inputs.stdin))).toContain("server: https://192.168.1.10:6443");
+    });
+
+    it("never puts the join token, SSH key or kubeconfig client key in plain inputs", async () => {
+        const token = await valueOf((platform.cluster as K3sCluster).joinToken);
+        for (const needle of [token, "test-key-material", CLIENT_KEY]) {
+            const leaks = registered.flatMap((r) => plainOccurrences(r.inputs, needle).map((p) => `${r.name}.${p}`));
+            expect(leaks, `plain occurrences of ${needle.slice(0, 12)}…`).toEqual([]);
+        }
+    });
+
+    it("exports a secret kubeconfig pointing at the API endpoint", async () => {
+        expect(await isSecret(platform.kubeconfig)).toBe(true);
+        const kc = yaml.load(await valueOf(platform.kubeconfig)) as Record<string, any>;
+        expect(kc.clusters[0].cluster.server).toBe("https://192.168.1.10:6443");
+        expect(kc["current-context"]).toBe("picluster-pi");
+    });
+
+    it("reads the kubeconfig once, hidden from logs, re-read only if the first server is reinstalled", () => {
+        const kc = registered.find((r) => r.name === "cluster-kubeconfig") as RegisteredResource;
+        expect(kc.inputs.logging).toBe("none");
+        expect(kc.inputs.triggers).toEqual(["cp-1-install-id"]);
+        expect(byName(rec.resources, "cluster-kubeconfig").opts.additionalSecretOutputs).toContain("stdout");
+    });
+
+    it("applies labels and taints with the cluster's provider, after the node is Ready", async () => {
+        const patches = registered.filter((r) => r.type === "kubernetes:core/v1:NodePatch");
+        expect(patches).toHaveLength(5);
+        for (const p of patches) expect(p.provider).toMatch(/::cluster-k8s::/);
+        const pi1 = patches.find((p) => (p.inputs.metadata as any).name === "pi-1") as RegisteredResource;
+        expect((pi1.inputs.metadata as any).labels).toEqual({ "node-role.kubernetes.io/worker": "true", "picluster.io/tier": "worker" });
+        expect(await dependencyNames(byName(rec.resources, "pi-1-metadata").opts)).toEqual(["pi-1-ready"]);
+    });
+
+    it("gives every Kubernetes resource the cluster's provider explicitly", () => {
+        const k8sResources = rec.resources.filter((r) => r.type.startsWith("kubernetes:") && r.type !== "pulumi:providers:kubernetes");
+        expect(k8sResources.length).toBeGreaterThan(0);
+        for (const r of k8sResources) expect(r.opts.provider, r.name).toBeDefined();
+    });
+
+    it("pins a declared SSH host key", () => {
+        const src = stackSource("pi");
+        const values = src.get("cluster") as any;
+        values.nodes[1].hostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample";
+        const cfg = loadConfig(objectSource("pi", { cluster: values, sshPrivateKey: TEST_SSH_KEY }, ["sshPrivateKey"]));
+        const c = new K3sCluster("hk", { cluster: cfg.cluster, nodeKeys: cfg.nodeKeys });
+        return valueOf(c.nodeResources["pi-1"].install.connection).then((conn) => {
+            expect(conn?.hostKey).toBe("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample");
+        });
+    });
+});

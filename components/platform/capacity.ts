@@ -4,8 +4,8 @@
  * component, the agents components and scripts/capacity-report.ts share it.
  *
  * The check works on requests (what the scheduler reserves), places each
- * replica first-fit-decreasing on the matching node with the most free
- * memory (spreading replicas of one workload), and gives every DaemonSet-like
+ * replica largest-first on the matching node least used in proportion
+ * (spreading replicas of one workload), and gives every DaemonSet-like
  * demand (`perNode`) one replica on each matching node.
  */
 import type { NodeSpec } from "../../stacks/schema/cluster";
@@ -194,9 +194,11 @@ export function planCapacity(demands: WorkloadDemand[], nodes: NodeCapacity[]): 
             });
             continue;
         }
-        // Spread replicas of one workload; then prefer the node with the most free memory.
+        // Spread replicas of one workload; then, like the scheduler's LeastAllocated score,
+        // prefer the node whose memory and cpu are the least used in proportion.
         const hosts = (p: NodePlan) => p.workloads.some((w) => w === r.demand.name || w.startsWith(`${r.demand.name}[`));
-        fitting.sort((a, b) => Number(hosts(a)) - Number(hosts(b)) || free(b).mem - free(a).mem || a.name.localeCompare(b.name));
+        const used = (p: NodePlan) => (p.memoryRequested + r.mem) / p.memoryBytes + (p.cpuRequested + r.cpu) / p.cpu;
+        fitting.sort((a, b) => Number(hosts(a)) - Number(hosts(b)) || used(a) - used(b) || a.name.localeCompare(b.name));
         const node = fitting[0];
         node.cpuRequested += r.cpu;
         node.memoryRequested += r.mem;

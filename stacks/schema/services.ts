@@ -67,7 +67,8 @@ export const ollamaSchema = z
         /** Seconds before probes start; the model pull runs in a postStart hook and must finish first. */
         probeDelaySeconds: z.number().int().min(0).default(600),
         storage: storage("30Gi"),
-        placement: placementSchema,
+        /** Defaults to amd64: an 8B model on a Pi's CPU is too slow to serve agents. */
+        placement: placementSchema.unwrap().default({ arch: "amd64", nodeSelector: {} }),
         resources: serviceResources({ cpu: "2", memory: "8Gi" }, { cpu: "6", memory: "16Gi" }),
     })
     .prefault({});

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { releaseArgs } from "../../../components/platform/helmService";
 import { deepMerge, setPath } from "../../../components/platform/values";
 import { ConfigError, loadConfig, objectSource } from "../../../stacks/config";
+import { servicesSchema } from "../../../stacks/schema/services";
 import { isSecret, valueOf } from "../../helpers/mocks";
 
 const cluster = { k3sVersion: "v1.33.5+k3s1", nodes: [{ name: "tower", host: "10.0.0.10", user: "pi", role: "server", arch: "amd64", sshKey: "towerKey" }] };
@@ -20,6 +21,11 @@ function problems(values: Record<string, unknown>): string[] {
 describe("services and apps config", () => {
     it("accepts an empty services block with every default pinned", () => {
         expect(problems({})).toEqual([]);
+    });
+
+    it("places Ollama on amd64 unless the stack says otherwise", () => {
+        expect(servicesSchema.parse({}).ollama.placement).toEqual({ arch: "amd64", nodeSelector: {} });
+        expect(servicesSchema.parse({ ollama: { placement: { arch: "arm64" } } }).ollama.placement.arch).toBe("arm64");
     });
 
     it("refuses an unpinned chart version and names the key path", () => {

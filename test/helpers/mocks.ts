@@ -58,6 +58,12 @@ function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, unknow
             state.stdout = "";
             state.stderr = "";
             break;
+        case "kubernetes:core/v1:Secret":
+            // The token controller fills service-account-token Secrets; the provider waits for it.
+            if (args.inputs.type === "kubernetes.io/service-account-token") {
+                state.data = { token: Buffer.from(`mock-sa-token-${args.name}`).toString("base64") };
+            }
+            break;
     }
     return state;
 }

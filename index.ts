@@ -1,6 +1,8 @@
 import { Picluster } from "./components/picluster";
 import { loadConfig } from "./stacks/config";
+import { limitStackTraces } from "./stacks/runtime";
 
+limitStackTraces();
 const config = loadConfig();
 const picluster = new Picluster("picluster", config);
 

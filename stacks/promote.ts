@@ -1,5 +1,6 @@
 import * as YAML from "yaml";
 import { ConfigError, loadConfig, NAMESPACE, objectSource } from "./config";
+import { offlineSecret, stackConfigValues } from "./offline";
 
 /*
  * Promotion: carry the pinned versions (k3s, charts, images) that the source
@@ -103,46 +104,6 @@ export interface PromoteOptions {
     validate?: StackValidator;
 }
 
-/** The stand-in a `secure:` value gets when a stack file is validated offline. */
-export const securePlaceholder = (where: string): string => `<secure:${where}>`;
-
-/**
- * The `picluster:` values of a parsed stack file as the program would see
- * them: short keys, `secure:` values replaced by `placeholder(where)` and the
- * whole key marked secret, as `pulumi config` does for `--secret` values.
- */
-export function stackConfigValues(
-    raw: unknown,
-    placeholder: (where: string) => string = securePlaceholder,
-): { values: Record<string, unknown>; secretKeys: string[] } {
-    const config = (raw as { config?: Record<string, unknown> } | null)?.config ?? {};
-    const values: Record<string, unknown> = {};
-    const secretKeys: string[] = [];
-    for (const [fullKey, value] of Object.entries(config)) {
-        const [ns, key] = fullKey.split(":");
-        if (ns !== NAMESPACE || key === undefined) continue;
-        const { plain, secret } = replaceSecure(value, key, placeholder);
-        values[key] = plain;
-        if (secret) secretKeys.push(key);
-    }
-    return { values, secretKeys };
-}
-
-function replaceSecure(v: unknown, where: string, placeholder: (where: string) => string): { plain: unknown; secret: boolean } {
-    if (v && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 1 && "secure" in v) {
-        return { plain: placeholder(where), secret: true };
-    }
-    if (Array.isArray(v)) {
-        const parts = v.map((x, i) => replaceSecure(x, `${where}[${i}]`, placeholder));
-        return { plain: parts.map((p) => p.plain), secret: parts.some((p) => p.secret) };
-    }
-    if (v && typeof v === "object") {
-        const parts = Object.entries(v).map(([k, x]) => [k, replaceSecure(x, `${where}.${k}`, placeholder)] as const);
-        return { plain: Object.fromEntries(parts.map(([k, p]) => [k, p.plain])), secret: parts.some(([, p]) => p.secret) };
-    }
-    return { plain: v, secret: false };
-}
-
 /** Validates a stack document with the program's own `loadConfig`; secrets become placeholders. */
 export function validateStackDocument(doc: YAML.Document, stack: string): string[] {
     if (doc.errors.length > 0) return doc.errors.map((e) => `YAML: ${e.message}`);
@@ -153,7 +114,7 @@ export function validateStackDocument(doc: YAML.Document, stack: string): string
     const keyNames = ["sshPrivateKey", ...(cluster?.nodes ?? []).map((n) => n?.sshKey).filter((k): k is string => typeof k === "string")];
     for (const key of keyNames) {
         if (values[key] === undefined) {
-            values[key] = securePlaceholder(key);
+            values[key] = offlineSecret(key);
             secretKeys.push(key);
         }
     }

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import { NAMESPACE } from "./config";
+import { ConfigSource, NAMESPACE, objectSource } from "./config";
 
 /*
  * Building the program without the Pulumi CLI or a cluster: stack files read
@@ -94,21 +94,44 @@ export function readStackFile(root: string, stack: string, placeholder?: (where:
 }
 
 /**
- * The offline configuration of a stack: its file's values with secrets
- * replaced by stand-ins, and SSH keys that are not committed (the default key
- * and every node's `sshKey`) filled with OFFLINE_SSH_KEY. Keys are full
- * (`picluster:cluster`) and values strings, as `pulumi.runtime.setAllConfig` takes them.
+ * A stack's values for offline use: its file's values with secrets replaced
+ * by stand-ins, and SSH keys that are not committed (the default key and every
+ * node's `sshKey`) filled with OFFLINE_SSH_KEY.
  */
-export function offlineConfig(root: string, stack: string): { config: Record<string, string>; secretKeys: string[] } {
+export function offlineValues(root: string, stack: string): { values: Record<string, unknown>; secretKeys: string[] } {
     const { values, secretKeys } = readStackFile(root, stack);
+    fillSshKeys(values, secretKeys, () => OFFLINE_SSH_KEY, true);
+    return { values, secretKeys };
+}
+
+/**
+ * Sets the SSH keys a bootstrap stack needs (the default key and every node's
+ * `sshKey`) to a secret stand-in: those that are missing (often set per
+ * machine, never committed) and, with `replaceSecure`, those already held as
+ * `secure:` stand-ins.
+ */
+export function fillSshKeys(values: Record<string, unknown>, secretKeys: string[], standIn: (key: string) => string, replaceSecure = false): void {
     const cluster = values.cluster as { nodes?: { sshKey?: unknown }[]; kubeconfig?: unknown } | undefined;
-    const keyNames = cluster?.kubeconfig !== undefined ? [] : ["sshPrivateKey", ...(cluster?.nodes ?? []).map((n) => n?.sshKey).filter((k): k is string => typeof k === "string")];
+    if (cluster?.kubeconfig !== undefined) return;
+    const nodes = Array.isArray(cluster?.nodes) ? cluster.nodes : [];
+    const keyNames = ["sshPrivateKey", ...nodes.map((n) => n?.sshKey).filter((k): k is string => typeof k === "string")];
     for (const key of keyNames) {
-        if (values[key] === undefined || secretKeys.includes(key)) {
-            values[key] = OFFLINE_SSH_KEY;
+        if (values[key] === undefined || (replaceSecure && secretKeys.includes(key))) {
+            values[key] = standIn(key);
             if (!secretKeys.includes(key)) secretKeys.push(key);
         }
     }
+}
+
+/** The offline values as a config source for `loadConfig`. */
+export function offlineSource(root: string, stack: string): ConfigSource {
+    const { values, secretKeys } = offlineValues(root, stack);
+    return objectSource(stack, values, secretKeys);
+}
+
+/** The offline values as `pulumi.runtime.setAllConfig` takes them: full keys, string values. */
+export function offlineConfig(root: string, stack: string): { config: Record<string, string>; secretKeys: string[] } {
+    const { values, secretKeys } = offlineValues(root, stack);
     const config: Record<string, string> = {};
     for (const [key, value] of Object.entries(values)) config[`${NAMESPACE}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
     return { config, secretKeys: secretKeys.map((k) => `${NAMESPACE}:${k}`) };

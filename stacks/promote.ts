@@ -1,6 +1,6 @@
 import * as YAML from "yaml";
 import { ConfigError, loadConfig, NAMESPACE, objectSource } from "./config";
-import { offlineSecret, stackConfigValues } from "./offline";
+import { fillSshKeys, offlineSecret, stackConfigValues } from "./offline";
 
 /*
  * Promotion: carry the pinned versions (k3s, charts, images) that the source
@@ -108,16 +108,8 @@ export interface PromoteOptions {
 export function validateStackDocument(doc: YAML.Document, stack: string): string[] {
     if (doc.errors.length > 0) return doc.errors.map((e) => `YAML: ${e.message}`);
     const { values, secretKeys } = stackConfigValues(doc.toJS());
-    // SSH keys are often set per machine and never committed; their absence
-    // is not what promotion checks, so stand-ins fill the keys that are missing.
-    const cluster = values.cluster as { nodes?: { sshKey?: unknown }[] } | undefined;
-    const keyNames = ["sshPrivateKey", ...(cluster?.nodes ?? []).map((n) => n?.sshKey).filter((k): k is string => typeof k === "string")];
-    for (const key of keyNames) {
-        if (values[key] === undefined) {
-            values[key] = offlineSecret(key);
-            secretKeys.push(key);
-        }
-    }
+    // SSH keys are often set per machine and never committed; promotion does not check them.
+    fillSshKeys(values, secretKeys, offlineSecret);
     try {
         loadConfig(objectSource(stack, values, secretKeys));
         return [];

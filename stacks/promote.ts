@@ -72,7 +72,7 @@ export function findVersions(doc: YAML.Document): Map<string, VersionEntry> {
 /** One version copied from the source stack. */
 export interface VersionChange {
     id: string;
-    /** Undefined when the target item had no explicit version (it used the schema default). */
+    /** Undefined when the target item pinned no version (it used the default). */
     from?: string;
     to: string;
 }
@@ -316,7 +316,7 @@ function finish(before: string, after: string, changes: VersionChange[], refusal
     if (changes.length === 0) lines.push(`${target}: no version to promote from ${opts.fromStack}.`);
     else {
         lines.push(`${target}: ${changes.length} version${changes.length === 1 ? "" : "s"} from ${opts.fromStack}:`);
-        for (const c of changes) lines.push(`  ${c.id}: ${c.from ?? "(schema default)"} -> ${c.to}`);
+        for (const c of changes) lines.push(`  ${c.id}: ${c.from ?? "(not pinned in the file)"} -> ${c.to}`);
     }
     if (refusals.length > 0) {
         lines.push(`Not promoted (${refusals.length}):`);

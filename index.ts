@@ -2,7 +2,10 @@ import { Picluster } from "./components/picluster";
 import { loadConfig } from "./stacks/config";
 
 const config = loadConfig();
-const platform = new Picluster("picluster", config);
+const picluster = new Picluster("picluster", config);
 
-export const kubeconfig = platform.kubeconfig;
-export const nodes = platform.nodes;
+export const kubeconfig = picluster.kubeconfig;
+export const nodes = picluster.nodes;
+export const endpoints = picluster.endpoints;
+export const credentials = picluster.credentials;
+export const orchestratorKubeconfig = picluster.orchestratorKubeconfig;

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { isSecretEnvelope } from "../../stacks/offline";
 
 /** One resource as the mock engine saw it: plain inputs, secrets still wrapped. */
 export interface RegisteredResource {
@@ -9,23 +10,8 @@ export interface RegisteredResource {
     provider?: string;
 }
 
-/** The marker the SDK wraps secret values in when it serialises them to the engine. */
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-
-export function isSecretEnvelope(v: unknown): v is { value: unknown } {
-    return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
-}
-
-/** Removes secret envelopes, for assertions on the plain shape of inputs. */
-export function unwrapSecrets(v: unknown): unknown {
-    if (isSecretEnvelope(v)) return unwrapSecrets(v.value);
-    if (Array.isArray(v)) return v.map(unwrapSecrets);
-    if (typeof v === "object" && v !== null) {
-        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
-    }
-    return v;
-}
+// Shared with the offline renderer (stacks/offline.ts).
+export { isSecretEnvelope, unwrapSecrets } from "../../stacks/offline";
 
 /**
  * Paths (`stdin`, `connection.privateKey`, …) where `needle` occurs in `inputs`

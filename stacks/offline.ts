@@ -157,17 +157,34 @@ export const OFFLINE_KUBECONFIG = YAML.stringify({
     "current-context": "default",
 });
 
-/** State the offline engine returns: the inputs, plus outputs the program reads (generated secrets, command output). */
-export function offlineState(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
+/** How a mock engine makes up the values only a real deployment would have. */
+export interface MockAnswers {
+    /** A stand-in secret: `random` results and service-account tokens, by resource name. */
+    secret(kind: "random" | "token", name: string): string;
+    /** The stdout of a command resource, by resource name. */
+    stdout(name: string): string;
+}
+
+export const offlineAnswers: MockAnswers = {
+    secret: (kind, name) => offlineSecret(`${kind}:${name}`),
+    stdout: (name) => (name.endsWith("-kubeconfig") ? OFFLINE_KUBECONFIG : ""),
+};
+
+/**
+ * State a mock engine returns: the inputs, plus the outputs the program
+ * reads (generated secrets, command output, service-account tokens). Shared
+ * by the offline render and the unit-test mocks.
+ */
+export function mockState(args: pulumi.runtime.MockResourceArgs, answers: MockAnswers = offlineAnswers): Record<string, unknown> {
     const state: Record<string, unknown> = { ...args.inputs };
-    if (args.type.startsWith("random:")) state.result = pulumi.secret(offlineSecret(`random:${args.name}`));
+    if (args.type.startsWith("random:")) state.result = pulumi.secret(answers.secret("random", args.name));
     if (args.type === "command:remote:Command" || args.type === "command:local:Command") {
-        state.stdout = args.name.endsWith("-kubeconfig") ? OFFLINE_KUBECONFIG : "";
+        state.stdout = args.type === "command:remote:Command" ? answers.stdout(args.name) : "";
         state.stderr = "";
     }
     if (args.type === "kubernetes:core/v1:Secret" && args.inputs.type === "kubernetes.io/service-account-token") {
         // The token controller fills these; the provider waits for it.
-        state.data = { token: Buffer.from(offlineSecret(`token:${args.name}`)).toString("base64") };
+        state.data = { token: Buffer.from(answers.secret("token", args.name)).toString("base64") };
     }
     return state;
 }
@@ -178,7 +195,7 @@ export function installOfflineMocks(stack: string, into: RegisteredResource[]): 
         {
             newResource(args) {
                 into.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider, custom: args.custom });
-                return { id: `${args.name}-id`, state: offlineState(args) };
+                return { id: `${args.name}-id`, state: mockState(args) };
             },
             call(args) {
                 return args.inputs;

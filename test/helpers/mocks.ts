@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { isSecretEnvelope } from "../../stacks/offline";
+import { isSecretEnvelope, MockAnswers, mockState } from "../../stacks/offline";
 
 /** One resource as the mock engine saw it: plain inputs, secrets still wrapped. */
 export interface RegisteredResource {
@@ -28,31 +28,6 @@ export function plainOccurrences(inputs: unknown, needle: string, path = ""): st
 }
 
 const registered: RegisteredResource[] = [];
-
-/** State the mock engine returns for a resource type, so components can read outputs. */
-function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
-    const state: Record<string, unknown> = { ...args.inputs };
-    switch (args.type) {
-        case "random:index/randomPassword:RandomPassword":
-            state.result = pulumi.secret(`mock-password-${args.name}`);
-            break;
-        case "command:remote:Command":
-            state.stdout = mockStdout(args.name);
-            state.stderr = "";
-            break;
-        case "command:local:Command":
-            state.stdout = "";
-            state.stderr = "";
-            break;
-        case "kubernetes:core/v1:Secret":
-            // The token controller fills service-account-token Secrets; the provider waits for it.
-            if (args.inputs.type === "kubernetes.io/service-account-token") {
-                state.data = { token: Buffer.from(`mock-sa-token-${args.name}`).toString("base64") };
-            }
-            break;
-    }
-    return state;
-}
 
 /** The client key inside the mock kubeconfig, for secret-hygiene assertions. */
 export const MOCK_CLIENT_KEY = "bW9jay1jbGllbnQta2V5LXNlY3JldA==";
@@ -90,16 +65,18 @@ let stdoutFor: (name: string) => string = defaultCommandStdout;
 export function setCommandStdout(fn: (name: string) => string): void {
     stdoutFor = fn;
 }
-function mockStdout(name: string): string {
-    return stdoutFor(name);
-}
+
+const testAnswers: MockAnswers = {
+    secret: (kind, name) => (kind === "random" ? `mock-password-${name}` : `mock-sa-token-${name}`),
+    stdout: (name) => stdoutFor(name),
+};
 
 export function installMocks(): void {
     pulumi.runtime.setMocks(
         {
             newResource(args) {
                 registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-                return { id: `${args.name}-id`, state: mockState(args) };
+                return { id: `${args.name}-id`, state: mockState(args, testAnswers) };
             },
             call(args) {
                 return args.inputs;

@@ -58,12 +58,49 @@ function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, unknow
             state.stdout = "";
             state.stderr = "";
             break;
+        case "kubernetes:core/v1:Secret":
+            // The token controller fills service-account-token Secrets; the provider waits for it.
+            if (args.inputs.type === "kubernetes.io/service-account-token") {
+                state.data = { token: Buffer.from(`mock-sa-token-${args.name}`).toString("base64") };
+            }
+            break;
     }
     return state;
 }
 
-/** Commands whose stdout other resources parse get a realistic mock answer. */
-let stdoutFor: (name: string) => string = () => "";
+/** The client key inside the mock kubeconfig, for secret-hygiene assertions. */
+export const MOCK_CLIENT_KEY = "bW9jay1jbGllbnQta2V5LXNlY3JldA==";
+
+/** A kubeconfig as k3s writes it (server on loopback), for the mock kubeconfig command. */
+export const MOCK_K3S_KUBECONFIG = [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters:",
+    "  - name: default",
+    "    cluster:",
+    "      server: https://127.0.0.1:6443",
+    "      certificate-authority-data: Q0E=",
+    "contexts:",
+    "  - name: default",
+    "    context: { cluster: default, user: default }",
+    "current-context: default",
+    "users:",
+    "  - name: default",
+    "    user:",
+    "      client-certificate-data: Q0VSVA==",
+    `      client-key-data: ${MOCK_CLIENT_KEY}`,
+    "",
+].join("\n");
+
+/** Realistic answers for the commands whose stdout other resources parse. */
+export function defaultCommandStdout(name: string): string {
+    if (name.endsWith("-kubeconfig")) return MOCK_K3S_KUBECONFIG;
+    const preflight = /^(.*)-preflight$/.exec(name);
+    if (preflight) return `check arch ok\nfact hostname ${preflight[1]}\nfact machine-id id-${preflight[1]}\n`;
+    return "";
+}
+
+let stdoutFor: (name: string) => string = defaultCommandStdout;
 export function setCommandStdout(fn: (name: string) => string): void {
     stdoutFor = fn;
 }

@@ -1,3 +1,5 @@
+import * as fs from "fs";
+import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { evaluate } from "../../../policy/core/evaluate";
 import { annotationProblems, EXEMPT_ANNOTATION, exemptionFor, parseExemptAnnotation } from "../../../policy/core/exemptions";
@@ -347,6 +349,15 @@ describe("the CrossGuard adapter", () => {
 });
 
 describe("the rule set", () => {
+    it("is documented: docs/policy.md has a row per rule with its anchor", () => {
+        const doc = fs.readFileSync(path.join(__dirname, "..", "..", "..", "docs", "policy.md"), "utf8");
+        for (const r of allRules) {
+            const row = doc.split("\n").find((l) => l.startsWith(`| \`${r.name}\` |`));
+            expect(row, r.name).toBeDefined();
+            expect(row, r.name).toContain(r.anchor);
+        }
+    });
+
     it("has one documented, anchored rule per name", () => {
         expect(ruleNames.size).toBe(allRules.length);
         for (const r of allRules) {

@@ -15,10 +15,12 @@ import { namespacePodSecurity } from "./podSecurityLabels";
 import { noPrivilegeEscalation } from "./privilegeEscalation";
 import { noPrivileged } from "./privileged";
 import { probes } from "./probes";
+import { readOnlyRootFilesystem } from "./readOnlyRootFilesystem";
 import { explicitKubernetesProvider } from "./provider";
 import { remoteCommandKey } from "./remoteCommandKey";
 import { containerResources } from "./resources";
 import { seccompRuntimeDefault } from "./seccomp";
+import { noAutomountedToken } from "./serviceAccountToken";
 import { replicatedSpreads } from "./spread";
 
 /** Every rule of the pack, in the order docs/policy.md lists them. */
@@ -35,6 +37,8 @@ export const allRules: readonly Rule[] = [
     noHostPath,
     noPrivileged,
     envSecretsByReference,
+    readOnlyRootFilesystem,
+    noAutomountedToken,
     replicatedHasPdb,
     replicatedSpreads,
     hpaWithoutReplicas,

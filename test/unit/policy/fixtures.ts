@@ -24,6 +24,7 @@ export function goodContainer(name = "app"): Record<string, any> {
 /** A pod spec that passes every workload rule. */
 export function goodPodSpec(): Record<string, any> {
     return {
+        automountServiceAccountToken: false,
         securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: "RuntimeDefault" } },
         containers: [goodContainer()],
     };

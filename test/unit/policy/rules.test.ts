@@ -22,6 +22,8 @@ import { namespacePodSecurity } from "../../../policy/rules/podSecurityLabels";
 import { noPrivilegeEscalation } from "../../../policy/rules/privilegeEscalation";
 import { noPrivileged } from "../../../policy/rules/privileged";
 import { probes } from "../../../policy/rules/probes";
+import { readOnlyRootFilesystem } from "../../../policy/rules/readOnlyRootFilesystem";
+import { noAutomountedToken } from "../../../policy/rules/serviceAccountToken";
 import { explicitKubernetesProvider } from "../../../policy/rules/provider";
 import { remoteCommandKey } from "../../../policy/rules/remoteCommandKey";
 import { containerResources } from "../../../policy/rules/resources";
@@ -167,6 +169,25 @@ describe("env-secrets-by-reference", () => {
     it("refuses an inline password or token", () => {
         const r = deployment("d", { pod: (s) => (s.containers[0].env = [{ name: "API_TOKEN", value: "abc" }, { name: "DATABASE_URL", value: "postgres://u:p@h/db" }]) });
         expect(run(envSecretsByReference, r)).toHaveLength(2);
+    });
+});
+
+describe("read-only-root-filesystem (advisory)", () => {
+    it("passes a read-only root filesystem", () => expect(run(readOnlyRootFilesystem, deployment())).toEqual([]));
+    it("flags a writable one", () => {
+        expect(run(readOnlyRootFilesystem, deployment("d", { pod: (s) => (s.containers[0].securityContext.readOnlyRootFilesystem = false) }))).toEqual([
+            'container "app" (containers[0]) does not set readOnlyRootFilesystem: true',
+        ]);
+        expect(readOnlyRootFilesystem.enforcementLevel).toBe("advisory");
+    });
+});
+
+describe("no-automounted-token (advisory)", () => {
+    it("passes a pod that does not mount the token", () => {
+        expect(run(noAutomountedToken, deployment("d", { pod: (s) => (s.automountServiceAccountToken = false) }))).toEqual([]);
+    });
+    it("flags a pod that leaves the default (mounted)", () => {
+        expect(run(noAutomountedToken, deployment("d", { pod: (s) => delete s.automountServiceAccountToken }))).toEqual(["Deployment template does not set automountServiceAccountToken: false"]);
     });
 });
 

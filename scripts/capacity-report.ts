@@ -12,13 +12,15 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import type { z } from "zod";
 import { formatNodePlan, nodeCapacities, planCapacity } from "../components/platform/capacity";
+import { agentHostDemand } from "../components/agents/demand";
 import { platformDemands } from "../components/platform/demands";
 import { formatPath, NAMESPACE } from "../stacks/config";
+import { agentHostSchema } from "../stacks/schema/agents";
 import { appsSchema } from "../stacks/schema/apps";
 import { clusterSchema } from "../stacks/schema/cluster";
 import { servicesSchema } from "../stacks/schema/services";
 
-/** Validates the three keys the plan needs; problems come in the usual `key: message` form. */
+/** Validates the keys the plan needs; problems come in the usual `key: message` form. */
 export function readStack(config: Record<string, unknown>) {
     const problems: string[] = [];
     function parse<S extends z.ZodType>(key: string, schema: S): z.output<S> | undefined {
@@ -30,15 +32,18 @@ export function readStack(config: Record<string, unknown>) {
     const cluster = parse("cluster", clusterSchema);
     const services = parse("services", servicesSchema);
     const apps = parse("apps", appsSchema);
-    return { cluster, services, apps, problems };
+    const agentHost = parse("agentHost", agentHostSchema);
+    return { cluster, services, apps, agentHost, problems };
 }
 
 /** The report text and whether everything fits. */
 export function capacityReport(config: Record<string, unknown>): { text: string; fits: boolean; problems: string[] } {
-    const { cluster, services, apps, problems } = readStack(config);
-    if (!cluster || !services || !apps) return { text: "", fits: false, problems };
+    const { cluster, services, apps, agentHost, problems } = readStack(config);
+    if (!cluster || !services || !apps || !agentHost) return { text: "", fits: false, problems };
     if (cluster.nodes.length === 0) return { text: "No cluster.nodes declared (existing cluster): nothing to plan.", fits: true, problems };
-    const plan = planCapacity(platformDemands(services, apps, cluster.nodes), nodeCapacities(cluster.nodes));
+    // The same demands the program's check counts: platform plus the agent-host pool.
+    const demands = [...platformDemands(services, apps, cluster.nodes), ...agentHostDemand(agentHost)];
+    const plan = planCapacity(demands, nodeCapacities(cluster.nodes));
     return { text: formatNodePlan(plan), fits: plan.fits, problems };
 }
 

@@ -1,20 +1,7 @@
 import type { AgentHostSpec } from "../../stacks/schema/agents";
+import type { WorkloadDemand } from "../platform/capacity";
 
-/**
- * What one workload asks of the scheduler, for the preview-time capacity
- * check. Structurally compatible with `WorkloadDemand` in
- * components/platform/capacity.ts (to be unified by the lead).
- */
-export interface WorkloadDemand {
-    name: string;
-    namespace: string;
-    arch?: "amd64" | "arm64";
-    /** CPU request per replica (`500m`). */
-    cpu: string;
-    /** Memory request per replica (`1Gi`). */
-    memory: string;
-    replicas: number;
-}
+export type { WorkloadDemand };
 
 /** The namespace the agent-host pool lives in (upstream's). */
 export const AGENT_HOST_NAMESPACE = "rustic-ai";
@@ -28,16 +15,14 @@ export function agentHostDemand(spec: AgentHostSpec): WorkloadDemand[] {
     const arch = spec.arch === undefined ? {} : { arch: spec.arch };
     return [
         {
-            name: "agent-host",
-            namespace: AGENT_HOST_NAMESPACE,
+            name: `${AGENT_HOST_NAMESPACE}/agent-host`,
             ...arch,
             cpu: spec.resources.requests.cpu,
             memory: spec.resources.requests.memory,
             replicas: spec.minReplicas,
         },
         {
-            name: "redis",
-            namespace: AGENT_HOST_NAMESPACE,
+            name: `${AGENT_HOST_NAMESPACE}/redis`,
             ...arch,
             cpu: spec.redis.resources.requests.cpu,
             memory: spec.redis.resources.requests.memory,

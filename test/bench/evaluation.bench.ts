@@ -9,9 +9,12 @@
 import { performance } from "perf_hooks";
 import { Picluster } from "../../components/picluster";
 import { loadConfig, objectSource } from "../../stacks/config";
+import { limitStackTraces } from "../../stacks/runtime";
 import { installMocks, registeredResources, resetRegistry } from "../helpers/mocks";
 import { stackSource, TEST_SSH_KEY } from "../helpers/stacks";
 
+// As index.ts does; PICLUSTER_STACK_TRACE_LIMIT=10 measures the SDK default.
+limitStackTraces();
 installMocks();
 
 function syntheticCluster(nodes: number): Record<string, unknown> {
@@ -50,7 +53,7 @@ async function main(): Promise<void> {
         ]),
     ];
     await evaluate(cases[0][1]()); // warm-up: module loading and JIT
-    console.log(`program evaluation under mocks, median of ${runs} runs`);
+    console.log(`program evaluation under mocks, median of ${runs} runs, Error.stackTraceLimit=${Error.stackTraceLimit}`);
     console.log("case        resources   median ms   ms/node");
     for (const [label, source] of cases) {
         const results = [];

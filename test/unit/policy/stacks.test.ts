@@ -6,6 +6,8 @@ import { exemptionListProblems } from "../../../policy/core/exemptions";
 import type { ResourceView } from "../../../policy/core/types";
 import { exemptions } from "../../../policy/exemptions";
 import { allRules, ruleNames } from "../../../policy/rules";
+import { inlineCredentials } from "../../../policy/rules/helmSecrets";
+import { isSecretAt } from "../../../policy/core/types";
 import { loadConfig } from "../../../stacks/config";
 import { recorder, registeredResources, resetRegistry, setCommandStdout, valueOf } from "../../helpers/mocks";
 import { stackSource } from "../../helpers/stacks";
@@ -61,6 +63,17 @@ for (const stack of ["dev", "pi"]) {
             // Printed so a reviewer sees which holes are in use on this stack.
             console.log(`[policy ${stack}] ${resources.length} resources, ${exempted.length} exemption(s) used\n${report([], exempted)}`);
             expect(report(violations, [])).toBe("");
+        });
+
+        it("lets an inline Helm credential through only where it is a Pulumi secret", () => {
+            const { exempted } = evaluate(resources, allRules, exemptions);
+            const plain = exempted
+                .filter((e) => e.rule === "helm-no-inline-credentials")
+                .flatMap((e) => {
+                    const release = resources.find((r) => r.type === e.type && r.name === e.name) as ResourceView;
+                    return inlineCredentials(release.props.values).filter((p) => isSecretAt(release, p) !== true).map((p) => `${e.name} ${p}`);
+                });
+            expect(plain).toEqual([]);
         });
 
         it("actually judged something: every resource rule ran on the resources it concerns", () => {

@@ -7,6 +7,7 @@ import { Picluster } from "../../../components/picluster";
 import { loadConfig } from "../../../stacks/config";
 import { registeredResources, resetRegistry, setCommandStdout, valueOf, type RegisteredResource } from "../../helpers/mocks";
 import { stackSource } from "../../helpers/stacks";
+import { clusterCommandStdout } from "./commandStdout";
 import { providerFromRef } from "./fromMocks";
 import { deployment, namespace } from "./fixtures";
 
@@ -131,13 +132,7 @@ describe("the pack, run the way the Pulumi CLI runs it", () => {
     });
 
     it("passes the whole pi stack built under mocks, resource by resource and as a stack", async () => {
-        setCommandStdout((name) =>
-            name.endsWith("-kubeconfig")
-                ? "apiVersion: v1\nkind: Config\nclusters: [{name: default, cluster: {server: 'https://127.0.0.1:6443'}}]\ncontexts: [{name: default, context: {cluster: default, user: default}}]\ncurrent-context: default\nusers: [{name: default, user: {}}]\n"
-                : /-preflight$/.test(name)
-                  ? `check arch ok\nfact hostname ${name.replace(/-preflight$/, "")}\nfact machine-id id-${name}\n`
-                  : "",
-        );
+        setCommandStdout(clusterCommandStdout());
         resetRegistry();
         const platform = new Picluster("picluster", loadConfig(stackSource("pi")));
         await valueOf(platform.kubeconfig);

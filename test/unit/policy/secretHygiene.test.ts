@@ -1,27 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as yaml from "js-yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { isSecret, plainOccurrences, type RegisteredResource, registeredResources, resetRegistry, setCommandStdout, unwrapSecrets, valueOf } from "../../helpers/mocks";
 import { stackValues, TEST_SSH_KEY } from "../../helpers/stacks";
+import { clusterCommandStdout } from "./commandStdout";
 
 /** The private half of the admin client certificate k3s writes into its kubeconfig (mock material). */
 const CLIENT_KEY = "bW9jay1rdWJlY29uZmlnLWNsaWVudC1rZXk=";
 
-setCommandStdout((name) => {
-    if (name.endsWith("-kubeconfig")) {
-        return yaml.dump({
-            apiVersion: "v1",
-            kind: "Config",
-            clusters: [{ name: "default", cluster: { server: "https://127.0.0.1:6443", "certificate-authority-data": "Q0E=" } }],
-            contexts: [{ name: "default", context: { cluster: "default", user: "default" } }],
-            users: [{ name: "default", user: { "client-certificate-data": "Q0VSVA==", "client-key-data": CLIENT_KEY } }],
-            "current-context": "default",
-        });
-    }
-    const preflight = /^(.*)-preflight$/.exec(name);
-    if (preflight) return `check arch ok\nfact hostname ${preflight[1]}\nfact machine-id id-${preflight[1]}\n`;
-    return "";
-});
+setCommandStdout(clusterCommandStdout(CLIENT_KEY));
+
+/** A secret the user keeps in stack config (`pulumi config set --secret`). */
+const APP_SECRET = "config-secret-placemyparents-api-key";
 
 /** The SSH key's body: what would identify it in a command line or a log. */
 const SSH_KEY_BODY = TEST_SSH_KEY.split("\n")[1];
@@ -34,9 +23,11 @@ describe("secret hygiene of the whole pi stack, run through index.ts", () => {
         resetRegistry();
         // Feed the committed pi stack's config the way the engine would, the SSH key as a secret config value.
         const { values, secretKeys } = stackValues("pi");
-        const config: Record<string, string> = { "picluster:sshPrivateKey": TEST_SSH_KEY };
+        // The committed pi stack holds no `secure:` app secret; give its app one, read from secret config like a user would.
+        (values.apps as Record<string, unknown>[])[0].secrets = { MCP_API_KEY: "placemyparentsApiKey" };
+        const config: Record<string, string> = { "picluster:sshPrivateKey": TEST_SSH_KEY, "picluster:placemyparentsApiKey": APP_SECRET };
         for (const [k, v] of Object.entries(values)) config[`picluster:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
-        pulumi.runtime.setAllConfig(config, ["picluster:sshPrivateKey", ...secretKeys.map((k) => `picluster:${k}`)]);
+        pulumi.runtime.setAllConfig(config, ["picluster:sshPrivateKey", "picluster:placemyparentsApiKey", ...secretKeys.map((k) => `picluster:${k}`)]);
         exports = await import("../../../index");
         await Promise.all(Object.values(exports).filter(pulumi.Output.isInstance).map((o) => valueOf(o as pulumi.Output<unknown>)));
         registered = await registeredResources();
@@ -48,23 +39,26 @@ describe("secret hygiene of the whole pi stack, run through index.ts", () => {
         return [
             { what: "SSH private key", needle: SSH_KEY_BODY, mustReach: "command:remote:Command" },
             { what: "kubeconfig client key", needle: CLIENT_KEY, mustReach: "pulumi:providers:kubernetes" },
+            { what: "app secret from stack config", needle: APP_SECRET, mustReach: "kubernetes:" },
             ...passwords.map((p) => ({
                 what: `generated password ${p.name}`,
                 needle: `mock-password-${p.name}`,
-                ...(p.name.endsWith("-join-token") ? { mustReach: "command:remote:Command" } : {}),
+                mustReach: p.name.endsWith("-join-token") ? "command:remote:Command" : "kubernetes:",
             })),
         ];
     }
 
-    it("generates the join token with @pulumi/random, and every password it generates is checked below", () => {
+    it("generates the join token and the service passwords with @pulumi/random; each is checked below", () => {
         const names = needles().map((n) => n.what);
+        console.log(`[secret hygiene pi] ${names.join(", ")}`);
         expect(names).toContain("generated password cluster-join-token");
+        expect(names.filter((n) => n.startsWith("generated password")).length).toBeGreaterThan(1);
     });
 
     it("the secrets really reach the resources that need them — inside secret envelopes", () => {
         for (const { what, needle, mustReach } of needles()) {
             if (!mustReach) continue;
-            const reached = registered.filter((r) => r.type === mustReach && JSON.stringify(unwrapSecrets(r.inputs)).includes(needle));
+            const reached = registered.filter((r) => r.type.startsWith(mustReach) && JSON.stringify(unwrapSecrets(r.inputs)).includes(needle));
             expect(reached.length, `${what} reaches a ${mustReach}`).toBeGreaterThan(0);
         }
     });

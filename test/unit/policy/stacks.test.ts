@@ -1,4 +1,3 @@
-import * as yaml from "js-yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Picluster } from "../../../components/picluster";
 import { evaluate, type Exempted, type Finding } from "../../../policy/core/evaluate";
@@ -11,23 +10,10 @@ import { isSecretAt } from "../../../policy/core/types";
 import { loadConfig } from "../../../stacks/config";
 import { recorder, registeredResources, resetRegistry, setCommandStdout, valueOf } from "../../helpers/mocks";
 import { stackSource } from "../../helpers/stacks";
+import { clusterCommandStdout } from "./commandStdout";
 import { fromMocks } from "./fromMocks";
 
-const kubeconfig = yaml.dump({
-    apiVersion: "v1",
-    kind: "Config",
-    clusters: [{ name: "default", cluster: { server: "https://127.0.0.1:6443", "certificate-authority-data": "Q0E=" } }],
-    contexts: [{ name: "default", context: { cluster: "default", user: "default" } }],
-    users: [{ name: "default", user: { "client-certificate-data": "Q0VSVA==", "client-key-data": "a2V5" } }],
-    "current-context": "default",
-});
-
-setCommandStdout((name) => {
-    if (name.endsWith("-kubeconfig")) return kubeconfig;
-    const preflight = /^(.*)-preflight$/.exec(name);
-    if (preflight) return `check arch ok\nfact hostname ${preflight[1]}\nfact machine-id id-${preflight[1]}\n`;
-    return "";
-});
+setCommandStdout(clusterCommandStdout());
 
 /** Builds a committed stack under mocks, as index.ts would, and returns what the engine saw. */
 async function buildStack(stack: string): Promise<ResourceView[]> {

@@ -8,13 +8,20 @@ export function leastStrict(...levels: PodSecurityLevel[]): PodSecurityLevel {
 }
 
 /**
+ * The Pod Security Standards version namespaces enforce: pinned (not `latest`)
+ * so a k3s upgrade never tightens admission behind the user's back; bump it
+ * deliberately with the cluster's minor version.
+ */
+export const POD_SECURITY_VERSION = "v1.33";
+
+/**
  * Pod Security admission labels: enforce the given level, and audit/warn at
  * `restricted` so anything looser than ideal still shows up in events.
  */
 export function podSecurityLabels(level: PodSecurityLevel): Record<string, string> {
     return {
         "pod-security.kubernetes.io/enforce": level,
-        "pod-security.kubernetes.io/enforce-version": "latest",
+        "pod-security.kubernetes.io/enforce-version": POD_SECURITY_VERSION,
         "pod-security.kubernetes.io/audit": "restricted",
         "pod-security.kubernetes.io/warn": "restricted",
     };

@@ -374,7 +374,7 @@ build_kubernetes() {
   [[ -f $modfile ]] || die "cannot download k8s.io/kubernetes@v$v"
   {
     printf 'module picluster.local/toolchain/kubernetes\n\ngo 1.24\n\nrequire k8s.io/kubernetes v%s\n\nreplace (\n' "$v"
-    for m in $(awk '$1 ~ /^k8s.io\// && $2 == "v0.0.0" {print $1}' "$modfile" | sort -u); do
+    awk '$1 ~ /^k8s.io\// && $2 == "v0.0.0" {print $1}' "$modfile" | sort -u | while read -r m; do
       printf '\t%s => %s v0.%s\n' "$m" "$m" "${v#*.}"
     done
     printf ')\n'
@@ -419,21 +419,56 @@ ensure_piece() {
   log "built $piece in $((SECONDS - start))s"
 }
 
+# Directories of the cache that hold a located binary (binaries taken from
+# PATH are on PATH already).
 path_dirs() {
   local piece bin d dirs=()
   for piece in "${PIECES[@]}"; do
     for bin in $(piece_binaries "$piece"); do
       d=$(locate "$bin" "$piece")
-      [[ -n $d ]] || continue
+      [[ -n $d && $d == "$TOOLCHAIN_DIR"/* ]] || continue
       [[ " ${dirs[*]-} " == *" $d "* ]] || dirs+=("$d")
     done
   done
   (IFS=:; echo "${dirs[*]-}")
 }
 
+# link_pulumi_plugins: make the Pulumi binaries findable without --env.
+#  1. The language host beside a cached `pulumi`: the CLI prefers plugins next
+#     to its own executable and warns when it takes one from $PATH.
+#  2. $PULUMI_HOME/versions/$PULUMI_VERSION/bin: the `pulumi` npm package
+#     (node_modules/pulumi, lib/resolve.js + lib/cache.js) runs
+#     ${PULUMI_HOME:-~/.pulumi}/versions/<its version>/bin/pulumi when that file is
+#     executable and non-empty, instead of downloading, and puts that directory
+#     first on PATH; so `npx pulumi` works offline with the plugins beside it.
+#     Only symlinks are written there, and never over a real file.
+link_pulumi_plugins() {
+  local pulumi_dir bin d target
+  pulumi_dir=$(locate pulumi pulumi)
+  [[ -n $pulumi_dir ]] || return 0
+  local host_dir; host_dir=$(locate pulumi-language-nodejs language-nodejs)
+  if [[ $pulumi_dir == "$TOOLCHAIN_DIR"/* && -n $host_dir && $host_dir != "$pulumi_dir" ]]; then
+    ln -sfn "$host_dir/pulumi-language-nodejs" "$pulumi_dir/pulumi-language-nodejs"
+  fi
+  target="${PULUMI_HOME:-$HOME/.pulumi}/versions/$PULUMI_VERSION/bin"
+  mkdir -p "$target" 2>/dev/null || return 0
+  for bin in pulumi pulumi-language-nodejs pulumi-resource-kubernetes pulumi-resource-random pulumi-resource-command; do
+    case "$bin" in
+      pulumi) d=$pulumi_dir ;;
+      pulumi-language-nodejs) d=$host_dir ;;
+      *) d=$(locate "$bin" "provider-${bin#pulumi-resource-}") ;;
+    esac
+    [[ -n $d ]] || continue
+    if [[ -L $target/$bin || ! -e $target/$bin ]]; then
+      ln -sfn "$d/$bin" "$target/$bin"
+    fi
+  done
+}
+
 print_env() {
   local dirs; dirs=$(path_dirs)
   if [[ -n $dirs ]]; then
+    # shellcheck disable=SC2016 # $PATH is for the shell that evals this
     printf 'export PATH=%q:"$PATH"\n' "$dirs"
   fi
   printf 'export PULUMI_SKIP_UPDATE_CHECK=1 PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true\n'
@@ -477,6 +512,7 @@ main() {
     piece_version "$piece" >/dev/null
     ensure_piece "$piece" || failed+=("$piece")
   done
+  link_pulumi_plugins
   print_env
   if ((${#failed[@]})); then
     log "failed pieces: ${failed[*]}"

@@ -219,7 +219,7 @@ export class Harness {
 
     /** Runs the Pulumi CLI on the program in this repository and the harness's stack. */
     pulumi(args: string[], opts: { input?: string; timeoutSeconds?: number } = {}): RunResult {
-        return run("pulumi", ["--non-interactive", "-C", REPO, ...args], { env: this.env, input: opts.input, timeoutSeconds: opts.timeoutSeconds });
+        return run("pulumi", ["--non-interactive", "--color=never", "-C", REPO, ...args], { env: this.env, input: opts.input, timeoutSeconds: opts.timeoutSeconds });
     }
 
     /** `pulumi <args> --stack <stack>`; throws with the output's tail on failure. */

@@ -33,15 +33,15 @@ export interface RunResult {
     seconds: number;
 }
 
-/** What the toolchain check says: the PATH to use, or why there is none. */
-export function toolchain(): { ok: true; path: string } | { ok: false; why: string } {
-    const script = path.join(REPO, "scripts", "toolchain.sh");
-    if (!fs.existsSync(script)) return { ok: false, why: "scripts/toolchain.sh is missing" };
-    const check = spawnSync("bash", [script, "--check"], { encoding: "utf8" });
-    if (check.status !== 0) return { ok: false, why: (check.stdout + check.stderr).trim() || `toolchain.sh --check exited ${check.status}` };
-    const env = spawnSync("bash", ["-c", `eval "$(bash '${script}' --env)" && printf %s "$PATH"`], { encoding: "utf8" });
-    if (env.status !== 0) return { ok: false, why: `toolchain.sh --env failed: ${env.stderr.trim()}` };
-    return { ok: true, path: env.stdout };
+/**
+ * The PATH to run with (test/e2e/lib/toolchain-env.sh: the toolchain, plus
+ * the command-provider stand-in when only that plugin is missing), or why
+ * there is none. Notes the script prints (such as the stand-in) are passed on.
+ */
+export function toolchain(): { ok: true; path: string; notes: string } | { ok: false; why: string } {
+    const r = spawnSync("bash", [path.join(LIB, "toolchain-env.sh")], { encoding: "utf8" });
+    if (r.status !== 0) return { ok: false, why: (r.stderr || r.stdout).trim() || `toolchain-env.sh exited ${r.status}` };
+    return { ok: true, path: r.stdout.trim(), notes: r.stderr.trim() };
 }
 
 function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string; timeoutSeconds?: number } = {}): RunResult {

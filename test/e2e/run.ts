@@ -53,6 +53,7 @@ function main(): number {
         console.log("0 passed, 1 failed");
         return 1;
     }
+    if (tc.notes) console.log(tc.notes);
     const h = new Harness({
         stack: process.env.E2E_STACK ?? "e2e",
         toolchainPath: tc.path,

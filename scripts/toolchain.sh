@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build (once) and locate the end-to-end toolchain for picluster:
 #   pulumi, pulumi-language-nodejs, pulumi-resource-{kubernetes,command,random},
-#   kube-apiserver, kubectl, etcd.
+#   kube-apiserver, kube-controller-manager, kubectl, etcd.
 #
 # Everything is compiled from Go modules fetched through the Go module proxy
 # (etcd comes from Debian's etcd-server package) and cached OUTSIDE the repo in
@@ -40,8 +40,15 @@ RANDOM_PROVIDER_VERSION=4.21.2
 TF_RANDOM_MODULE_VERSION=v1.3.2-0.20260824155315-e1092b0cfc07   # hashicorp/terraform-provider-random
 TF_BRIDGE_MODULE_VERSION=v3.137.0                               # pulumi-terraform-bridge/v3
 TF_PLUGIN_SDK_FORK_VERSION=v2.0.0-20260318212141-5525259d096b   # pulumi/terraform-plugin-sdk/v2
-COMMAND_PROVIDER_VERSION=1.2.1              # @pulumi/command on npm
-KUBERNETES_VERSION=1.34.4                   # kube-apiserver + kubectl (k8s.io/kubernetes)
+# @pulumi/command on npm is 1.2.1 (release commit 7f3eb6f3b77c, 2026-03-03).
+# Its provider module (github.com/pulumi/pulumi-command/provider, untagged) is
+# NOT served by the module proxy at that or any other commit tried (403 "This
+# module version is not available"), so this piece fails until it is; the
+# build recipe is ready for the day it is served.
+COMMAND_PROVIDER_VERSION=1.2.1
+COMMAND_PROVIDER_MODULE=github.com/pulumi/pulumi-command/provider
+COMMAND_PROVIDER_MODULE_VERSION=v0.0.0-20260303235922-7f3eb6f3b77c
+KUBERNETES_VERSION=1.34.4                   # kube-apiserver, kube-controller-manager, kubectl (k8s.io/kubernetes)
 ETCD_DEBIAN_PACKAGE=etcd-server             # Debian bookworm: etcd 3.4.23
 
 PIECES=(pulumi language-nodejs provider-kubernetes provider-random provider-command kubernetes etcd)
@@ -77,7 +84,7 @@ piece_binaries() {
     provider-kubernetes) echo "pulumi-resource-kubernetes" ;;
     provider-random) echo "pulumi-resource-random" ;;
     provider-command) echo "pulumi-resource-command" ;;
-    kubernetes) echo "kube-apiserver kubectl" ;;
+    kubernetes) echo "kube-apiserver kube-controller-manager kubectl" ;;
     etcd) echo "etcd" ;;
   esac
 }
@@ -89,7 +96,7 @@ path_version_ok() { # binary path
   local bin=$1 path=$2 out
   case "$bin" in
     pulumi) out=$("$path" version 2>/dev/null) && [[ $out == "v$PULUMI_VERSION" ]] ;;
-    kube-apiserver) out=$("$path" --version 2>/dev/null) && [[ $out == "Kubernetes v$KUBERNETES_VERSION" ]] ;;
+    kube-apiserver | kube-controller-manager) out=$("$path" --version 2>/dev/null) && [[ $out == "Kubernetes v$KUBERNETES_VERSION" ]] ;;
     kubectl) out=$("$path" version --client 2>/dev/null) && [[ $out == *"Client Version: v$KUBERNETES_VERSION"* ]] ;;
     etcd) out=$("$path" --version 2>/dev/null) && [[ $out == *"etcd Version: 3."[4-9]* ]] ;;
     *) return 1 ;;
@@ -198,6 +205,30 @@ EOF
       -ldflags "-s -w -X $mod/pkg/version.Version=$K8S_PROVIDER_VERSION" \
       -o out/pulumi-resource-kubernetes ./cmd/pulumi-resource-kubernetes) || return 1
   finish provider-kubernetes "$w"
+}
+
+build_provider-command() {
+  local w mod=$COMMAND_PROVIDER_MODULE out
+  w=$(new_work provider-command)
+  export GONOSUMDB=github.com/pulumi
+  out=$(cd "$TOOLCHAIN_DIR" && go mod download -json "$mod@$COMMAND_PROVIDER_MODULE_VERSION" 2>&1) || true
+  if [[ $out == *'"Error"'* || $out != *'"Dir"'* ]]; then
+    printf '%s\n' "$out"
+    log "provider-command: the module proxy does not serve $mod@$COMMAND_PROVIDER_MODULE_VERSION (see docs/toolchain.md)"
+    return 1
+  fi
+  cat > "$w/go.mod" <<EOF
+module picluster.local/toolchain/provider-command
+
+go 1.25
+
+require $mod $COMMAND_PROVIDER_MODULE_VERSION
+EOF
+  printf '//go:build tools\n\npackage tools\n\nimport _ "%s/cmd/pulumi-resource-command"\n' "$mod" > "$w/tools.go"
+  (cd "$w" && go mod tidy && go build "${GO_BUILD_FLAGS[@]}" \
+    -ldflags "-s -w -X $mod/pkg/version.Version=$COMMAND_PROVIDER_VERSION" \
+    -o out/pulumi-resource-command "$mod/cmd/pulumi-resource-command") || return 1
+  finish provider-command "$w"
 }
 
 # pulumi-random is a bridged Terraform provider. Its provider/v4 module is not
@@ -379,13 +410,14 @@ build_kubernetes() {
     done
     printf ')\n'
   } > "$w/go.mod"
-  printf '//go:build tools\n\npackage tools\n\nimport (\n\t_ "k8s.io/kubernetes/cmd/kube-apiserver"\n\t_ "k8s.io/kubernetes/cmd/kubectl"\n)\n' > "$w/tools.go"
+  printf '//go:build tools\n\npackage tools\n\nimport (\n\t_ "k8s.io/kubernetes/cmd/kube-apiserver"\n\t_ "k8s.io/kubernetes/cmd/kube-controller-manager"\n\t_ "k8s.io/kubernetes/cmd/kubectl"\n)\n' > "$w/tools.go"
   local ld="-s -w"
   for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ld+=" -X $p.gitVersion=v$v -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
   done
   (cd "$w" && go mod tidy \
     && go build "${GO_BUILD_FLAGS[@]}" -ldflags "$ld" -o out/kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver \
+    && go build "${GO_BUILD_FLAGS[@]}" -ldflags "$ld" -o out/kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager \
     && go build "${GO_BUILD_FLAGS[@]}" -ldflags "$ld" -o out/kubectl k8s.io/kubernetes/cmd/kubectl) || return 1
   finish kubernetes "$w"
 }

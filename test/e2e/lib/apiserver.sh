@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
-# A throwaway Kubernetes control plane for end-to-end tests: etcd plus
-# kube-apiserver on 127.0.0.1 only, with certificates made by openssl.
-# There is no controller-manager, scheduler or kubelet: objects are stored and
-# validated, but pods never run (stacks must not wait for readiness:
-# pulumi.com/skipAwait, skipAwait on helm releases).
+# A throwaway Kubernetes control plane for end-to-end tests: etcd,
+# kube-apiserver and (when on PATH) kube-controller-manager running only the
+# garbage-collector and namespace controllers, on 127.0.0.1 only, with
+# certificates made by openssl. Without those two controllers a delete never
+# completes (Pulumi deletes with foreground propagation, namespaces keep their
+# "kubernetes" finalizer), so `pulumi destroy` would hang.
+# There is no scheduler or kubelet: objects are stored and validated, but pods
+# never run (stacks must not wait for readiness: pulumi.com/skipAwait,
+# skipAwait on helm releases).
 #
 # Interface (binaries come from PATH: eval "$(scripts/toolchain.sh --env)"):
 #   test/e2e/lib/apiserver.sh start DIR   start etcd + kube-apiserver, state under DIR
 #                                         (created; must not hold a running plane);
 #                                         returns once /readyz answers ok (<= 90 s)
-#   test/e2e/lib/apiserver.sh stop DIR    stop both and wait for them to exit
+#   test/e2e/lib/apiserver.sh stop DIR    stop them all and wait for them to exit
 #   test/e2e/lib/apiserver.sh env DIR     print `export KUBECONFIG=DIR/kubeconfig`
 # After start, DIR holds:
 #   kubeconfig        cluster-admin (O=system:masters client cert), context "e2e"
 #   port              the apiserver's secure port; server is https://127.0.0.1:$(cat port)
 #   pki/              ca.crt, admin.{crt,key}, server.{crt,key}, sa.{key,pub}
-#   etcd.log, kube-apiserver.log, *.pid
+#   etcd.log, kube-apiserver.log, kube-controller-manager.log, *.pid
 # Ports are chosen free at start; APISERVER_PORT / ETCD_PORT override them.
 # Sourcing the file defines apiserver_start / apiserver_stop / apiserver_env
 # (and sets no shell options).
@@ -72,7 +76,7 @@ _alive() { [[ -f $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 apiserver_start() {
   local d=${1:?usage: apiserver_start DIR}
   mkdir -p "$d"; d=$(cd "$d" && pwd)
-  if _alive "$d/kube-apiserver.pid" || _alive "$d/etcd.pid"; then
+  if _alive "$d/kube-apiserver.pid" || _alive "$d/etcd.pid" || _alive "$d/kube-controller-manager.pid"; then
     echo "apiserver.sh: a control plane is already running in $d" >&2; return 1
   fi
   local bin
@@ -92,9 +96,17 @@ apiserver_start() {
     --initial-cluster "e2e=http://127.0.0.1:$peer_port" \
     > "$d/etcd.log" 2>&1 &
   echo $! > "$d/etcd.pid"
+  local i
+  for ((i = 0; i < 60; i++)); do
+    curl -fsS --max-time 1 "http://127.0.0.1:$etcd_port/health" >/dev/null 2>&1 && break
+    _alive "$d/etcd.pid" || { echo "apiserver.sh: etcd exited; see $d/etcd.log" >&2; tail -n 20 "$d/etcd.log" >&2; return 1; }
+    sleep 0.5
+  done
 
   # As controller-runtime's envtest does, plus: no ServiceAccount admission
-  # (no controller-manager creates the default service accounts).
+  # (no controller-manager creates the default service accounts) and no
+  # endpoint reconciler (it rejects the loopback address for the kubernetes
+  # service's endpoints).
   kube-apiserver \
     --etcd-servers "http://127.0.0.1:$etcd_port" \
     --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$port" \
@@ -106,14 +118,15 @@ apiserver_start() {
     --service-account-key-file "$d/pki/sa.pub" \
     --service-account-signing-key-file "$d/pki/sa.key" \
     --disable-admission-plugins ServiceAccount \
+    --endpoint-reconciler-type none \
     --allow-privileged=true \
     > "$d/kube-apiserver.log" 2>&1 &
   echo $! > "$d/kube-apiserver.pid"
 
-  local i
   for ((i = 0; i < 180; i++)); do
     if curl -fsS --max-time 2 --cacert "$d/pki/ca.crt" --cert "$d/pki/admin.crt" --key "$d/pki/admin.key" \
       "https://127.0.0.1:$port/readyz" >/dev/null 2>&1; then
+      _controller_manager "$d"
       return 0
     fi
     if ! _alive "$d/kube-apiserver.pid" || ! _alive "$d/etcd.pid"; then
@@ -127,9 +140,25 @@ apiserver_start() {
   apiserver_stop "$d"; return 1
 }
 
+_controller_manager() { # DIR
+  local d=$1
+  if ! command -v kube-controller-manager >/dev/null; then
+    echo "apiserver.sh: kube-controller-manager not on PATH: deletes will not complete" >&2
+    return 0
+  fi
+  kube-controller-manager \
+    --kubeconfig "$d/kubeconfig" \
+    --controllers garbagecollector,namespace \
+    --leader-elect=false \
+    --bind-address 127.0.0.1 --secure-port 0 \
+    --root-ca-file "$d/pki/ca.crt" \
+    > "$d/kube-controller-manager.log" 2>&1 &
+  echo $! > "$d/kube-controller-manager.pid"
+}
+
 apiserver_stop() {
   local d=${1:?usage: apiserver_stop DIR} name pid i
-  for name in kube-apiserver etcd; do
+  for name in kube-controller-manager kube-apiserver etcd; do
     [[ -f $d/$name.pid ]] || continue
     pid=$(cat "$d/$name.pid")
     if kill "$pid" 2>/dev/null; then

@@ -1,8 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PiclusterConfig } from "../stacks/config";
+import { AgentHostPool } from "./agents/agentHostPool";
+import { agentHostDemand } from "./agents/demand";
+import { WorkerAgents } from "./agents/workerAgents";
 import type { ClusterTarget } from "./cluster/clusterTarget";
 import { ExistingCluster } from "./cluster/existingCluster";
 import { K3sCluster } from "./cluster/k3sCluster";
+import { Platform } from "./platform/platform";
 
 /** What a stack exports about its nodes. */
 export interface NodeSummary {
@@ -16,20 +20,47 @@ export interface NodeSummary {
 /**
  * The whole platform for one stack: the cluster (bootstrapped or existing)
  * and everything deployed onto it. index.ts only loads config, builds this
- * and exports its outputs; tests build it the same way under mocks.
+ * and exports its outputs; tests and the offline render build it the same
+ * way under mocks.
  */
 export class Picluster extends pulumi.ComponentResource {
     public readonly cluster: ClusterTarget;
+    public readonly platform: Platform;
+    public readonly agentHost: AgentHostPool;
+    public readonly workerAgents: WorkerAgents;
+    /** Admin kubeconfig, secret. */
     public readonly kubeconfig: pulumi.Output<string>;
     public readonly nodes: NodeSummary[];
+    /** Service name → in-cluster `host:port`. */
+    public readonly endpoints: pulumi.Output<Record<string, string>>;
+    /** Generated credentials by name, secret. */
+    public readonly credentials: pulumi.Output<Record<string, string>>;
+    /** Kubeconfig scoped to the worker-agent namespace for the external orchestrator, secret. */
+    public readonly orchestratorKubeconfig?: pulumi.Output<string>;
 
     constructor(name: string, config: PiclusterConfig, opts?: pulumi.ComponentResourceOptions) {
         super("picluster:index:Picluster", name, {}, opts);
+        const parent = { parent: this };
         this.cluster = config.existingCluster
-            ? new ExistingCluster("cluster", { kubeconfig: config.kubeconfig as pulumi.Output<string> }, { parent: this })
-            : new K3sCluster("cluster", { cluster: config.cluster, nodeKeys: config.nodeKeys, contextName: `picluster-${config.stack}` }, { parent: this });
+            ? new ExistingCluster("cluster", { kubeconfig: config.kubeconfig as pulumi.Output<string> }, parent)
+            : new K3sCluster("cluster", { cluster: config.cluster, nodeKeys: config.nodeKeys, contextName: `picluster-${config.stack}` }, parent);
+        this.platform = new Platform(
+            "platform",
+            // The agents' guaranteed demand counts in the one capacity check.
+            { cluster: this.cluster, services: config.services, apps: config.apps, config, extraDemands: agentHostDemand(config.agentHost) },
+            parent,
+        );
+        this.agentHost = new AgentHostPool("agent-host", { cluster: this.cluster, spec: config.agentHost }, parent);
+        this.workerAgents = new WorkerAgents("worker-agents", { cluster: this.cluster, spec: config.workerAgents }, parent);
+
         this.kubeconfig = this.cluster.kubeconfig;
         this.nodes = config.cluster.nodes.map((n) => ({ name: n.name, host: n.host, role: n.role, arch: n.arch, labels: n.labels }));
+        const agentEndpoint = this.agentHost.grpcEndpoint;
+        this.endpoints = pulumi
+            .all([this.platform.endpoints, agentEndpoint ?? pulumi.output(undefined)])
+            .apply(([platform, grpc]): Record<string, string> => (grpc ? { ...platform, "agent-host": grpc } : platform));
+        this.credentials = pulumi.secret(this.platform.credentials);
+        this.orchestratorKubeconfig = this.workerAgents.orchestratorKubeconfig;
         this.registerOutputs({});
     }
 }

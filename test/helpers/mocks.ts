@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { isSecretEnvelope, MockAnswers, mockState } from "../../stacks/offline";
 
 /** One resource as the mock engine saw it: plain inputs, secrets still wrapped. */
 export interface RegisteredResource {
@@ -9,23 +10,8 @@ export interface RegisteredResource {
     provider?: string;
 }
 
-/** The marker the SDK wraps secret values in when it serialises them to the engine. */
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-
-export function isSecretEnvelope(v: unknown): v is { value: unknown } {
-    return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
-}
-
-/** Removes secret envelopes, for assertions on the plain shape of inputs. */
-export function unwrapSecrets(v: unknown): unknown {
-    if (isSecretEnvelope(v)) return unwrapSecrets(v.value);
-    if (Array.isArray(v)) return v.map(unwrapSecrets);
-    if (typeof v === "object" && v !== null) {
-        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
-    }
-    return v;
-}
+// Shared with the offline renderer (stacks/offline.ts).
+export { isSecretEnvelope, unwrapSecrets } from "../../stacks/offline";
 
 /**
  * Paths (`stdin`, `connection.privateKey`, …) where `needle` occurs in `inputs`
@@ -43,40 +29,54 @@ export function plainOccurrences(inputs: unknown, needle: string, path = ""): st
 
 const registered: RegisteredResource[] = [];
 
-/** State the mock engine returns for a resource type, so components can read outputs. */
-function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
-    const state: Record<string, unknown> = { ...args.inputs };
-    switch (args.type) {
-        case "random:index/randomPassword:RandomPassword":
-            state.result = pulumi.secret(`mock-password-${args.name}`);
-            break;
-        case "command:remote:Command":
-            state.stdout = mockStdout(args.name);
-            state.stderr = "";
-            break;
-        case "command:local:Command":
-            state.stdout = "";
-            state.stderr = "";
-            break;
-    }
-    return state;
+/** The client key inside the mock kubeconfig, for secret-hygiene assertions. */
+export const MOCK_CLIENT_KEY = "bW9jay1jbGllbnQta2V5LXNlY3JldA==";
+
+/** A kubeconfig as k3s writes it (server on loopback), for the mock kubeconfig command. */
+export const MOCK_K3S_KUBECONFIG = [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters:",
+    "  - name: default",
+    "    cluster:",
+    "      server: https://127.0.0.1:6443",
+    "      certificate-authority-data: Q0E=",
+    "contexts:",
+    "  - name: default",
+    "    context: { cluster: default, user: default }",
+    "current-context: default",
+    "users:",
+    "  - name: default",
+    "    user:",
+    "      client-certificate-data: Q0VSVA==",
+    `      client-key-data: ${MOCK_CLIENT_KEY}`,
+    "",
+].join("\n");
+
+/** Realistic answers for the commands whose stdout other resources parse. */
+export function defaultCommandStdout(name: string): string {
+    if (name.endsWith("-kubeconfig")) return MOCK_K3S_KUBECONFIG;
+    const preflight = /^(.*)-preflight$/.exec(name);
+    if (preflight) return `check arch ok\nfact hostname ${preflight[1]}\nfact machine-id id-${preflight[1]}\n`;
+    return "";
 }
 
-/** Commands whose stdout other resources parse get a realistic mock answer. */
-let stdoutFor: (name: string) => string = () => "";
+let stdoutFor: (name: string) => string = defaultCommandStdout;
 export function setCommandStdout(fn: (name: string) => string): void {
     stdoutFor = fn;
 }
-function mockStdout(name: string): string {
-    return stdoutFor(name);
-}
+
+const testAnswers: MockAnswers = {
+    secret: (kind, name) => (kind === "random" ? `mock-password-${name}` : `mock-sa-token-${name}`),
+    stdout: (name) => stdoutFor(name),
+};
 
 export function installMocks(): void {
     pulumi.runtime.setMocks(
         {
             newResource(args) {
                 registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-                return { id: `${args.name}-id`, state: mockState(args) };
+                return { id: `${args.name}-id`, state: mockState(args, testAnswers) };
             },
             call(args) {
                 return args.inputs;

@@ -1,7 +1,6 @@
-import * as fs from "fs";
-import * as yaml from "js-yaml";
 import * as path from "path";
 import { ConfigSource, objectSource } from "../../stacks/config";
+import { readStackFile } from "../../stacks/offline";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -15,33 +14,7 @@ export const TEST_SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\ntest-key-mater
  * listed in `secretKeys`).
  */
 export function stackValues(stack: string): { values: Record<string, unknown>; secretKeys: string[] } {
-    const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
-    const doc = (yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> }) ?? {};
-    const values: Record<string, unknown> = {};
-    const secretKeys: string[] = [];
-    for (const [fullKey, value] of Object.entries(doc.config ?? {})) {
-        const [ns, key] = fullKey.split(":");
-        if (ns !== "picluster") continue;
-        const { plain, secret } = replaceSecure(value, key);
-        values[key] = plain;
-        if (secret) secretKeys.push(key);
-    }
-    return { values, secretKeys };
-}
-
-function replaceSecure(v: unknown, where: string): { plain: unknown; secret: boolean } {
-    if (v && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 1 && "secure" in v) {
-        return { plain: `secure-value-of-${where}`, secret: true };
-    }
-    if (Array.isArray(v)) {
-        const parts = v.map((x, i) => replaceSecure(x, `${where}[${i}]`));
-        return { plain: parts.map((p) => p.plain), secret: parts.some((p) => p.secret) };
-    }
-    if (v && typeof v === "object") {
-        const parts = Object.entries(v).map(([k, x]) => [k, replaceSecure(x, `${where}.${k}`)] as const);
-        return { plain: Object.fromEntries(parts.map(([k, p]) => [k, p.plain])), secret: parts.some(([, p]) => p.secret) };
-    }
-    return { plain: v, secret: false };
+    return readStackFile(ROOT, stack, (where) => `secure-value-of-${where}`);
 }
 
 /** A config source for a committed stack, with the test SSH key set as a secret. */

@@ -6,34 +6,19 @@ import { loadConfig, objectSource } from "../../../stacks/config";
 import {
     dependencyNames,
     isSecret,
+    MOCK_CLIENT_KEY,
     plainOccurrences,
     recorder,
     RecordedResource,
     RegisteredResource,
     registeredResources,
     resetRegistry,
-    setCommandStdout,
     unwrapSecrets,
     valueOf,
 } from "../../helpers/mocks";
 import { stackSource, TEST_SSH_KEY } from "../../helpers/stacks";
 
-const CLIENT_KEY = "Y2xpZW50LWtleS1zZWNyZXQ=";
-const k3sKubeconfig = yaml.dump({
-    apiVersion: "v1",
-    kind: "Config",
-    clusters: [{ name: "default", cluster: { server: "https://127.0.0.1:6443", "certificate-authority-data": "Q0E=" } }],
-    contexts: [{ name: "default", context: { cluster: "default", user: "default" } }],
-    users: [{ name: "default", user: { "client-certificate-data": "Q0VSVA==", "client-key-data": CLIENT_KEY } }],
-    "current-context": "default",
-});
-
-setCommandStdout((name) => {
-    if (name.endsWith("-kubeconfig")) return k3sKubeconfig;
-    const preflight = /^(.*)-preflight$/.exec(name);
-    if (preflight) return `check arch ok\nfact hostname ${preflight[1]}\nfact machine-id id-${preflight[1]}\n`;
-    return "";
-});
+const CLIENT_KEY = MOCK_CLIENT_KEY;
 
 const byName = (list: RecordedResource[], name: string) => {
     const r = list.find((x) => x.name === name);

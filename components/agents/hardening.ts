@@ -1,0 +1,70 @@
+import type * as k8s from "@pulumi/kubernetes";
+
+type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
+type SecurityContext = k8s.types.input.core.v1.SecurityContext;
+type NetworkPolicyEgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
+
+/** The in-cluster Ollama service every agent talks to (otwld chart in `ai-services`). */
+export const OLLAMA = {
+    namespace: "ai-services",
+    port: 11434,
+    url: "http://ollama-service.ai-services.svc.cluster.local:11434",
+} as const;
+
+/** Labels that make a namespace enforce (and warn/audit) Pod Security `restricted`. */
+export function restrictedNamespaceLabels(): Record<string, string> {
+    return {
+        "pod-security.kubernetes.io/enforce": "restricted",
+        "pod-security.kubernetes.io/audit": "restricted",
+        "pod-security.kubernetes.io/warn": "restricted",
+    };
+}
+
+/** Pod-level securityContext meeting PSS `restricted`: non-root uid/gid and the runtime's seccomp profile. */
+export function restrictedPodSecurityContext(uid: number, gid = uid): PodSecurityContext {
+    return {
+        runAsNonRoot: true,
+        runAsUser: uid,
+        runAsGroup: gid,
+        fsGroup: gid,
+        seccompProfile: { type: "RuntimeDefault" },
+    };
+}
+
+/** Container-level securityContext meeting PSS `restricted`, repeated per container so it survives pod-level edits. */
+export function restrictedContainerSecurityContext(uid: number, readOnlyRootFilesystem: boolean, gid = uid): SecurityContext {
+    return {
+        runAsNonRoot: true,
+        runAsUser: uid,
+        runAsGroup: gid,
+        allowPrivilegeEscalation: false,
+        privileged: false,
+        readOnlyRootFilesystem,
+        capabilities: { drop: ["ALL"] },
+        seccompProfile: { type: "RuntimeDefault" },
+    };
+}
+
+/** Egress to the cluster DNS (CoreDNS in kube-system) on port 53, UDP and TCP. */
+export function dnsEgressRule(): NetworkPolicyEgressRule {
+    return {
+        to: [
+            {
+                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+                podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+            },
+        ],
+        ports: [
+            { protocol: "UDP", port: 53 },
+            { protocol: "TCP", port: 53 },
+        ],
+    };
+}
+
+/** Egress to the Ollama pods' port in `ai-services`. */
+export function ollamaEgressRule(): NetworkPolicyEgressRule {
+    return {
+        to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": OLLAMA.namespace } } }],
+        ports: [{ protocol: "TCP", port: OLLAMA.port }],
+    };
+}

@@ -1,0 +1,209 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { CatalogEntrySpec } from "../../stacks/schema/services";
+import type { ClusterTarget } from "../cluster/clusterTarget";
+import { HelmService, type ChartRef } from "./helmService";
+import { standardLabels, type PodSecurityLevel } from "./labels";
+import type { NamespaceRef } from "./namespace";
+import { nodeSelectorFor, setPath, type Values } from "./values";
+
+/** A ready-made catalog entry: a pinned chart plus values that suit a Pi cluster. */
+export interface CatalogPreset extends ChartRef {
+    namespace: string;
+    podSecurity: PodSecurityLevel;
+    /** Total requests of the chart's long-running pods, for the capacity check. */
+    requests: { cpu: string; memory: string };
+    /** The chart's main Service, from the release name. */
+    service?: { name: (release: string) => string; port: number };
+    /** Helm value paths that receive the entry's node selector. */
+    nodeSelectorPaths: string[];
+    values: (ctx: { storageClass: string }) => Values;
+    /** A Kubernetes Secret the values reference by name, with one generated password per key. */
+    generatedSecret?: { name: string; keys: string[] };
+    /** Helm value paths that get a generated password (as a secret Output) when the chart cannot read a Secret. */
+    generatedValues?: string[];
+}
+
+/** The usual `<chart>.fullname` helper: the release name when it contains the chart name, else `release-chart`. */
+export function helmFullname(release: string, chart: string): string {
+    return (release.includes(chart) ? release : `${release}-${chart}`).slice(0, 63).replace(/-+$/, "");
+}
+
+/**
+ * Bitnami's free images were frozen under `bitnamilegacy` in Aug 2025; its
+ * charts refuse non-default repositories unless allowInsecureImages is set.
+ */
+export function bitnamiLegacy(images: Record<string, string>): Values {
+    let v: Values = { global: { security: { allowInsecureImages: true } } };
+    for (const [path, repo] of Object.entries(images)) v = setPath(v, `${path}.repository`, `bitnamilegacy/${repo}`);
+    return v;
+}
+
+export const catalogPresets: Record<"jupyterhub" | "rabbitmq" | "headlamp", CatalogPreset> = {
+    // z2jh: hub and proxy images are multi-arch; user pods are spawned on demand and not counted.
+    jupyterhub: {
+        chart: "jupyterhub",
+        repo: "https://hub.jupyter.org/helm-chart/",
+        version: "4.3.3",
+        namespace: "jupyterhub",
+        podSecurity: "baseline",
+        requests: { cpu: "150m", memory: "384Mi" },
+        service: { name: () => "proxy-public", port: 80 },
+        nodeSelectorPaths: ["hub.nodeSelector", "proxy.chp.nodeSelector", "singleuser.nodeSelector"],
+        values: ({ storageClass }) => ({
+            hub: {
+                resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+                config: { JupyterHub: { authenticator_class: "dummy" } },
+            },
+            proxy: {
+                service: { type: "ClusterIP" },
+                chp: { resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } } },
+            },
+            // Image pre-pulling and the user scheduler cost a pod per node; a home lab does without.
+            prePuller: { hook: { enabled: false }, continuous: { enabled: false } },
+            scheduling: { userScheduler: { enabled: false }, userPlaceholder: { enabled: false } },
+            singleuser: {
+                cpu: { guarantee: 0.1, limit: 1 },
+                memory: { guarantee: "512M", limit: "1G" },
+                storage: { capacity: "2Gi", dynamic: { storageClass } },
+            },
+            cull: { enabled: true, timeout: 3600 },
+        }),
+        // The shared password of the dummy authenticator; switch to a real authenticator through values.
+        generatedValues: ["hub.config.DummyAuthenticator.password"],
+    },
+    rabbitmq: {
+        chart: "rabbitmq",
+        repo: "oci://registry-1.docker.io/bitnamicharts",
+        version: "16.0.14",
+        namespace: "rabbitmq",
+        podSecurity: "restricted",
+        requests: { cpu: "250m", memory: "512Mi" },
+        service: { name: (r) => helmFullname(r, "rabbitmq"), port: 5672 },
+        nodeSelectorPaths: ["nodeSelector"],
+        values: ({ storageClass }) => ({
+            ...bitnamiLegacy({ image: "rabbitmq", "volumePermissions.image": "os-shell" }),
+            replicaCount: 1,
+            resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+            persistence: { enabled: true, size: "8Gi", storageClass },
+            auth: { username: "picluster", existingPasswordSecret: "rabbitmq-auth", existingErlangSecret: "rabbitmq-auth" },
+        }),
+        generatedSecret: { name: "rabbitmq-auth", keys: ["rabbitmq-password", "rabbitmq-erlang-cookie"] },
+    },
+    headlamp: {
+        chart: "headlamp",
+        repo: "https://kubernetes-sigs.github.io/headlamp/",
+        version: "0.33.1",
+        namespace: "headlamp",
+        podSecurity: "baseline",
+        requests: { cpu: "50m", memory: "128Mi" },
+        service: { name: (r) => helmFullname(r, "headlamp"), port: 80 },
+        nodeSelectorPaths: ["nodeSelector"],
+        values: () => ({
+            resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+            service: { type: "ClusterIP" },
+            // No cluster-admin binding for Headlamp's own account: users sign in with their own token.
+            clusterRoleBinding: { create: false },
+        }),
+    },
+};
+
+/** What a catalog entry resolves to once its preset (if any) is applied. */
+export interface ResolvedCatalogEntry {
+    name: string;
+    chart: ChartRef;
+    namespace: string;
+    podSecurity: PodSecurityLevel;
+    requests?: { cpu: string; memory: string };
+    nodeSelector: Record<string, string>;
+    defaults: Values;
+    preset?: CatalogPreset;
+}
+
+/** Applies the preset and the entry's fields over it. */
+export function resolveCatalogEntry(entry: CatalogEntrySpec, storageClass: string): ResolvedCatalogEntry {
+    const preset = entry.preset ? catalogPresets[entry.preset] : undefined;
+    const nodeSelector = nodeSelectorFor({ arch: entry.arch, nodeSelector: entry.nodeSelector });
+    let defaults: Values = preset ? preset.values({ storageClass }) : {};
+    const paths = preset ? preset.nodeSelectorPaths : ["nodeSelector"];
+    if (Object.keys(nodeSelector).length > 0) for (const p of paths) defaults = setPath(defaults, p, nodeSelector);
+    return {
+        name: entry.name,
+        chart: {
+            chart: entry.chart ?? (preset as CatalogPreset).chart,
+            repo: entry.repo ?? (preset as CatalogPreset).repo,
+            version: entry.version ?? (preset as CatalogPreset).version,
+        },
+        namespace: entry.namespace ?? preset?.namespace ?? entry.name,
+        podSecurity: entry.podSecurity ?? preset?.podSecurity ?? "baseline",
+        requests: entry.requests ?? preset?.requests,
+        nodeSelector,
+        defaults,
+        preset,
+    };
+}
+
+export interface CatalogReleaseArgs {
+    cluster: ClusterTarget;
+    namespace: NamespaceRef;
+    entry: CatalogEntrySpec;
+    /** Helm value path → secret, already read from config (`secretValues`). */
+    secretValues: Record<string, pulumi.Output<string>>;
+    storageClass: string;
+    skipAwait: boolean;
+}
+
+/** Any other chart from config, with its preset's hardened defaults and secrets kept secret. */
+export class CatalogRelease extends pulumi.ComponentResource {
+    readonly helm: HelmService;
+    readonly endpoint?: string;
+    /** Generated passwords by key (secret). */
+    readonly generated: Record<string, pulumi.Output<string>> = {};
+
+    constructor(name: string, args: CatalogReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("picluster:platform:CatalogRelease", name, {}, opts);
+        const resolved = resolveCatalogEntry(args.entry, args.storageClass);
+        const gen = (what: string) => pulumi.secret(new random.RandomPassword(`${name}-${what}`, { length: 32, special: false }, { parent: this }).result);
+        const deps: pulumi.Resource[] = [];
+        const preset = resolved.preset;
+        if (preset?.generatedSecret) {
+            const data: Record<string, pulumi.Output<string>> = {};
+            for (const key of preset.generatedSecret.keys) data[key] = this.generated[key] = gen(key);
+            deps.push(
+                new k8s.core.v1.Secret(
+                    `${name}-${preset.generatedSecret.name}`,
+                    {
+                        metadata: { name: preset.generatedSecret.name, namespace: args.namespace.name, labels: standardLabels(args.entry.name, "credentials") },
+                        stringData: data,
+                    },
+                    { parent: this, provider: args.cluster.provider, dependsOn: [...args.cluster.readyResources, args.namespace.resource] },
+                ),
+            );
+        }
+        const secretValues: Record<string, pulumi.Output<string>> = {};
+        for (const path of preset?.generatedValues ?? []) {
+            // A value from config wins over a generated one.
+            if (!(path in args.secretValues)) secretValues[path] = this.generated[path] = gen(path.split(".").pop() as string);
+        }
+        Object.assign(secretValues, args.secretValues);
+        this.helm = new HelmService(
+            name,
+            {
+                cluster: args.cluster,
+                namespace: args.namespace,
+                releaseName: args.entry.name,
+                chart: resolved.chart,
+                defaults: resolved.defaults,
+                overrides: args.entry.values,
+                secretValues,
+                timeoutSeconds: args.entry.timeoutSeconds,
+                skipAwait: args.skipAwait,
+                dependsOn: deps,
+            },
+            { parent: this },
+        );
+        if (preset?.service) this.endpoint = `${preset.service.name(args.entry.name)}.${args.namespace.name}.svc.cluster.local:${preset.service.port}`;
+        this.registerOutputs({ endpoint: this.endpoint });
+    }
+}

@@ -1,0 +1,154 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { MonitoringSpec } from "../../stacks/schema/services";
+import type { ClusterTarget } from "../cluster/clusterTarget";
+import { DASHBOARD_LABEL, PiDashboards } from "./dashboards";
+import { HelmService } from "./helmService";
+import { standardLabels } from "./labels";
+import type { NamespaceRef } from "./namespace";
+import { nodeSelectorFor, resourceValues, type Values } from "./values";
+
+export const MONITORING_RELEASE = "monitoring";
+export const GRAFANA_ADMIN_SECRET = "grafana-admin";
+
+/**
+ * Requests of the parts that are not configurable per stack (operator,
+ * kube-state-metrics, node-exporter, alertmanager): small but real, and
+ * counted by the capacity check.
+ */
+export const MONITORING_FIXED_RESOURCES = {
+    operator: { requests: { cpu: "50m", memory: "96Mi" }, limits: { cpu: "300m", memory: "256Mi" } },
+    kubeStateMetrics: { requests: { cpu: "20m", memory: "64Mi" }, limits: { cpu: "200m", memory: "192Mi" } },
+    nodeExporter: { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "200m", memory: "64Mi" } },
+    alertmanager: { requests: { cpu: "20m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+};
+
+/**
+ * Values for kube-prometheus-stack, trimmed for Pis and fixed for k3s:
+ * k3s runs controller-manager, scheduler, proxy and etcd inside one binary
+ * with no scrapeable endpoints, so those targets (and their default rules,
+ * which would alert forever) are off (prometheus-community/helm-charts#1718, #1966).
+ */
+export function monitoringValues(spec: MonitoringSpec, ctx: { storageClass: string }): Values {
+    const nodeSelector = nodeSelectorFor(spec.placement);
+    return {
+        kubeControllerManager: { enabled: false },
+        kubeScheduler: { enabled: false },
+        kubeProxy: { enabled: false },
+        kubeEtcd: { enabled: false },
+        defaultRules: {
+            rules: {
+                etcd: false,
+                kubeControllerManager: false,
+                kubeSchedulerAlerting: false,
+                kubeSchedulerRecording: false,
+                kubeProxy: false,
+                windows: false,
+            },
+        },
+        windowsMonitoring: { enabled: false },
+        alertmanager: {
+            enabled: spec.alertmanager,
+            alertmanagerSpec: { nodeSelector, resources: MONITORING_FIXED_RESOURCES.alertmanager },
+        },
+        prometheus: {
+            prometheusSpec: {
+                // A slower scrape halves the write load on SD cards and the CPU cost on Pis.
+                scrapeInterval: "60s",
+                evaluationInterval: "60s",
+                retention: spec.retention,
+                retentionSize: spec.retentionSize,
+                resources: resourceValues(spec.prometheusResources),
+                nodeSelector,
+                // Pick up Service/PodMonitors of every release, not only those labelled for this one.
+                serviceMonitorSelectorNilUsesHelmValues: false,
+                podMonitorSelectorNilUsesHelmValues: false,
+                ruleSelectorNilUsesHelmValues: false,
+                storageSpec: {
+                    volumeClaimTemplate: {
+                        spec: {
+                            storageClassName: spec.storage.storageClass ?? ctx.storageClass,
+                            accessModes: ["ReadWriteOnce"],
+                            resources: { requests: { storage: spec.storage.size } },
+                        },
+                    },
+                },
+            },
+        },
+        prometheusOperator: { resources: MONITORING_FIXED_RESOURCES.operator, nodeSelector },
+        "kube-state-metrics": { resources: MONITORING_FIXED_RESOURCES.kubeStateMetrics, nodeSelector },
+        // node-exporter on every node of both architectures, including tainted ones (GPU, control plane).
+        "prometheus-node-exporter": {
+            resources: MONITORING_FIXED_RESOURCES.nodeExporter,
+            nodeSelector: { "kubernetes.io/os": "linux" },
+            tolerations: [{ operator: "Exists" }],
+        },
+        grafana: {
+            admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
+            resources: resourceValues(spec.grafanaResources),
+            nodeSelector,
+            persistence: { enabled: false },
+            sidecar: {
+                dashboards: {
+                    enabled: true,
+                    label: Object.keys(DASHBOARD_LABEL)[0],
+                    labelValue: Object.values(DASHBOARD_LABEL)[0],
+                    searchNamespace: "ALL",
+                },
+            },
+        },
+    };
+}
+
+export interface MonitoringArgs {
+    cluster: ClusterTarget;
+    namespace: NamespaceRef;
+    spec: MonitoringSpec;
+    storageClass: string;
+    skipAwait: boolean;
+}
+
+/** kube-prometheus-stack with a generated Grafana admin password and the Pi dashboards. */
+export class Monitoring extends pulumi.ComponentResource {
+    readonly helm: HelmService;
+    readonly grafanaAdminPassword: pulumi.Output<string>;
+    readonly endpoints: Record<string, string>;
+
+    constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("picluster:platform:Monitoring", name, {}, opts);
+        const password = new random.RandomPassword(`${name}-grafana-admin`, { length: 24, special: false }, { parent: this });
+        this.grafanaAdminPassword = pulumi.secret(password.result);
+        const admin = new k8s.core.v1.Secret(
+            `${name}-grafana-admin`,
+            {
+                metadata: { name: GRAFANA_ADMIN_SECRET, namespace: args.namespace.name, labels: standardLabels("grafana", "credentials") },
+                stringData: { "admin-user": "admin", "admin-password": this.grafanaAdminPassword },
+            },
+            { parent: this, provider: args.cluster.provider, dependsOn: [...args.cluster.readyResources, args.namespace.resource] },
+        );
+        this.helm = new HelmService(
+            name,
+            {
+                cluster: args.cluster,
+                namespace: args.namespace,
+                releaseName: MONITORING_RELEASE,
+                chart: { chart: "kube-prometheus-stack", repo: args.spec.repo, version: args.spec.version },
+                defaults: monitoringValues(args.spec, { storageClass: args.storageClass }),
+                overrides: args.spec.values,
+                timeoutSeconds: args.spec.timeoutSeconds,
+                skipAwait: args.skipAwait,
+                dependsOn: [admin],
+            },
+            { parent: this },
+        );
+        if (args.spec.dashboards) new PiDashboards(`${name}-dashboards`, { cluster: args.cluster, namespace: args.namespace }, { parent: this });
+        const ns = args.namespace.name;
+        // Service names follow the chart's fullname: `<release>-kube-prometheus-stack` is shortened to `<release>-kube-prometheus-*`.
+        this.endpoints = {
+            prometheus: `${MONITORING_RELEASE}-kube-prometheus-prometheus.${ns}.svc.cluster.local:9090`,
+            grafana: `${MONITORING_RELEASE}-grafana.${ns}.svc.cluster.local:80`,
+        };
+        this.registerOutputs({ endpoints: this.endpoints });
+    }
+}

@@ -1,0 +1,91 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { NodeSpec } from "../../stacks/schema/cluster";
+import type { OllamaSpec } from "../../stacks/schema/services";
+import type { ClusterTarget } from "../cluster/clusterTarget";
+import { HelmService } from "./helmService";
+import type { NamespaceRef } from "./namespace";
+import { nodeSelectorFor, resourceValues, type Values } from "./values";
+
+/** The namespace and Service name the worker agents expect (`ollama-service.ai-services.svc.cluster.local:11434`). */
+export const OLLAMA_NAMESPACE = "ai-services";
+export const OLLAMA_SERVICE = "ollama-service";
+export const OLLAMA_PORT = 11434;
+export const OLLAMA_CHART = "ollama";
+
+/** Where Ollama runs: the declared GPU node when `gpu: true`, else the configured placement. */
+export function ollamaNodeSelector(spec: OllamaSpec, gpuNode?: Pick<NodeSpec, "name">): Record<string, string> {
+    if (spec.gpu) {
+        return {
+            "kubernetes.io/arch": "amd64",
+            ...(gpuNode ? { "kubernetes.io/hostname": gpuNode.name } : {}),
+            ...spec.placement.nodeSelector,
+        };
+    }
+    return nodeSelectorFor(spec.placement);
+}
+
+/** Chart values for the otwld `ollama` chart. */
+export function ollamaValues(spec: OllamaSpec, ctx: { storageClass: string; gpuNode?: Pick<NodeSpec, "name" | "taints"> }): Values {
+    const gpuTolerations = spec.gpu
+        ? (ctx.gpuNode?.taints ?? []).map((t) => ({ key: t.key, operator: t.value === undefined ? "Exists" : "Equal", ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect }))
+        : [];
+    return {
+        // The chart names its Service after the fullname: this gives the address the agents use.
+        fullnameOverride: OLLAMA_SERVICE,
+        ollama: {
+            port: OLLAMA_PORT,
+            models: { pull: [...spec.models] },
+            gpu: { enabled: spec.gpu, type: "nvidia", number: spec.gpuCount },
+        },
+        // The NVIDIA runtime class exposes the GPU to the container (k3s registers `nvidia` when the toolkit is present).
+        runtimeClassName: spec.gpu ? spec.runtimeClassName : "",
+        resources: resourceValues(spec.resources),
+        // Models survive restarts; without a volume every restart pulls ~5 GB again.
+        persistentVolume: { enabled: true, size: spec.storage.size, storageClass: spec.storage.storageClass ?? ctx.storageClass },
+        // The pull runs in a postStart hook; probes must not kill the pod before it finishes (ollama-helm#200).
+        readinessProbe: { enabled: true, path: "/api/version", initialDelaySeconds: spec.probeDelaySeconds, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
+        livenessProbe: { enabled: true, path: "/", initialDelaySeconds: spec.probeDelaySeconds + 60, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 10 },
+        nodeSelector: ollamaNodeSelector(spec, ctx.gpuNode),
+        tolerations: gpuTolerations,
+        serviceAccount: { create: true, automount: false },
+        service: { type: "ClusterIP", port: OLLAMA_PORT },
+        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
+        tests: { enabled: false },
+    };
+}
+
+export interface OllamaArgs {
+    cluster: ClusterTarget;
+    namespace: NamespaceRef;
+    spec: OllamaSpec;
+    storageClass: string;
+    skipAwait: boolean;
+}
+
+/** Ollama for the worker agents, on the GPU node when `gpu: true`, with the model list pulled at start. */
+export class Ollama extends pulumi.ComponentResource {
+    readonly helm: HelmService;
+    /** `ollama-service.ai-services.svc.cluster.local:11434` */
+    readonly endpoint: string;
+
+    constructor(name: string, args: OllamaArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("picluster:platform:Ollama", name, {}, opts);
+        const gpuNode = args.cluster.nodes.find((n) => n.gpu);
+        this.helm = new HelmService(
+            name,
+            {
+                cluster: args.cluster,
+                namespace: args.namespace,
+                releaseName: "ollama",
+                chart: { chart: OLLAMA_CHART, repo: args.spec.repo, version: args.spec.version },
+                defaults: ollamaValues(args.spec, { storageClass: args.storageClass, gpuNode }),
+                overrides: args.spec.values,
+                timeoutSeconds: args.spec.timeoutSeconds,
+                skipAwait: args.skipAwait,
+            },
+            { parent: this },
+        );
+        this.endpoint = `${OLLAMA_SERVICE}.${args.namespace.name}.svc.cluster.local:${OLLAMA_PORT}`;
+        this.registerOutputs({ endpoint: this.endpoint });
+    }
+}

@@ -1,0 +1,171 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { PostgresSpec } from "../../stacks/schema/services";
+import type { ClusterTarget } from "../cluster/clusterTarget";
+import { HelmService } from "./helmService";
+import { standardLabels } from "./labels";
+import type { NamespaceRef } from "./namespace";
+import { nodeSelectorFor, resourceValues, type Values } from "./values";
+
+export const POSTGRES_CLUSTER = "postgres";
+export const POSTGRES_PORT = 5432;
+
+/** One database and the role that owns it. */
+export interface DatabaseSpec {
+    name: string;
+    owner: string;
+}
+
+/** Connection facts of one database; the password is a secret Output. */
+export interface DatabaseCredentials {
+    host: string;
+    port: number;
+    database: string;
+    username: string;
+    password: pulumi.Output<string>;
+    /** Basic-auth Secret in the postgres namespace (what CloudNativePG reads). */
+    secretName: string;
+}
+
+/** The Kubernetes Secret name holding a role's password (CloudNativePG expects kubernetes.io/basic-auth). */
+export function roleSecretName(role: string): string {
+    return `pg-role-${role.replace(/_/g, "-")}`;
+}
+
+/** Values for the cloudnative-pg operator chart. */
+export function operatorValues(spec: PostgresSpec): Values {
+    return {
+        crds: { create: true },
+        replicaCount: 1,
+        resources: resourceValues(spec.operatorResources),
+        nodeSelector: nodeSelectorFor(spec.placement),
+    };
+}
+
+/** Values for the cloudnative-pg `cluster` chart: one Cluster, managed roles and Database objects. */
+export function clusterValues(spec: PostgresSpec, databases: DatabaseSpec[], storageClass: string): Values {
+    const roles = [...new Set(databases.map((d) => d.owner))];
+    return {
+        fullnameOverride: POSTGRES_CLUSTER,
+        type: "postgresql",
+        mode: "standalone",
+        version: { postgresql: spec.postgresMajor },
+        cluster: {
+            instances: spec.instances,
+            storage: { size: spec.storage.size, storageClass: spec.storage.storageClass ?? storageClass },
+            resources: resourceValues(spec.resources),
+            affinity: { nodeSelector: nodeSelectorFor(spec.placement), topologyKey: "kubernetes.io/hostname" },
+            // Apps get their own roles; nobody needs a superuser password lying around.
+            enableSuperuserAccess: false,
+            roles: roles.map((r) => ({ name: r, ensure: "present", login: true, passwordSecret: { name: roleSecretName(r) } })),
+            monitoring: { enabled: false },
+        },
+        databases: databases.map((d) => ({ name: d.name, owner: d.owner, ensure: "present" })),
+    };
+}
+
+export interface PostgresArgs {
+    cluster: ClusterTarget;
+    /** Namespace of the operator (`cnpg-system`). */
+    operatorNamespace: NamespaceRef;
+    /** Namespace of the database cluster (`postgres`). */
+    namespace: NamespaceRef;
+    spec: PostgresSpec;
+    /** Databases to create: the spec's plus those the apps ask for. */
+    databases: DatabaseSpec[];
+    storageClass: string;
+    skipAwait: boolean;
+}
+
+/**
+ * PostgreSQL through CloudNativePG: the operator chart, then the `cluster`
+ * chart with one managed role per database owner whose password is
+ * generated with @pulumi/random and stored in a basic-auth Secret.
+ */
+export class Postgres extends pulumi.ComponentResource {
+    readonly operator: HelmService;
+    readonly clusterRelease: HelmService;
+    /** `postgres-rw.postgres.svc.cluster.local:5432` (the primary). */
+    readonly endpoint: string;
+    /** Per database name. */
+    readonly credentials: Record<string, DatabaseCredentials> = {};
+
+    constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("picluster:platform:Postgres", name, {}, opts);
+        const { cluster, spec } = args;
+        const k8sOpts = (deps: pulumi.Resource[] = []): pulumi.CustomResourceOptions => ({
+            parent: this,
+            provider: cluster.provider,
+            dependsOn: [...cluster.readyResources, args.namespace.resource, ...deps],
+        });
+        const host = `${POSTGRES_CLUSTER}-rw.${args.namespace.name}.svc.cluster.local`;
+        this.endpoint = `${host}:${POSTGRES_PORT}`;
+
+        this.operator = new HelmService(
+            `${name}-operator`,
+            {
+                cluster,
+                namespace: args.operatorNamespace,
+                releaseName: "cnpg",
+                chart: { chart: "cloudnative-pg", repo: spec.repo, version: spec.operatorVersion },
+                defaults: operatorValues(spec),
+                overrides: spec.operatorValues,
+                timeoutSeconds: spec.timeoutSeconds,
+                skipAwait: args.skipAwait,
+            },
+            { parent: this },
+        );
+
+        const passwords = new Map<string, pulumi.Output<string>>();
+        const secrets: pulumi.Resource[] = [];
+        for (const role of [...new Set(args.databases.map((d) => d.owner))]) {
+            const password = new random.RandomPassword(`${name}-${role}-password`, { length: 32, special: false }, { parent: this });
+            const value = pulumi.secret(password.result);
+            passwords.set(role, value);
+            secrets.push(
+                new k8s.core.v1.Secret(
+                    `${name}-${role}-role`,
+                    {
+                        metadata: {
+                            name: roleSecretName(role),
+                            namespace: args.namespace.name,
+                            labels: { ...standardLabels("postgres", "credentials"), "cnpg.io/reload": "true" },
+                        },
+                        type: "kubernetes.io/basic-auth",
+                        stringData: { username: role, password: value },
+                    },
+                    k8sOpts(),
+                ),
+            );
+        }
+        for (const d of args.databases) {
+            this.credentials[d.name] = {
+                host,
+                port: POSTGRES_PORT,
+                database: d.name,
+                username: d.owner,
+                password: passwords.get(d.owner) as pulumi.Output<string>,
+                secretName: roleSecretName(d.owner),
+            };
+        }
+
+        this.clusterRelease = new HelmService(
+            `${name}-cluster`,
+            {
+                cluster,
+                namespace: args.namespace,
+                releaseName: POSTGRES_CLUSTER,
+                chart: { chart: "cluster", repo: spec.repo, version: spec.clusterVersion },
+                defaults: clusterValues(spec, args.databases, args.storageClass),
+                overrides: spec.values,
+                timeoutSeconds: spec.timeoutSeconds,
+                skipAwait: args.skipAwait,
+                // The Cluster and Database kinds come with the operator; role Secrets must exist before the roles.
+                dependsOn: [this.operator.release, ...secrets],
+            },
+            { parent: this },
+        );
+        this.registerOutputs({ endpoint: this.endpoint });
+    }
+}

@@ -1,0 +1,133 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { RocketchatSpec } from "../../stacks/schema/services";
+import type { ClusterTarget } from "../cluster/clusterTarget";
+import { HelmService } from "./helmService";
+import { standardLabels } from "./labels";
+import type { NamespaceRef } from "./namespace";
+import { resourceValues, type Values } from "./values";
+
+export const ROCKETCHAT_RELEASE = "rocketchat";
+/** Secret the Bitnami MongoDB subchart reads (auth.existingSecret). */
+export const MONGODB_AUTH_SECRET = "rocketchat-mongodb-auth";
+/** Secret Rocket.Chat reads its MONGO_URL from (existingMongodbSecret, key mongo-uri). */
+export const MONGO_URI_SECRET = "rocketchat-mongo-uri";
+const MONGO_USER = "rocketchat";
+const MONGO_DB = "rocketchat";
+const REPLICA_SET = "rs0";
+
+/** Rocket.Chat's image is amd64-only (RocketChat/Rocket.Chat#37647) and MongoDB 5+ needs ARMv8.2: both go to amd64. */
+export function rocketchatNodeSelector(spec: RocketchatSpec): Record<string, string> {
+    return { "kubernetes.io/arch": "amd64", ...spec.nodeSelector };
+}
+
+/** Values for the official `rocketchat` chart; no secret appears here, only Secret names. */
+export function rocketchatValues(spec: RocketchatSpec, ctx: { storageClass: string; monitoring: boolean }): Values {
+    const nodeSelector = rocketchatNodeSelector(spec);
+    return {
+        global: { nodeSelector, security: { allowInsecureImages: true } },
+        nodeSelector,
+        replicaCount: 1,
+        resources: resourceValues(spec.resources),
+        // The monolith: the microservices deployment and its NATS need more than a home lab has.
+        microservices: { enabled: false },
+        nats: { enabled: false, nodeSelector, natsbox: { nodeSelector } },
+        existingMongodbSecret: MONGO_URI_SECRET,
+        ...(spec.host ? { host: spec.host, ingress: { enabled: true } } : { ingress: { enabled: false } }),
+        // PodMonitor/ServiceMonitor kinds exist only when kube-prometheus-stack is installed.
+        podMonitor: { enabled: ctx.monitoring },
+        serviceMonitor: { enabled: false },
+        mongodb: {
+            enabled: true,
+            // Bitnami's free images moved to bitnamilegacy (frozen) in Aug 2025; the chart already points there.
+            global: { security: { allowInsecureImages: true } },
+            nodeSelector,
+            resources: resourceValues(spec.mongodbResources),
+            auth: { existingSecret: MONGODB_AUTH_SECRET, usernames: [MONGO_USER], databases: [MONGO_DB] },
+            architecture: "replicaset",
+            replicaSetName: REPLICA_SET,
+            replicaCount: 1,
+            persistence: { enabled: true, size: spec.storage.size, storageClass: spec.storage.storageClass ?? ctx.storageClass },
+            // local-path volumes are already writable; the root init container is not needed.
+            volumePermissions: { enabled: false },
+            metrics: { enabled: ctx.monitoring },
+            serviceMonitor: { enabled: ctx.monitoring },
+        },
+    };
+}
+
+/** The MongoDB connection string Rocket.Chat uses (secret: it embeds the password). */
+export function mongoUri(password: pulumi.Input<string>): pulumi.Output<string> {
+    const host = `${ROCKETCHAT_RELEASE}-mongodb-headless`;
+    return pulumi.secret(pulumi.interpolate`mongodb://${MONGO_USER}:${password}@${host}:27017/${MONGO_DB}?replicaSet=${REPLICA_SET}`);
+}
+
+export interface RocketChatArgs {
+    cluster: ClusterTarget;
+    namespace: NamespaceRef;
+    spec: RocketchatSpec;
+    storageClass: string;
+    skipAwait: boolean;
+    /** kube-prometheus-stack is installed (its CRDs exist). */
+    monitoring: boolean;
+    dependsOn?: pulumi.Resource[];
+}
+
+/** Rocket.Chat and its MongoDB, both pinned to amd64, with generated MongoDB passwords held in Secrets. */
+export class RocketChat extends pulumi.ComponentResource {
+    readonly helm: HelmService;
+    readonly endpoint: string;
+    readonly mongodbRootPassword: pulumi.Output<string>;
+    readonly mongodbPassword: pulumi.Output<string>;
+
+    constructor(name: string, args: RocketChatArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("picluster:platform:RocketChat", name, {}, opts);
+        const gen = (what: string) => pulumi.secret(new random.RandomPassword(`${name}-${what}`, { length: 32, special: false }, { parent: this }).result);
+        this.mongodbPassword = gen("mongodb-password");
+        this.mongodbRootPassword = gen("mongodb-root-password");
+        const replicaSetKey = gen("mongodb-replica-set-key");
+        const k8sOpts: pulumi.CustomResourceOptions = {
+            parent: this,
+            provider: args.cluster.provider,
+            dependsOn: [...args.cluster.readyResources, args.namespace.resource],
+        };
+        const auth = new k8s.core.v1.Secret(
+            `${name}-mongodb-auth`,
+            {
+                metadata: { name: MONGODB_AUTH_SECRET, namespace: args.namespace.name, labels: standardLabels("rocketchat", "mongodb") },
+                stringData: {
+                    "mongodb-passwords": this.mongodbPassword,
+                    "mongodb-root-password": this.mongodbRootPassword,
+                    "mongodb-replica-set-key": replicaSetKey,
+                },
+            },
+            k8sOpts,
+        );
+        const uri = new k8s.core.v1.Secret(
+            `${name}-mongo-uri`,
+            {
+                metadata: { name: MONGO_URI_SECRET, namespace: args.namespace.name, labels: standardLabels("rocketchat", "mongodb") },
+                stringData: { "mongo-uri": mongoUri(this.mongodbPassword) },
+            },
+            k8sOpts,
+        );
+        this.helm = new HelmService(
+            name,
+            {
+                cluster: args.cluster,
+                namespace: args.namespace,
+                releaseName: ROCKETCHAT_RELEASE,
+                chart: { chart: "rocketchat", repo: args.spec.repo, version: args.spec.version },
+                defaults: rocketchatValues(args.spec, { storageClass: args.storageClass, monitoring: args.monitoring }),
+                overrides: args.spec.values,
+                timeoutSeconds: args.spec.timeoutSeconds,
+                skipAwait: args.skipAwait,
+                dependsOn: [auth, uri, ...(args.dependsOn ?? [])],
+            },
+            { parent: this },
+        );
+        this.endpoint = `${ROCKETCHAT_RELEASE}.${args.namespace.name}.svc.cluster.local:80`;
+        this.registerOutputs({ endpoint: this.endpoint });
+    }
+}

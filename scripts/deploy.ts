@@ -1,0 +1,63 @@
+/*
+ * npm run deploy -- <service> [--stack pi] [--dry-run] [-- <pulumi up flags>]
+ *
+ * The seeds' `cluster deploy <service>`: a targeted `pulumi up` of one
+ * service's component (and so its children) plus whatever depends on it.
+ * Valid names come from Pulumi.<stack>.yaml; the component's URN from
+ * `pulumi stack export`. Needs the Pulumi CLI and a logged-in backend.
+ */
+import { spawnSync } from "child_process";
+import * as path from "path";
+import { ConfigError, loadConfig } from "../stacks/config";
+import { deployCommand, deployTargets, findTargetUrns, resolveDeployTarget } from "../stacks/deploy";
+import { offlineSource } from "../stacks/offline";
+
+function main(argv: string[]): number {
+    const passAt = argv.indexOf("--");
+    const own = passAt >= 0 ? argv.slice(0, passAt) : argv;
+    const extra = passAt >= 0 ? argv.slice(passAt + 1) : [];
+    const stackAt = own.indexOf("--stack");
+    const stack = stackAt >= 0 ? own[stackAt + 1] : "dev";
+    const dryRun = own.includes("--dry-run");
+    const names = own.filter((a, i) => !a.startsWith("--") && !(stackAt >= 0 && i === stackAt + 1));
+    const root = path.join(__dirname, "..");
+    if (names.length !== 1 || !stack) {
+        process.stderr.write("usage: npm run deploy -- <service> [--stack STACK] [--dry-run] [-- <pulumi up flags>]\n  e.g. npm run deploy -- ollama --stack pi\n");
+        return 2;
+    }
+
+    // The stack's configuration, read offline (secrets as stand-ins): only the names matter here.
+    let loaded;
+    try {
+        loaded = loadConfig(offlineSource(root, stack));
+    } catch (e) {
+        if (e instanceof ConfigError) {
+            process.stderr.write(`${e.message}\n`);
+            return 1;
+        }
+        throw e;
+    }
+    const resolution = resolveDeployTarget(names[0], deployTargets(loaded), stack);
+    if (!resolution.ok) {
+        process.stderr.write(`${resolution.message}\n`);
+        return 2;
+    }
+
+    const exported = spawnSync("pulumi", ["stack", "export", "--stack", stack], { cwd: root, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+    if (exported.error || exported.status !== 0) {
+        process.stderr.write(`pulumi stack export --stack ${stack} failed: ${exported.error?.message ?? exported.stderr}\n`);
+        return 1;
+    }
+    const urns = findTargetUrns(resolution.target, JSON.parse(exported.stdout));
+    if (urns.length === 0) {
+        process.stderr.write(`${names[0]} is not in the state of stack ${stack} yet; create it with a full \`pulumi up --stack ${stack}\`\n`);
+        return 1;
+    }
+    const args = deployCommand(stack, urns, extra);
+    process.stdout.write(`pulumi ${args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a}'`)).join(" ")}\n`);
+    if (dryRun) return 0;
+    const up = spawnSync("pulumi", args, { cwd: root, stdio: "inherit" });
+    return up.status ?? 1;
+}
+
+process.exitCode = main(process.argv.slice(2));

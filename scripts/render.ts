@@ -1,0 +1,43 @@
+/*
+ * npm run render -- <stack> [--out DIR]
+ *
+ * Builds the program for Pulumi.<stack>.yaml offline — no Pulumi CLI, no
+ * cluster, no SSH — and writes what it would create to out/<stack>/:
+ * Kubernetes objects, Helm releases, node scripts with their parameters and
+ * each node's k3s config, secrets redacted. `diff -r out/dev out/pi` shows
+ * what promotion would change.
+ */
+import * as path from "path";
+import { renderStack, writeRendered } from "../stacks/offline";
+
+async function main(argv: string[]): Promise<number> {
+    const outAt = argv.indexOf("--out");
+    const rootAt = argv.indexOf("--root");
+    const root = rootAt >= 0 ? path.resolve(argv[rootAt + 1]) : path.join(__dirname, "..");
+    const outBase = outAt >= 0 ? path.resolve(argv[outAt + 1]) : path.join(root, "out");
+    const stacks = argv.filter((a, i) => !a.startsWith("--") && !(outAt >= 0 && i === outAt + 1) && !(rootAt >= 0 && i === rootAt + 1));
+    if (stacks.length !== 1) {
+        process.stderr.write("usage: npm run render -- <stack> [--out DIR] [--root DIR]\n  e.g. npm run render -- pi && diff -r out/dev out/pi\n");
+        return 2;
+    }
+    const stack = stacks[0];
+    const files = await renderStack({ root, stack, program: () => require(path.join(root, "index")) });
+    const dir = path.join(outBase, stack);
+    writeRendered(dir, files);
+    const count = (prefix: string) => [...files.keys()].filter((f) => f.startsWith(prefix)).length;
+    process.stdout.write(`${dir}: ${count("k8s/")} Kubernetes objects, ${count("helm/")} Helm releases, ${count("nodes/")} node files\n`);
+    return 0;
+}
+
+// A program error surfaces inside an Output; report it once and fail.
+process.on("unhandledRejection", (e) => {
+    process.stderr.write(`render failed: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+});
+main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+        process.stderr.write(`render failed: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.exit(1);
+    },
+);

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as os from "os";
 import * as path from "path";
+import { servicesSchema } from "../../stacks/schema/services";
 import { Call, parseCalls } from "./lib/calls";
 
 /** The repository the program under test lives in (this checkout). */
@@ -11,6 +12,21 @@ const LIB = path.join(__dirname, "lib");
 const INSTALLER = path.join(__dirname, "fixtures", "fake-k3s-install.sh");
 
 export const K3S_VERSION = "v1.33.5+k3s1";
+
+/**
+ * The stand-in charts the platform services need: the chart names the
+ * components install, at the versions the config contract pins by default.
+ */
+export function serviceCharts(): string[] {
+    const d = servicesSchema.parse({});
+    return [
+        `ollama@${d.ollama.version}`,
+        `cloudnative-pg@${d.postgres.operatorVersion}`,
+        `cluster@${d.postgres.clusterVersion}`,
+        `rocketchat@${d.rocketchat.version}`,
+        `kube-prometheus-stack@${d.monitoring.version}`,
+    ];
+}
 
 export interface HarnessNode {
     name: string;
@@ -260,7 +276,49 @@ export class Harness {
                 arch: "amd64",
                 hostKey: n.hostKey,
                 labels: n.labels ?? {},
+                // Room for every service's requests: the capacity check runs for real.
+                capacity: { cpu: 16, memory: "64Gi" },
             })),
+        };
+    }
+
+    /**
+     * Every platform service on, its chart from the local repository, no
+     * waiting for readiness (no kubelet runs pods), Ollama pulling no model.
+     */
+    servicesConfig(): Record<string, unknown> {
+        if (!this.chartRepoUrl) throw new Error("servicesConfig needs the chart repository (start the harness with charts)");
+        const repo = this.chartRepoUrl;
+        return {
+            skipAwait: true,
+            ollama: { enabled: true, repo, models: [] },
+            postgres: { enabled: true, repo, databases: [{ name: "e2e" }] },
+            rocketchat: { enabled: true, repo },
+            monitoring: { enabled: true, repo },
+        };
+    }
+
+    /** The agent-host pool and the worker-agent templates, small. */
+    static agentsConfig(maxReplicas = 2): Record<string, unknown> {
+        return {
+            agentHost: {
+                enabled: true,
+                image: "registry.lan/rustic-ai/agent-host:0.1.0",
+                minReplicas: 1,
+                maxReplicas,
+            },
+            workerAgents: {
+                enabled: true,
+                templates: [
+                    {
+                        name: "code-reviewer",
+                        image: "registry.lan/agents/code-reviewer:0.1.0",
+                        resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "1Gi" } },
+                        activeDeadlineSeconds: 600,
+                        ollama: true,
+                    },
+                ],
+            },
         };
     }
 

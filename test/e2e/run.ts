@@ -9,7 +9,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { kubectlTarget, mutatingCalls, rollingUpgradeProblems } from "./lib/calls";
-import { Harness, K3S_VERSION, tail, toolchain } from "./harness";
+import { Harness, K3S_VERSION, serviceCharts, tail, toolchain } from "./harness";
 
 const NEXT_VERSION = "v1.33.6+k3s1";
 const SERVER = "e2e-server-1";
@@ -58,6 +58,7 @@ function main(): number {
         stack: process.env.E2E_STACK ?? "e2e",
         toolchainPath: tc.path,
         keep: process.env.E2E_KEEP === "1",
+        charts: serviceCharts(),
         nodes: [
             { name: SERVER, role: "server", labels: { "picluster.io/tier": "control-plane" } },
             { name: AGENT1, role: "agent", labels: { "picluster.io/tier": "worker" } },
@@ -95,7 +96,7 @@ function scenario(h: Harness): void {
     if (
         !step("harness: etcd + kube-apiserver, 3 SSH nodes", () => {
             h.start();
-            h.initStack(h.clusterConfig());
+            h.initStack(h.clusterConfig(), { services: h.servicesConfig(), ...Harness.agentsConfig() });
             return `API server 127.0.0.1:${h.apiPort}; nodes ${h.nodes.map((n) => `${n.name}@127.0.0.1:${n.port}`).join(", ")}`;
         })
     )

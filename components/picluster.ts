@@ -8,8 +8,8 @@ import { ExistingCluster } from "./cluster/existingCluster";
 import { K3sCluster } from "./cluster/k3sCluster";
 import { Platform } from "./platform/platform";
 
-/** Kinds the Kubernetes provider waits on for readiness (pods, endpoints, volumes). */
-const AWAITED_KINDS = ["apps/v1:Deployment", "apps/v1:StatefulSet", "apps/v1:DaemonSet", "core/v1:Service", "core/v1:PersistentVolumeClaim", "core/v1:Pod", "batch/v1:Job"];
+/** Kinds the Kubernetes provider waits on (pods, endpoints, volumes, quota status from the controller manager). */
+const AWAITED_KINDS = ["apps/v1:Deployment", "core/v1:ResourceQuota", "apps/v1:StatefulSet", "apps/v1:DaemonSet", "core/v1:Service", "core/v1:PersistentVolumeClaim", "core/v1:Pod", "batch/v1:Job"];
 
 /**
  * Marks awaited Kubernetes objects `pulumi.com/skipAwait`, for components

@@ -76,8 +76,21 @@ function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input
 }
 
 function must(r: RunResult, what: string): RunResult {
-    if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}):\n${tail(r.stdout + "\n" + r.stderr, 40)}`);
+    if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}):\n${errorLines(r.stdout + "\n" + r.stderr)}`);
     return r;
+}
+
+/** The engine's error diagnostics (each with the resource it is about), else the output's tail. */
+export function errorLines(text: string): string {
+    const lines = text.split("\n");
+    const picked: string[] = [];
+    lines.forEach((l, i) => {
+        if (/^\s*error: /.test(l) && !/error: update failed|error: preview failed/.test(l)) {
+            const owner = [...lines.slice(0, i)].reverse().find((x) => /^\s{2}\S.*\(.*\):\s*$/.test(x));
+            picked.push(`${owner?.trim() ?? ""} ${lines.slice(i, i + 4).join(" ").replace(/\s+/g, " ").trim()}`);
+        }
+    });
+    return picked.length > 0 ? [...new Set(picked)].join("\n") : tail(text, 40);
 }
 
 export function tail(text: string, lines: number): string {
@@ -309,6 +322,9 @@ export class Harness {
             },
             workerAgents: {
                 enabled: true,
+                // Its token Secret needs the controller manager's token
+                // controller, which test/e2e/lib/apiserver.sh does not run.
+                issueOrchestratorKubeconfig: false,
                 templates: [
                     {
                         name: "code-reviewer",
@@ -337,7 +353,8 @@ export class Harness {
     /** Stops everything started and removes the stack file; keeps the temp dir with E2E_KEEP=1. */
     stop(): void {
         if (this.started.stack) {
-            this.pulumi(["stack", "rm", "--yes", "--force", "--stack", this.stack]);
+            if (this.opts.keep) fs.copyFileSync(this.stackFile, path.join(this.dir, path.basename(this.stackFile)));
+            else this.pulumi(["stack", "rm", "--yes", "--force", "--stack", this.stack]);
             fs.rmSync(this.stackFile, { force: true });
             this.started.stack = false;
         }

@@ -121,12 +121,20 @@ function scenario(h: Harness): void {
         check(agentStarts.every((c) => c.at > serverDone), "an agent's install started before the first server was installed");
         const cfg = path.join(h.node(AGENT1).root, "etc-rancher", "k3s", "config.yaml");
         check((fs.statSync(cfg).mode & 0o777) === 0o600, `${cfg} is not 0600`);
+        // Every platform service's chart was installed from the local repository.
+        const released = h
+            .kubectlJson<{ items: { data?: Record<string, string> }[] }>(["get", "configmaps", "-A", "-l", "app.kubernetes.io/managed-by=Helm"])
+            .items.map((c) => c.data?.chart)
+            .filter((c): c is string => !!c)
+            .sort();
+        const expectedCharts = serviceCharts().map((c) => c.split("@")[0]).sort();
+        check(expectedCharts.every((c) => released.includes(c)), `charts installed: [${released.join(", ")}], expected [${expectedCharts.join(", ")}]`);
         // The exported kubeconfig reaches the API server through apiEndpoint.
         const kc = path.join(h.dir, "exported-kubeconfig");
         fs.writeFileSync(kc, h.pulumiOk(["stack", "output", "kubeconfig", "--show-secrets"]).stdout, { mode: 0o600 });
         const viaExport = h.kubectl(["--kubeconfig", kc, "get", "node", SERVER, "-o", "name"]);
         check(viaExport.code === 0, `kubectl with the exported kubeconfig failed: ${viaExport.stderr.trim()}`);
-        return `up ${r.seconds.toFixed(1)} s; nodes ${h.nodes.map((n) => n.name).join(", ")} Ready with declared labels`;
+        return `up ${r.seconds.toFixed(1)} s; nodes ${h.nodes.map((n) => n.name).join(", ")} Ready with declared labels; charts ${released.join(", ")} released`;
     });
     if (!okUp) return;
 
@@ -141,24 +149,32 @@ function scenario(h: Harness): void {
         return `preview ${p.seconds.toFixed(1)} s, up ${u.seconds.toFixed(1)} s; 0 node calls, 0 SSH logins`;
     });
 
-    step("c. one label changed: preview diff shows exactly that change", () => {
+    step("c. one label and the agent pool's HPA maximum changed: preview diff shows exactly those", () => {
         h.editCluster((c) => {
             const n = c.nodes.find((x) => x.name === AGENT1);
             if (n) n.labels = { ...n.labels, "picluster.io/zone": "rack-2" };
         });
+        h.editConfig((c) => {
+            (c["picluster:agentHost"] as { maxReplicas: number }).maxReplicas = 3;
+        });
         const r = h.pulumiOk(["preview", "--diff", "--json"]);
         const preview = JSON.parse(r.stdout) as { steps?: { op: string; urn: string; detailedDiff?: Record<string, unknown>; diffReasons?: string[] }[] };
         const changed = (preview.steps ?? []).filter((s) => s.op !== "same");
-        const described = changed.map((s) => `${s.op} ${s.urn.split("::").pop()} ${JSON.stringify(Object.keys(s.detailedDiff ?? {}))}`);
-        check(changed.length === 1, `expected one changed resource, got:\n${described.join("\n")}`);
-        check(changed[0].op === "update" && changed[0].urn.endsWith(`::${AGENT1}-metadata`), `unexpected change: ${described[0]}`);
-        const paths = Object.keys(changed[0].detailedDiff ?? {});
-        check(paths.length === 1 && paths[0].includes("picluster.io/zone"), `diff paths ${JSON.stringify(paths)}, expected only the new label`);
+        const described = changed.map((s) => `${s.op} ${s.urn.split("::").pop()} ${JSON.stringify(Object.keys(s.detailedDiff ?? {}))}`).sort();
+        const expected = [
+            `update ${AGENT1}-metadata ${JSON.stringify(['metadata.labels["picluster.io/zone"]'])}`,
+            `update agent-host-agent-host-hpa ${JSON.stringify(["spec.maxReplicas"])}`,
+        ].sort();
+        check(JSON.stringify(described) === JSON.stringify(expected), `preview changes:\n${described.join("\n")}\nexpected:\n${expected.join("\n")}`);
+        const hpa = changed.find((s) => s.urn.includes("HorizontalPodAutoscaler"));
+        check(hpa !== undefined, "the HPA change is not an update of a HorizontalPodAutoscaler");
         const calls = h.calls().length;
         up();
         check(nodeNamed(AGENT1)?.metadata.labels?.["picluster.io/zone"] === "rack-2", "the new label is not on the Node");
-        check(mutatingCalls(h.calls().slice(calls)).length === 0, "applying a label ran commands on the nodes");
-        return `diff: ${described[0]}`;
+        const max = h.kubectlJson<{ items: { spec: { maxReplicas: number } }[] }>(["get", "hpa", "-A"]).items.map((x) => x.spec.maxReplicas);
+        check(max.length === 1 && max[0] === 3, `HPA maxReplicas in the cluster: ${JSON.stringify(max)}`);
+        check(mutatingCalls(h.calls().slice(calls)).length === 0, "applying them ran commands on the nodes");
+        return `diff: ${described.join("; ")}`;
     });
 
     step(`d. k3sVersion ${K3S_VERSION} → ${NEXT_VERSION}: servers first, one node at a time`, () => {
@@ -227,7 +243,7 @@ function scenario(h: Harness): void {
         return `failed up ${t1.toFixed(1)} s: "${firstError.slice(0, 160)}"; after restart up ${r.seconds.toFixed(1)} s, then no changes`;
     });
 
-    step("g. stack export holds no SSH key, join token or kubeconfig client key in plain text", () => {
+    step("g. stack export holds no SSH key, join token, generated password or kubeconfig client key in plain text", () => {
         const exported = h.pulumiOk(["stack", "export"]).stdout;
         const keyBody = fs
             .readFileSync(path.join(h.dir, "client_key"), "utf8")
@@ -241,13 +257,17 @@ function scenario(h: Harness): void {
         check(!!clientKeyData, "no client key in the server's k3s.yaml");
         const clientKeyPem = Buffer.from(clientKeyData, "base64").toString("utf8");
         const clientKeyBody = clientKeyPem.split("\n").filter((l) => l && !l.startsWith("-----"));
+        const credentials = JSON.parse(h.pulumiOk(["stack", "output", "credentials", "--show-secrets", "--json"]).stdout) as Record<string, string>;
+        const passwords = Object.entries(credentials).filter(([, v]) => typeof v === "string" && v.length >= 8);
+        check(passwords.length > 0, "the stack exports no generated credentials to look for");
         const leaks: string[] = [];
+        for (const [name, value] of passwords) if (exported.includes(value)) leaks.push(`generated credential ${name}`);
         if (keyBody.some((l) => exported.includes(l))) leaks.push("SSH private key");
         if (exported.includes(token)) leaks.push("join token");
         if (exported.includes(clientKeyData) || clientKeyBody.some((l) => exported.includes(l))) leaks.push("kubeconfig client key");
         check(leaks.length === 0, `stack export contains in plain text: ${leaks.join(", ")}`);
         check(exported.includes("4dabf18193072939515e22adb298388d"), "stack export holds no secret envelopes at all (did the secrets vanish?)");
-        return `${(exported.length / 1024).toFixed(0)} KiB export; none of the 3 secrets appear`;
+        return `${(exported.length / 1024).toFixed(0)} KiB export; none of SSH key, join token, client key, ${passwords.length} generated credentials appear`;
     });
 
     step("h. pulumi destroy leaves none of the program's objects", () => {
@@ -260,6 +280,10 @@ function scenario(h: Harness): void {
         const namespaces = h.kubectlJson<{ items: { metadata: { name: string } }[] }>(["get", "namespaces"]).items.map((n) => n.metadata.name);
         const extra = namespaces.filter((n) => !["default", "kube-system", "kube-public", "kube-node-lease"].includes(n));
         check(extra.length === 0, `namespaces left: ${extra.join(", ")}`);
+        const clusterScoped = h.kubectl(["get", "clusterroles,clusterrolebindings,validatingadmissionpolicies,validatingadmissionpolicybindings,priorityclasses,storageclasses", "-l", "app.kubernetes.io/part-of=picluster", "-o", "name"]);
+        check(clusterScoped.code === 0 && clusterScoped.stdout.trim() === "", `cluster-scoped objects left: ${clusterScoped.stdout.trim() || clusterScoped.stderr.trim()}`);
+        const policies = h.kubectl(["get", "validatingadmissionpolicies,validatingadmissionpolicybindings", "-o", "name"]);
+        check(policies.stdout.trim() === "", `admission policies left: ${policies.stdout.trim()}`);
         const uninstalled = h.calls().slice(calls).filter((c) => c.event === "uninstall").map((c) => c.node).sort();
         check(uninstalled.join(",") === [AGENT1, AGENT2, SERVER].sort().join(","), `uninstalled: ${uninstalled.join(", ")}`);
         return `destroy ${r.seconds.toFixed(1)} s; 0 Nodes, 0 node secrets, no namespaces left; 3 uninstalls`;

@@ -9,7 +9,7 @@
  * (scripts/toolchain.sh); without it the benchmark says so and exits 0.
  */
 import { Call } from "../e2e/lib/calls";
-import { Harness, HarnessNode, toolchain } from "../e2e/harness";
+import { Harness, HarnessNode, serviceCharts, toolchain } from "../e2e/harness";
 
 const agents = Number(process.env.E2E_BENCH_AGENTS ?? 4);
 const sleep = Number(process.env.E2E_BENCH_SLEEP ?? 5);
@@ -50,14 +50,22 @@ function main(): number {
         { name: "bench-server-1", role: "server" },
         ...Array.from({ length: agents }, (_, i) => ({ name: `bench-agent-${i + 1}`, role: "agent" as const })),
     ];
-    const h = new Harness({ stack: process.env.E2E_BENCH_STACK ?? "e2e-bench", toolchainPath: tc.path, nodes, installSleep: sleep, keep: process.env.E2E_KEEP === "1" });
+    // The e2e stack: every service from the local chart repo, the agent pool.
+    const h = new Harness({
+        stack: process.env.E2E_BENCH_STACK ?? "e2e-bench",
+        toolchainPath: tc.path,
+        nodes,
+        installSleep: sleep,
+        charts: serviceCharts(),
+        keep: process.env.E2E_KEEP === "1",
+    });
     process.on("SIGINT", () => {
         h.stop();
         process.exit(130);
     });
     try {
         h.start();
-        h.initStack(h.clusterConfig());
+        h.initStack(h.clusterConfig(), { services: h.servicesConfig(), ...Harness.agentsConfig() });
         const cold = h.pulumiOk(["up", "--yes", "--skip-preview"]);
         const phase = installPhase(h.calls());
         const previews: number[] = [];
@@ -67,7 +75,7 @@ function main(): number {
             ups.push(h.pulumiOk(["up", "--yes", "--skip-preview"]).seconds);
         }
         const destroy = h.pulumiOk(["destroy", "--yes", "--skip-preview"]);
-        console.log(`e2e benchmark: 1 server + ${agents} agents, installer sleeps S=${sleep} s`);
+        console.log(`e2e benchmark: 1 server + ${agents} agents, installer sleeps S=${sleep} s, all services + agent pool`);
         console.log(`  cold up                 ${cold.seconds.toFixed(1)} s`);
         console.log(
             `  install phase           ${phase.span.toFixed(1)} s (2·S = ${2 * sleep} s, (N+1)·S = ${(agents + 1) * sleep} s); up to ${phase.maxConcurrent} installs at once`,

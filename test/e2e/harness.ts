@@ -266,8 +266,14 @@ export class Harness {
         must(this.pulumi(["stack", "init", this.stack, "--secrets-provider", "passphrase"]), "pulumi stack init");
         const key = fs.readFileSync(path.join(this.dir, "client_key"), "utf8");
         this.pulumiOk(["config", "set", "--secret", "picluster:sshPrivateKey"], { input: key });
+        // Services never default to their public chart repositories: the
+        // suite must not send traffic off this machine.
+        const services = this.chartRepoUrl
+            ? this.servicesConfig()
+            : Object.fromEntries(["ollama", "postgres", "rocketchat", "monitoring"].map((s) => [s, { enabled: false }]));
         this.editConfig((c) => {
             c["picluster:cluster"] = cluster;
+            c["picluster:services"] = services;
             for (const [k, v] of Object.entries(extra)) c[`picluster:${k}`] = v;
         });
     }

@@ -1,0 +1,373 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import * as os from "os";
+import * as path from "path";
+import { servicesSchema } from "../../stacks/schema/services";
+import { Call, parseCalls } from "./lib/calls";
+
+/** The repository the program under test lives in (this checkout). */
+export const REPO = path.resolve(__dirname, "..", "..");
+const LIB = path.join(__dirname, "lib");
+const INSTALLER = path.join(__dirname, "fixtures", "fake-k3s-install.sh");
+
+export const K3S_VERSION = "v1.33.5+k3s1";
+
+/**
+ * The stand-in charts the platform services need: the chart names the
+ * components install, at the versions the config contract pins by default.
+ */
+export function serviceCharts(): string[] {
+    const d = servicesSchema.parse({});
+    return [
+        `ollama@${d.ollama.version}`,
+        `cloudnative-pg@${d.postgres.operatorVersion}`,
+        `cluster@${d.postgres.clusterVersion}`,
+        `rocketchat@${d.rocketchat.version}`,
+        `kube-prometheus-stack@${d.monitoring.version}`,
+    ];
+}
+
+export interface HarnessNode {
+    name: string;
+    role: "server" | "agent";
+    labels?: Record<string, string>;
+}
+
+export interface NodeEndpoint extends HarnessNode {
+    port: number;
+    /** `ssh-ed25519 AAAA…`: the pin for cluster.nodes[].hostKey. */
+    hostKey: string;
+    /** The node's private directories, e.g. `root/etc-rancher`. */
+    root: string;
+}
+
+export interface RunResult {
+    code: number;
+    stdout: string;
+    stderr: string;
+    seconds: number;
+}
+
+/**
+ * The PATH to run with (test/e2e/lib/toolchain-env.sh: the toolchain, plus
+ * the command-provider stand-in when only that plugin is missing), or why
+ * there is none. Notes the script prints (such as the stand-in) are passed on.
+ */
+export function toolchain(): { ok: true; path: string; notes: string } | { ok: false; why: string } {
+    const r = spawnSync("bash", [path.join(LIB, "toolchain-env.sh")], { encoding: "utf8" });
+    if (r.status !== 0) return { ok: false, why: (r.stderr || r.stdout).trim() || `toolchain-env.sh exited ${r.status}` };
+    return { ok: true, path: r.stdout.trim(), notes: r.stderr.trim() };
+}
+
+function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string; timeoutSeconds?: number } = {}): RunResult {
+    const started = process.hrtime.bigint();
+    const r = spawnSync(cmd, args, {
+        encoding: "utf8",
+        env: opts.env ?? process.env,
+        input: opts.input,
+        cwd: opts.cwd,
+        maxBuffer: 256 * 1024 * 1024,
+        timeout: (opts.timeoutSeconds ?? 900) * 1000,
+    });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const stderr = (r.stderr ?? "") + (r.error ? `\n${r.error.message}` : "");
+    return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr, seconds };
+}
+
+function must(r: RunResult, what: string): RunResult {
+    if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}):\n${errorLines(r.stdout + "\n" + r.stderr)}`);
+    return r;
+}
+
+/** The engine's error diagnostics (each with the resource it is about), else the output's tail. */
+export function errorLines(text: string): string {
+    const lines = text.split("\n");
+    const picked: string[] = [];
+    lines.forEach((l, i) => {
+        if (/^\s*error: /.test(l) && !/error: update failed|error: preview failed/.test(l)) {
+            const owner = [...lines.slice(0, i)].reverse().find((x) => /^\s{2}\S.*\(.*\):\s*$/.test(x));
+            picked.push(`${owner?.trim() ?? ""} ${lines.slice(i, i + 4).join(" ").replace(/\s+/g, " ").trim()}`);
+        }
+    });
+    return picked.length > 0 ? [...new Set(picked)].join("\n") : tail(text, 40);
+}
+
+export function tail(text: string, lines: number): string {
+    return text.trimEnd().split("\n").slice(-lines).join("\n");
+}
+
+/**
+ * Everything an e2e run needs, on loopback only: etcd + kube-apiserver, SSH
+ * nodes (one sshd each, private mount namespaces), the fake k3s installer and
+ * its call log, a local chart repository (when charts are asked for), and a
+ * Pulumi file backend with the program's stack file placed in the repository
+ * for the run. `stop()` undoes all of it and is safe to call twice.
+ */
+export class Harness {
+    readonly dir: string;
+    readonly stack: string;
+    readonly env: NodeJS.ProcessEnv;
+    nodes: NodeEndpoint[] = [];
+    apiPort = 0;
+    chartRepoUrl?: string;
+    private started = { apiserver: false, nodes: false, charts: false, stack: false };
+    private readonly stackFile: string;
+
+    constructor(
+        readonly opts: { stack: string; toolchainPath: string; nodes: HarnessNode[]; installSleep?: number; charts?: string[]; keep?: boolean },
+    ) {
+        this.stack = opts.stack;
+        this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `picluster-${opts.stack}-`));
+        this.stackFile = path.join(REPO, `Pulumi.${opts.stack}.yaml`);
+        const home = path.join(this.dir, "pulumi-home");
+        fs.mkdirSync(path.join(this.dir, "state"), { recursive: true });
+        fs.mkdirSync(home, { recursive: true });
+        this.env = {
+            ...process.env,
+            PATH: opts.toolchainPath,
+            PULUMI_HOME: process.env.E2E_PULUMI_HOME ?? home,
+            PULUMI_BACKEND_URL: `file://${path.join(this.dir, "state")}`,
+            PULUMI_CONFIG_PASSPHRASE: "picluster-e2e-passphrase",
+            PULUMI_SKIP_UPDATE_CHECK: "1",
+            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+            // Types are checked by `npm test`; the engine only needs JavaScript.
+            PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+            PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "1",
+            NO_COLOR: "1",
+        };
+    }
+
+    /** Starts the API server, the nodes and (if asked) the chart repository. */
+    start(): void {
+        if (fs.existsSync(this.stackFile)) {
+            throw new Error(`${this.stackFile} exists: another e2e run is using stack ${this.stack}, or an interrupted one left it behind (remove it)`);
+        }
+        const api = path.join(this.dir, "apiserver");
+        this.started.apiserver = true;
+        must(run("bash", [path.join(LIB, "apiserver.sh"), "start", api], { env: this.env }), "starting etcd + kube-apiserver");
+        this.apiPort = Number(fs.readFileSync(path.join(api, "port"), "utf8").trim());
+
+        // The installer and its settings, side by side (installScriptUrl points here).
+        const inst = path.join(this.dir, "installer");
+        fs.mkdirSync(inst);
+        fs.copyFileSync(INSTALLER, path.join(inst, "fake-k3s-install.sh"));
+        this.setInstallSleep(this.opts.installSleep ?? 0);
+
+        this.started.nodes = true;
+        must(run("bash", [path.join(LIB, "nodes.sh"), "start", this.dir, ...this.opts.nodes.map((n) => n.name)], { env: this.env }), "starting the SSH nodes");
+        this.nodes = this.opts.nodes.map((n) => {
+            const d = path.join(this.dir, "nodes", n.name);
+            return {
+                ...n,
+                port: Number(fs.readFileSync(path.join(d, "port"), "utf8").trim()),
+                hostKey: fs.readFileSync(path.join(d, "host_key.pin"), "utf8").trim(),
+                root: path.join(d, "root"),
+            };
+        });
+
+        // Go programs (the engine's plugins) trust the test CA through SSL_CERT_FILE.
+        const bundle = path.join(this.dir, "ca-bundle.crt");
+        const system = fs.existsSync("/etc/ssl/certs/ca-certificates.crt") ? fs.readFileSync("/etc/ssl/certs/ca-certificates.crt", "utf8") : "";
+        fs.writeFileSync(bundle, system + "\n" + fs.readFileSync(path.join(api, "pki", "ca.crt"), "utf8"));
+        this.env.SSL_CERT_FILE = bundle;
+
+        if (this.opts.charts && this.opts.charts.length > 0) {
+            const charts = path.join(this.dir, "charts");
+            this.started.charts = true;
+            must(run("bash", [path.join(LIB, "chartrepo.sh"), "build", charts, ...this.opts.charts], { env: this.env }), "packaging test charts");
+            must(run("bash", [path.join(LIB, "chartrepo.sh"), "start", charts, path.join(api, "pki")], { env: this.env }), "starting the chart repository");
+            this.chartRepoUrl = fs.readFileSync(path.join(charts, "url"), "utf8").trim() + "/";
+        }
+    }
+
+    /** Seconds each fake install sleeps (read by the installer on every call). */
+    setInstallSleep(seconds: number): void {
+        const kubectl = run("bash", ["-c", "command -v kubectl"], { env: this.env }).stdout.trim();
+        const api = path.join(this.dir, "apiserver");
+        const settings = {
+            E2E_KUBECTL: kubectl,
+            E2E_KUBECONFIG: path.join(api, "kubeconfig"),
+            E2E_PKI: path.join(api, "pki"),
+            E2E_API_PORT: String(this.apiPort),
+            E2E_LOG: path.join(this.dir, "calls.log"),
+            E2E_STATE: path.join(this.dir, "cluster"),
+            E2E_INSTALL_SLEEP: String(seconds),
+        };
+        fs.writeFileSync(
+            path.join(this.dir, "installer", "harness.env"),
+            Object.entries(settings)
+                .map(([k, v]) => `${k}='${v}'`)
+                .join("\n") + "\n",
+        );
+    }
+
+    get installScriptUrl(): string {
+        return `file://${path.join(this.dir, "installer", "fake-k3s-install.sh")}`;
+    }
+
+    /** Stops and restarts one node's sshd (its files stay). */
+    stopNode(name: string): void {
+        must(run("bash", [path.join(LIB, "nodes.sh"), "stop", this.dir, name]), `stopping node ${name}`);
+    }
+    startNode(name: string): void {
+        must(run("bash", [path.join(LIB, "nodes.sh"), "start", this.dir, name], { env: this.env }), `starting node ${name}`);
+    }
+
+    node(name: string): NodeEndpoint {
+        const n = this.nodes.find((x) => x.name === name);
+        if (!n) throw new Error(`no e2e node ${name}`);
+        return n;
+    }
+
+    /** Everything the nodes logged so far. */
+    calls(): Call[] {
+        const file = path.join(this.dir, "calls.log");
+        return fs.existsSync(file) ? parseCalls(fs.readFileSync(file, "utf8")) : [];
+    }
+
+    /** SSH logins each node's sshd accepted so far. */
+    sshLogins(): Record<string, number> {
+        const out: Record<string, number> = {};
+        for (const n of this.nodes) {
+            const log = path.join(this.dir, "nodes", n.name, "sshd.log");
+            const text = fs.existsSync(log) ? fs.readFileSync(log, "utf8") : "";
+            out[n.name] = text.split("\n").filter((l) => l.includes("Accepted publickey")).length;
+        }
+        return out;
+    }
+
+    /** kubectl against the test API server as cluster-admin. */
+    kubectl(args: string[]): RunResult {
+        return run("kubectl", ["--kubeconfig", path.join(this.dir, "apiserver", "kubeconfig"), ...args], { env: this.env, timeoutSeconds: 60 });
+    }
+
+    kubectlJson<T = { items: Record<string, unknown>[] }>(args: string[]): T {
+        return JSON.parse(must(this.kubectl([...args, "-o", "json"]), `kubectl ${args.join(" ")}`).stdout) as T;
+    }
+
+    /** Runs the Pulumi CLI on the program in this repository and the harness's stack. */
+    pulumi(args: string[], opts: { input?: string; timeoutSeconds?: number } = {}): RunResult {
+        return run("pulumi", ["--non-interactive", "--color=never", "-C", REPO, ...args], { env: this.env, input: opts.input, timeoutSeconds: opts.timeoutSeconds });
+    }
+
+    /** `pulumi <args> --stack <stack>`; throws with the output's tail on failure. */
+    pulumiOk(args: string[], opts: { input?: string; timeoutSeconds?: number } = {}): RunResult {
+        return must(this.pulumi([...args, "--stack", this.stack], opts), `pulumi ${args.join(" ")}`);
+    }
+
+    /**
+     * Creates the stack: passphrase secrets, the SSH key set with
+     * `pulumi config set --secret` (read from stdin, never in argv), and the
+     * cluster declared for the harness's nodes.
+     */
+    initStack(cluster: Record<string, unknown>, extra: Record<string, unknown> = {}): void {
+        this.started.stack = true;
+        must(this.pulumi(["stack", "init", this.stack, "--secrets-provider", "passphrase"]), "pulumi stack init");
+        const key = fs.readFileSync(path.join(this.dir, "client_key"), "utf8");
+        this.pulumiOk(["config", "set", "--secret", "picluster:sshPrivateKey"], { input: key });
+        // Services never default to their public chart repositories: the
+        // suite must not send traffic off this machine.
+        const services = this.chartRepoUrl
+            ? this.servicesConfig()
+            : Object.fromEntries(["ollama", "postgres", "rocketchat", "monitoring"].map((s) => [s, { enabled: false }]));
+        this.editConfig((c) => {
+            c["picluster:cluster"] = cluster;
+            c["picluster:services"] = services;
+            for (const [k, v] of Object.entries(extra)) c[`picluster:${k}`] = v;
+        });
+    }
+
+    /** The cluster block for the harness's nodes (1 server + agents, fake installer). */
+    clusterConfig(): Record<string, unknown> {
+        return {
+            k3sVersion: K3S_VERSION,
+            apiEndpoint: `127.0.0.1:${this.apiPort}`,
+            installScriptUrl: this.installScriptUrl,
+            prepare: false,
+            preflight: { minFreeDiskMiB: 512 },
+            nodes: this.nodes.map((n) => ({
+                name: n.name,
+                host: "127.0.0.1",
+                sshPort: n.port,
+                user: "root",
+                role: n.role,
+                arch: "amd64",
+                hostKey: n.hostKey,
+                labels: n.labels ?? {},
+                // Room for every service's requests: the capacity check runs for real.
+                capacity: { cpu: 16, memory: "64Gi" },
+            })),
+        };
+    }
+
+    /**
+     * Every platform service on, its chart from the local repository, no
+     * waiting for readiness (no kubelet runs pods), Ollama pulling no model.
+     */
+    servicesConfig(): Record<string, unknown> {
+        if (!this.chartRepoUrl) throw new Error("servicesConfig needs the chart repository (start the harness with charts)");
+        const repo = this.chartRepoUrl;
+        return {
+            skipAwait: true,
+            ollama: { enabled: true, repo, models: [] },
+            postgres: { enabled: true, repo, databases: [{ name: "e2e" }] },
+            rocketchat: { enabled: true, repo },
+            monitoring: { enabled: true, repo },
+        };
+    }
+
+    /** The agent-host pool and the worker-agent templates, small. */
+    static agentsConfig(maxReplicas = 2): Record<string, unknown> {
+        return {
+            agentHost: {
+                enabled: true,
+                image: "registry.lan/rustic-ai/agent-host:0.1.0",
+                minReplicas: 1,
+                maxReplicas,
+            },
+            workerAgents: {
+                enabled: true,
+                // Its token Secret needs the controller manager's token
+                // controller, which test/e2e/lib/apiserver.sh does not run.
+                issueOrchestratorKubeconfig: false,
+                templates: [
+                    {
+                        name: "code-reviewer",
+                        image: "registry.lan/agents/code-reviewer:0.1.0",
+                        resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "1Gi" } },
+                        activeDeadlineSeconds: 600,
+                        ollama: true,
+                    },
+                ],
+            },
+        };
+    }
+
+    /** Edits the stack's config file in place (secure values and the salt are kept). */
+    editConfig(edit: (config: Record<string, unknown>) => void): void {
+        const doc = (yaml.load(fs.readFileSync(this.stackFile, "utf8")) as { config?: Record<string, unknown> }) ?? {};
+        doc.config = doc.config ?? {};
+        edit(doc.config);
+        fs.writeFileSync(this.stackFile, yaml.dump(doc, { lineWidth: -1 }));
+    }
+
+    editCluster(edit: (cluster: { k3sVersion: string; nodes: { name: string; labels: Record<string, string> }[] } & Record<string, unknown>) => void): void {
+        this.editConfig((c) => edit(c["picluster:cluster"] as never));
+    }
+
+    /** Stops everything started and removes the stack file; keeps the temp dir with E2E_KEEP=1. */
+    stop(): void {
+        if (this.started.stack) {
+            if (this.opts.keep) fs.copyFileSync(this.stackFile, path.join(this.dir, path.basename(this.stackFile)));
+            else this.pulumi(["stack", "rm", "--yes", "--force", "--stack", this.stack]);
+            fs.rmSync(this.stackFile, { force: true });
+            this.started.stack = false;
+        }
+        if (this.started.charts) run("bash", [path.join(LIB, "chartrepo.sh"), "stop", path.join(this.dir, "charts")]);
+        if (this.started.nodes) run("bash", [path.join(LIB, "nodes.sh"), "stop", this.dir]);
+        if (this.started.apiserver) run("bash", [path.join(LIB, "apiserver.sh"), "stop", path.join(this.dir, "apiserver")]);
+        this.started = { apiserver: false, nodes: false, charts: false, stack: false };
+        if (!this.opts.keep) fs.rmSync(this.dir, { recursive: true, force: true });
+    }
+}

@@ -1,0 +1,114 @@
+/**
+ * The call log the e2e nodes write (fake installer, fake k3s, systemctl and
+ * timedatectl stubs): one line per call,
+ *   `<epoch seconds> node=<node> event=<event> [key=value ...] [args=<rest of line>]`
+ * where `node` is the node the call ran on. Pure functions, unit-tested.
+ */
+export interface Call {
+    /** Seconds since the epoch, with sub-second precision. */
+    at: number;
+    node: string;
+    event: string;
+    fields: Record<string, string>;
+    /** For kubectl/timedatectl: the command's arguments. */
+    args: string[];
+    line: string;
+}
+
+export function parseCalls(text: string): Call[] {
+    const calls: Call[] = [];
+    for (const line of text.split("\n")) {
+        const m = /^(\d+(?:\.\d+)?) node=(\S+) event=(\S+)(.*)$/.exec(line);
+        if (!m) continue;
+        let rest = m[4].trim();
+        let args: string[] = [];
+        const argsAt = rest.indexOf("args=");
+        if (argsAt >= 0) {
+            args = rest.slice(argsAt + 5).split(/\s+/).filter(Boolean);
+            rest = rest.slice(0, argsAt).trim();
+        }
+        const fields: Record<string, string> = {};
+        for (const kv of rest.split(/\s+/).filter(Boolean)) {
+            const eq = kv.indexOf("=");
+            if (eq > 0) fields[kv.slice(0, eq)] = kv.slice(eq + 1);
+        }
+        calls.push({ at: Number(m[1]), node: m[2], event: m[3], fields, args, line });
+    }
+    return calls;
+}
+
+/** The calls that change something on a node or in the cluster (reads and polls left out). */
+export function mutatingCalls(calls: Call[]): Call[] {
+    const readOnly = new Set(["get", "wait", "version", "api-resources", "auth"]);
+    return calls.filter((c) => {
+        if (c.event === "timedatectl") return false;
+        if (c.event === "kubectl") return !readOnly.has(c.args[0] ?? "");
+        return true;
+    });
+}
+
+/** The node a kubectl call acts on: `drain X`, `uncordon X`, `annotate node X`, `delete node X`. */
+export function kubectlTarget(call: Call): string | undefined {
+    if (call.event !== "kubectl") return undefined;
+    const [verb, a, b] = call.args;
+    if (verb === "drain" || verb === "uncordon" || verb === "cordon") return a;
+    if ((verb === "annotate" || verb === "delete" || verb === "label") && a === "node") return b;
+    return undefined;
+}
+
+/** One node's part in a rolling upgrade: what happened to it, and when. */
+export interface UpgradeSequence {
+    node: string;
+    steps: string[];
+    start: number;
+    end: number;
+}
+
+/**
+ * Groups the calls of a rolling upgrade by the node they concern: its drain
+ * and uncordon (run on the first server) and its own installer run.
+ */
+export function upgradeSequences(calls: Call[], nodes: string[]): UpgradeSequence[] {
+    const out: UpgradeSequence[] = [];
+    for (const node of nodes) {
+        const mine = calls.filter((c) => {
+            if (c.event === "kubectl") {
+                const verb = c.args[0];
+                return (verb === "drain" || verb === "uncordon") && kubectlTarget(c) === node;
+            }
+            return c.node === node && c.event === "install";
+        });
+        if (mine.length === 0) continue;
+        out.push({
+            node,
+            steps: mine.map((c) => (c.event === "kubectl" ? c.args[0] : c.event)),
+            start: Math.min(...mine.map((c) => c.at)),
+            end: Math.max(...mine.map((c) => c.at)),
+        });
+    }
+    return out.sort((a, b) => a.start - b.start);
+}
+
+/**
+ * Problems with a rolling upgrade: every node must go drain → install →
+ * uncordon, the nodes one at a time (no overlap), in `expectedOrder`.
+ */
+export function rollingUpgradeProblems(calls: Call[], expectedOrder: string[]): string[] {
+    const problems: string[] = [];
+    const seqs = upgradeSequences(calls, expectedOrder);
+    const order = seqs.map((s) => s.node);
+    if (order.join(",") !== expectedOrder.join(",")) {
+        problems.push(`nodes upgraded in order [${order.join(", ")}], expected [${expectedOrder.join(", ")}]`);
+    }
+    for (const s of seqs) {
+        if (s.steps.join(",") !== "drain,install,uncordon") {
+            problems.push(`node ${s.node}: steps ${s.steps.join(" → ")}, expected drain → install → uncordon`);
+        }
+    }
+    for (let i = 1; i < seqs.length; i++) {
+        if (seqs[i].start < seqs[i - 1].end) {
+            problems.push(`node ${seqs[i].node} started (${seqs[i].start}) before ${seqs[i - 1].node} finished (${seqs[i - 1].end})`);
+        }
+    }
+    return problems;
+}

@@ -1,0 +1,293 @@
+/**
+ * End-to-end scenario: the real Pulumi engine runs this repository's program
+ * against three SSH nodes and a real kube-apiserver, all on loopback (see
+ * docs/e2e.md). Each step prints its result and wall time; the last line is
+ * `N passed, M failed`, and the exit status is non-zero on any failure.
+ *
+ *   npm run test:e2e            (E2E_KEEP=1 keeps the temp dir for debugging)
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { kubectlTarget, mutatingCalls, rollingUpgradeProblems } from "./lib/calls";
+import { Harness, K3S_VERSION, serviceCharts, tail, toolchain } from "./harness";
+
+const NEXT_VERSION = "v1.33.6+k3s1";
+const SERVER = "e2e-server-1";
+const AGENT1 = "e2e-agent-1";
+const AGENT2 = "e2e-agent-2";
+
+class StepFailure extends Error {}
+function check(ok: boolean, message: string): asserts ok {
+    if (!ok) throw new StepFailure(message);
+}
+
+interface NodeObject {
+    metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+    spec?: { unschedulable?: boolean };
+    status?: { nodeInfo?: { kubeletVersion?: string }; conditions?: { type: string; status: string }[] };
+}
+
+const results: { name: string; ok: boolean; seconds: number; detail: string }[] = [];
+
+function step(name: string, body: () => string | void): boolean {
+    const started = Date.now();
+    let ok = true;
+    let detail = "";
+    try {
+        detail = body() ?? "";
+    } catch (e) {
+        ok = false;
+        detail = e instanceof StepFailure ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e);
+    }
+    const seconds = (Date.now() - started) / 1000;
+    results.push({ name, ok, seconds, detail });
+    const head = `${ok ? "PASS" : "FAIL"}  ${name}  (${seconds.toFixed(1)} s)`;
+    console.log(detail ? `${head}\n      ${detail.split("\n").join("\n      ")}` : head);
+    return ok;
+}
+
+function main(): number {
+    const tc = toolchain();
+    if (!tc.ok) {
+        console.log(`e2e: the toolchain is not available, nothing was run:\n${tc.why}`);
+        console.log("0 passed, 1 failed");
+        return 1;
+    }
+    if (tc.notes) console.log(tc.notes);
+    const h = new Harness({
+        stack: process.env.E2E_STACK ?? "e2e",
+        toolchainPath: tc.path,
+        keep: process.env.E2E_KEEP === "1",
+        charts: serviceCharts(),
+        nodes: [
+            { name: SERVER, role: "server", labels: { "picluster.io/tier": "control-plane" } },
+            { name: AGENT1, role: "agent", labels: { "picluster.io/tier": "worker" } },
+            { name: AGENT2, role: "agent", labels: { "picluster.io/tier": "worker" } },
+        ],
+    });
+    const cleanup = () => h.stop();
+    process.on("SIGINT", () => {
+        cleanup();
+        process.exit(130);
+    });
+    process.on("SIGTERM", () => {
+        cleanup();
+        process.exit(143);
+    });
+    console.log(`e2e: working directory ${h.dir}`);
+    try {
+        scenario(h);
+    } finally {
+        if (h.opts.keep) console.log(`e2e: kept ${h.dir}`);
+        cleanup();
+    }
+    const passed = results.filter((r) => r.ok).length;
+    const failed = results.length - passed;
+    console.log(`${passed} passed, ${failed} failed`);
+    return failed === 0 ? 0 : 1;
+}
+
+function scenario(h: Harness): void {
+    const nodes = () => h.kubectlJson<{ items: NodeObject[] }>(["get", "nodes"]).items;
+    const nodeNamed = (name: string) => nodes().find((n) => n.metadata.name === name);
+    const up = () => h.pulumiOk(["up", "--yes", "--skip-preview"]);
+    const lastOf = (r: { stdout: string; stderr: string }) => tail(r.stdout + r.stderr, 30);
+
+    if (
+        !step("harness: etcd + kube-apiserver, 3 SSH nodes", () => {
+            h.start();
+            h.initStack(h.clusterConfig(), { services: h.servicesConfig(), ...Harness.agentsConfig() });
+            return `API server 127.0.0.1:${h.apiPort}; nodes ${h.nodes.map((n) => `${n.name}@127.0.0.1:${n.port}`).join(", ")}`;
+        })
+    )
+        return;
+
+    const okUp = step("a. pulumi up converges: 1 server + 2 agents, labels applied", () => {
+        const r = h.pulumiOk(["up", "--yes"]);
+        const byName = new Map(nodes().map((n) => [n.metadata.name, n]));
+        for (const n of h.nodes) {
+            const obj = byName.get(n.name);
+            check(obj !== undefined, `no Node object ${n.name} in the API server`);
+            for (const [k, v] of Object.entries(n.labels ?? {})) {
+                check(obj.metadata.labels?.[k] === v, `node ${n.name}: label ${k}=${obj.metadata.labels?.[k]}, declared ${v}`);
+            }
+            if (n.role === "agent") check(obj.metadata.labels?.["node-role.kubernetes.io/worker"] === "true", `agent ${n.name} lacks the worker role label`);
+            check(obj.status?.nodeInfo?.kubeletVersion === K3S_VERSION, `node ${n.name} runs ${obj.status?.nodeInfo?.kubeletVersion}`);
+        }
+        const installs = h.calls().filter((c) => c.event === "install");
+        check(installs.length === 3, `expected 3 installs, the log has ${installs.length}`);
+        const serverDone = installs.find((c) => c.node === SERVER)?.at ?? Infinity;
+        const agentStarts = h.calls().filter((c) => c.event === "install-start" && c.node !== SERVER);
+        check(agentStarts.every((c) => c.at > serverDone), "an agent's install started before the first server was installed");
+        const cfg = path.join(h.node(AGENT1).root, "etc-rancher", "k3s", "config.yaml");
+        check((fs.statSync(cfg).mode & 0o777) === 0o600, `${cfg} is not 0600`);
+        // Every platform service's chart was installed from the local repository.
+        const released = h
+            .kubectlJson<{ items: { data?: Record<string, string> }[] }>(["get", "configmaps", "-A", "-l", "app.kubernetes.io/managed-by=Helm"])
+            .items.map((c) => c.data?.chart)
+            .filter((c): c is string => !!c)
+            .sort();
+        const expectedCharts = serviceCharts().map((c) => c.split("@")[0]).sort();
+        check(expectedCharts.every((c) => released.includes(c)), `charts installed: [${released.join(", ")}], expected [${expectedCharts.join(", ")}]`);
+        // The exported kubeconfig reaches the API server through apiEndpoint.
+        const kc = path.join(h.dir, "exported-kubeconfig");
+        fs.writeFileSync(kc, h.pulumiOk(["stack", "output", "kubeconfig", "--show-secrets"]).stdout, { mode: 0o600 });
+        const viaExport = h.kubectl(["--kubeconfig", kc, "get", "node", SERVER, "-o", "name"]);
+        check(viaExport.code === 0, `kubectl with the exported kubeconfig failed: ${viaExport.stderr.trim()}`);
+        return `up ${r.seconds.toFixed(1)} s; nodes ${h.nodes.map((n) => n.name).join(", ")} Ready with declared labels; charts ${released.join(", ")} released`;
+    });
+    if (!okUp) return;
+
+    step("b. no-op: preview --expect-no-changes, second up runs no remote command", () => {
+        const p = h.pulumiOk(["preview", "--expect-no-changes"]);
+        const calls = h.calls().length;
+        const logins = h.sshLogins();
+        const u = up();
+        const newCalls = h.calls().slice(calls);
+        check(newCalls.length === 0, `second up ran on the nodes:\n${newCalls.map((c) => c.line).join("\n")}`);
+        check(JSON.stringify(h.sshLogins()) === JSON.stringify(logins), `second up opened SSH sessions: before ${JSON.stringify(logins)}, after ${JSON.stringify(h.sshLogins())}`);
+        return `preview ${p.seconds.toFixed(1)} s, up ${u.seconds.toFixed(1)} s; 0 node calls, 0 SSH logins`;
+    });
+
+    step("c. one label and the agent pool's HPA maximum changed: preview diff shows exactly those", () => {
+        h.editCluster((c) => {
+            const n = c.nodes.find((x) => x.name === AGENT1);
+            if (n) n.labels = { ...n.labels, "picluster.io/zone": "rack-2" };
+        });
+        h.editConfig((c) => {
+            (c["picluster:agentHost"] as { maxReplicas: number }).maxReplicas = 3;
+        });
+        const r = h.pulumiOk(["preview", "--diff", "--json"]);
+        const preview = JSON.parse(r.stdout) as { steps?: { op: string; urn: string; detailedDiff?: Record<string, unknown>; diffReasons?: string[] }[] };
+        const changed = (preview.steps ?? []).filter((s) => s.op !== "same");
+        const described = changed.map((s) => `${s.op} ${s.urn.split("::").pop()} ${JSON.stringify(Object.keys(s.detailedDiff ?? {}))}`).sort();
+        const expected = [
+            `update ${AGENT1}-metadata ${JSON.stringify(['metadata.labels["picluster.io/zone"]'])}`,
+            `update agent-host-agent-host-hpa ${JSON.stringify(["spec.maxReplicas"])}`,
+        ].sort();
+        check(JSON.stringify(described) === JSON.stringify(expected), `preview changes:\n${described.join("\n")}\nexpected:\n${expected.join("\n")}`);
+        const hpa = changed.find((s) => s.urn.includes("HorizontalPodAutoscaler"));
+        check(hpa !== undefined, "the HPA change is not an update of a HorizontalPodAutoscaler");
+        const calls = h.calls().length;
+        up();
+        check(nodeNamed(AGENT1)?.metadata.labels?.["picluster.io/zone"] === "rack-2", "the new label is not on the Node");
+        const max = h.kubectlJson<{ items: { spec: { maxReplicas: number } }[] }>(["get", "hpa", "-A"]).items.map((x) => x.spec.maxReplicas);
+        check(max.length === 1 && max[0] === 3, `HPA maxReplicas in the cluster: ${JSON.stringify(max)}`);
+        check(mutatingCalls(h.calls().slice(calls)).length === 0, "applying them ran commands on the nodes");
+        return `diff: ${described.join("; ")}`;
+    });
+
+    step(`d. k3sVersion ${K3S_VERSION} → ${NEXT_VERSION}: servers first, one node at a time`, () => {
+        h.editCluster((c) => {
+            c.k3sVersion = NEXT_VERSION;
+        });
+        const calls = h.calls().length;
+        const r = up();
+        const upgradeCalls = h.calls().slice(calls);
+        const problems = rollingUpgradeProblems(upgradeCalls, [SERVER, AGENT1, AGENT2]);
+        check(problems.length === 0, problems.join("\n"));
+        for (const n of nodes()) {
+            check(n.status?.nodeInfo?.kubeletVersion === NEXT_VERSION, `${n.metadata.name} runs ${n.status?.nodeInfo?.kubeletVersion}`);
+            check(!n.spec?.unschedulable, `${n.metadata.name} is still cordoned`);
+            check(!n.metadata.annotations?.["picluster.io/drained-for"], `${n.metadata.name} still carries the drain annotation`);
+        }
+        return `up ${r.seconds.toFixed(1)} s; order ${SERVER} → ${AGENT1} → ${AGENT2}, each drain → install → uncordon`;
+    });
+
+    step(`e. ${AGENT2} removed from config: drained, Node deleted, uninstalled`, () => {
+        h.editCluster((c) => {
+            c.nodes = c.nodes.filter((n) => n.name !== AGENT2);
+        });
+        const calls = h.calls().length;
+        const r = up();
+        const after = mutatingCalls(h.calls().slice(calls));
+        const idx = (pred: (c: (typeof after)[number]) => boolean) => after.findIndex(pred);
+        const drain = idx((c) => c.args[0] === "drain" && kubectlTarget(c) === AGENT2);
+        const del = idx((c) => c.args[0] === "delete" && kubectlTarget(c) === AGENT2);
+        const uninstall = idx((c) => c.event === "uninstall" && c.node === AGENT2);
+        check(drain >= 0 && del > drain && uninstall > del, `expected drain → delete node → uninstall, got:\n${after.map((c) => c.line).join("\n")}`);
+        const others = after.filter((c) => c.node !== SERVER && c.node !== AGENT2);
+        check(others.length === 0, `other nodes were touched:\n${others.map((c) => c.line).join("\n")}`);
+        check(nodeNamed(AGENT2) === undefined, `Node ${AGENT2} still exists`);
+        const secret = h.kubectl(["-n", "kube-system", "get", "secret", `${AGENT2}.node-password.k3s`]);
+        check(secret.code !== 0, `the node password secret of ${AGENT2} is still there`);
+        const bin = path.join(h.node(AGENT2).root, "usr-local-bin");
+        check(fs.readdirSync(bin).length === 0, `${AGENT2}'s /usr/local/bin still holds ${fs.readdirSync(bin).join(", ")}`);
+        check(!fs.existsSync(path.join(h.node(AGENT2).root, "etc-rancher", "node", "password")), `${AGENT2}'s node password file is still there`);
+        return `up ${r.seconds.toFixed(1)} s; drain → delete node → uninstall on ${AGENT2}`;
+    });
+
+    step(`f. ${AGENT2} re-added while its sshd is down: up fails naming it; converges after restart`, () => {
+        h.stopNode(AGENT2);
+        h.editCluster((c) => {
+            c.nodes.push((h.clusterConfig().nodes as { name: string; labels: Record<string, string> }[]).find((n) => n.name === AGENT2)!);
+        });
+        const calls = h.calls().length;
+        const logins = h.sshLogins();
+        const failed = h.pulumi(["up", "--yes", "--skip-preview", "--stack", h.stack]);
+        check(failed.code !== 0, "up succeeded although the node's sshd is stopped");
+        const out = failed.stdout + failed.stderr;
+        const errorLines = out.split("\n").filter((l) => /error|fail/i.test(l));
+        check(errorLines.some((l) => l.includes(AGENT2)), `no error line names ${AGENT2}:\n${lastOf(failed)}`);
+        check(h.calls().length === calls, `nodes were touched during the failed up:\n${h.calls().slice(calls).map((c) => c.line).join("\n")}`);
+        const loginsAfter = h.sshLogins();
+        check(loginsAfter[SERVER] === logins[SERVER] && loginsAfter[AGENT1] === logins[AGENT1], "the failed up opened sessions on the healthy nodes");
+        const firstError = errorLines.find((l) => l.includes(AGENT2))?.trim() ?? "";
+        const t1 = failed.seconds;
+        h.startNode(AGENT2);
+        const r = up();
+        const back = nodeNamed(AGENT2);
+        check(back?.status?.nodeInfo?.kubeletVersion === NEXT_VERSION, `${AGENT2} did not come back at ${NEXT_VERSION}`);
+        check(back?.metadata.labels?.["picluster.io/tier"] === "worker", `${AGENT2} came back without its labels`);
+        h.pulumiOk(["preview", "--expect-no-changes"]);
+        return `failed up ${t1.toFixed(1)} s: "${firstError.slice(0, 160)}"; after restart up ${r.seconds.toFixed(1)} s, then no changes`;
+    });
+
+    step("g. stack export holds no SSH key, join token, generated password or kubeconfig client key in plain text", () => {
+        const exported = h.pulumiOk(["stack", "export"]).stdout;
+        const keyBody = fs
+            .readFileSync(path.join(h.dir, "client_key"), "utf8")
+            .split("\n")
+            .filter((l) => l && !l.startsWith("-----"));
+        const configYaml = fs.readFileSync(path.join(h.node(SERVER).root, "etc-rancher", "k3s", "config.yaml"), "utf8");
+        const token = /^token: *(\S+)/m.exec(configYaml)?.[1];
+        check(!!token, "no token in the server's config.yaml");
+        const k3sYaml = fs.readFileSync(path.join(h.node(SERVER).root, "etc-rancher", "k3s", "k3s.yaml"), "utf8");
+        const clientKeyData = /client-key-data: *(\S+)/.exec(k3sYaml)?.[1];
+        check(!!clientKeyData, "no client key in the server's k3s.yaml");
+        const clientKeyPem = Buffer.from(clientKeyData, "base64").toString("utf8");
+        const clientKeyBody = clientKeyPem.split("\n").filter((l) => l && !l.startsWith("-----"));
+        const credentials = JSON.parse(h.pulumiOk(["stack", "output", "credentials", "--show-secrets", "--json"]).stdout) as Record<string, string>;
+        const passwords = Object.entries(credentials).filter(([, v]) => typeof v === "string" && v.length >= 8);
+        check(passwords.length > 0, "the stack exports no generated credentials to look for");
+        const leaks: string[] = [];
+        for (const [name, value] of passwords) if (exported.includes(value)) leaks.push(`generated credential ${name}`);
+        if (keyBody.some((l) => exported.includes(l))) leaks.push("SSH private key");
+        if (exported.includes(token)) leaks.push("join token");
+        if (exported.includes(clientKeyData) || clientKeyBody.some((l) => exported.includes(l))) leaks.push("kubeconfig client key");
+        check(leaks.length === 0, `stack export contains in plain text: ${leaks.join(", ")}`);
+        check(exported.includes("4dabf18193072939515e22adb298388d"), "stack export holds no secret envelopes at all (did the secrets vanish?)");
+        return `${(exported.length / 1024).toFixed(0)} KiB export; none of SSH key, join token, client key, ${passwords.length} generated credentials appear`;
+    });
+
+    step("h. pulumi destroy leaves none of the program's objects", () => {
+        const calls = h.calls().length;
+        const r = h.pulumiOk(["destroy", "--yes", "--skip-preview"]);
+        const left = nodes().map((n) => n.metadata.name);
+        check(left.length === 0, `Nodes left: ${left.join(", ")}`);
+        const secrets = h.kubectlJson<{ items: { metadata: { name: string } }[] }>(["-n", "kube-system", "get", "secrets"]).items.map((s) => s.metadata.name);
+        check(!secrets.some((s) => s.endsWith(".node-password.k3s")), `node password secrets left: ${secrets.join(", ")}`);
+        const namespaces = h.kubectlJson<{ items: { metadata: { name: string } }[] }>(["get", "namespaces"]).items.map((n) => n.metadata.name);
+        const extra = namespaces.filter((n) => !["default", "kube-system", "kube-public", "kube-node-lease"].includes(n));
+        check(extra.length === 0, `namespaces left: ${extra.join(", ")}`);
+        const clusterScoped = h.kubectl(["get", "clusterroles,clusterrolebindings,validatingadmissionpolicies,validatingadmissionpolicybindings,priorityclasses,storageclasses", "-l", "app.kubernetes.io/part-of=picluster", "-o", "name"]);
+        check(clusterScoped.code === 0 && clusterScoped.stdout.trim() === "", `cluster-scoped objects left: ${clusterScoped.stdout.trim() || clusterScoped.stderr.trim()}`);
+        const policies = h.kubectl(["get", "validatingadmissionpolicies,validatingadmissionpolicybindings", "-o", "name"]);
+        check(policies.stdout.trim() === "", `admission policies left: ${policies.stdout.trim()}`);
+        const uninstalled = h.calls().slice(calls).filter((c) => c.event === "uninstall").map((c) => c.node).sort();
+        check(uninstalled.join(",") === [AGENT1, AGENT2, SERVER].sort().join(","), `uninstalled: ${uninstalled.join(", ")}`);
+        return `destroy ${r.seconds.toFixed(1)} s; 0 Nodes, 0 node secrets, no namespaces left; 3 uninstalls`;
+    });
+}
+
+process.exitCode = main();

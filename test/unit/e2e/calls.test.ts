@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { kubectlTarget, mutatingCalls, parseCalls, rollingUpgradeProblems } from "../../e2e/lib/calls";
+
+const line = (at: number, node: string, rest: string) => `${at}.000000001 node=${node} event=${rest}`;
+const upgrade = (t: number, node: string) => [
+    line(t, "s1", `kubectl args=drain ${node} --ignore-daemonsets --delete-emptydir-data --timeout=300s`),
+    line(t + 1, node, "install-start version=v2 exec=agent"),
+    line(t + 2, node, "install version=v2 exec=agent"),
+    line(t + 3, "s1", `kubectl args=get node ${node}`),
+    line(t + 4, "s1", `kubectl args=uncordon ${node}`),
+];
+
+describe("e2e call log", () => {
+    it("parses fields and kubectl arguments", () => {
+        const [c] = parseCalls(line(5, "s1", "kubectl args=delete node a1 --wait=true") + "\nnoise\n");
+        expect(c).toMatchObject({ at: 5.000000001, node: "s1", event: "kubectl", args: ["delete", "node", "a1", "--wait=true"] });
+        expect(kubectlTarget(c)).toBe("a1");
+        const [i] = parseCalls(line(6, "a1", "install version=v1.33.5+k3s1 exec=agent"));
+        expect(i.fields).toEqual({ version: "v1.33.5+k3s1", exec: "agent" });
+    });
+
+    it("leaves polls and clock checks out of the mutating calls", () => {
+        const calls = parseCalls([line(1, "s1", "kubectl args=get node a1"), line(2, "a1", "timedatectl args=show"), line(3, "s1", "kubectl args=uncordon a1")].join("\n"));
+        expect(mutatingCalls(calls).map((c) => c.args[0])).toEqual(["uncordon"]);
+    });
+
+    it("accepts servers first, one node at a time", () => {
+        const calls = parseCalls([...upgrade(10, "s1"), ...upgrade(20, "a1"), ...upgrade(30, "a2")].join("\n"));
+        expect(rollingUpgradeProblems(calls, ["s1", "a1", "a2"])).toEqual([]);
+    });
+
+    it("reports interleaved upgrades", () => {
+        const calls = parseCalls([...upgrade(10, "s1"), ...upgrade(20, "a1"), ...upgrade(22, "a2")].join("\n"));
+        expect(rollingUpgradeProblems(calls, ["s1", "a1", "a2"])).toEqual([expect.stringContaining("node a2 started")]);
+    });
+
+    it("reports an agent upgraded before the server and a skipped drain", () => {
+        const agentFirst = [...upgrade(10, "a1"), ...upgrade(20, "s1")].join("\n");
+        expect(rollingUpgradeProblems(parseCalls(agentFirst), ["s1", "a1"])[0]).toContain("order [a1, s1]");
+        const noDrain = upgrade(10, "a1").filter((l) => !l.includes("drain")).join("\n");
+        expect(rollingUpgradeProblems(parseCalls(noDrain), ["a1"])).toEqual(["node a1: steps install → uncordon, expected drain → install → uncordon"]);
+    });
+});

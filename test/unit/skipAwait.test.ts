@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { Picluster } from "../../components/picluster";
+import { loadConfig } from "../../stacks/config";
+import { recorder, resetRegistry, valueOf } from "../helpers/mocks";
+import { stackSource, stackValues } from "../helpers/stacks";
+import * as pulumi from "@pulumi/pulumi";
+
+async function agentDeploymentAnnotations(skipAwait: boolean): Promise<Record<string, Record<string, string>>> {
+    resetRegistry();
+    const rec = recorder();
+    const services = { ...(stackValues("dev").values.services as Record<string, unknown>), skipAwait };
+    const p = new Picluster("picluster", loadConfig(stackSource("dev", { services })), { transformations: [rec.transform] });
+    await valueOf(p.endpoints);
+    const out: Record<string, Record<string, string>> = {};
+    for (const r of rec.resources.filter((x) => x.type === "kubernetes:apps/v1:Deployment" || x.type === "kubernetes:core/v1:Service")) {
+        const metadata = (await valueOf(pulumi.output(r.props.metadata))) as { annotations?: Record<string, string> };
+        out[`${r.type.split(":").pop()} ${r.name}`] = metadata.annotations ?? {};
+    }
+    return out;
+}
+
+describe("services.skipAwait", () => {
+    it("also keeps the agent pool's Deployments and Services from waiting for pods", async () => {
+        const on = await agentDeploymentAnnotations(true);
+        const agentOnes = Object.entries(on).filter(([k]) => /agent-host|redis/.test(k));
+        expect(agentOnes.length).toBeGreaterThanOrEqual(3);
+        expect(agentOnes.filter(([, a]) => a["pulumi.com/skipAwait"] !== "true").map(([k]) => k)).toEqual([]);
+    });
+
+    it("leaves them waiting for readiness when off", async () => {
+        const off = await agentDeploymentAnnotations(false);
+        expect(Object.values(off).filter((a) => a["pulumi.com/skipAwait"] !== undefined)).toEqual([]);
+    });
+});

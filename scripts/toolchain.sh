@@ -14,8 +14,10 @@
 #   scripts/toolchain.sh PIECE...        only these pieces (names: see PIECES below)
 #   scripts/toolchain.sh --env           print `export PATH=...` only (no building):
 #                                          eval "$(scripts/toolchain.sh --env)"
-#   scripts/toolchain.sh --check         exit 0 only if every binary is present; list what is missing
-#   scripts/toolchain.sh --list          print piece, version, source and binary path
+#   scripts/toolchain.sh --check [PIECE...]
+#                                        exit 0 only if every binary (of these pieces) is
+#                                        present; lists what is missing
+#   scripts/toolchain.sh --list          print each piece, its version and its binaries
 #
 # See docs/toolchain.md for where each version comes from and why some differ
 # from the npm pins.
@@ -506,9 +508,11 @@ print_env() {
   printf 'export PULUMI_SKIP_UPDATE_CHECK=1 PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true\n'
 }
 
-check() {
-  local piece bin d rc=0
-  for piece in "${PIECES[@]}"; do
+check() { # [PIECE...]
+  local piece bin d rc=0 pieces=("$@")
+  ((${#pieces[@]})) || pieces=("${PIECES[@]}")
+  for piece in "${pieces[@]}"; do
+    piece_version "$piece" >/dev/null
     for bin in $(piece_binaries "$piece"); do
       d=$(locate "$bin" "$piece")
       if [[ -n $d ]]; then
@@ -526,14 +530,14 @@ check() {
 main() {
   case "${1-}" in
     --env) print_env; return ;;
-    --check) check; return ;;
+    --check) shift; check "$@"; return ;;
     --list)
       local piece
       for piece in "${PIECES[@]}"; do
         printf '%-20s %-10s %s\n' "$piece" "$(piece_version "$piece")" "$(piece_binaries "$piece")"
       done
       return ;;
-    -h|--help) sed -n '2,21p' "$0"; return ;;
+    -h|--help) sed -n '2,23p' "$0"; return ;;
   esac
   command -v go >/dev/null 2>&1 || die "go is required (1.25+)"
   mkdir -p "$GOMODCACHE" "$GOCACHE"

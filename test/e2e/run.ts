@@ -412,11 +412,13 @@ function scenario(h: Harness): void {
             ["no resources", (j) => j.spec.template.spec.containers.forEach((c) => delete c.resources), "every container must declare cpu and memory requests and limits"],
         ];
         const refused: string[] = [];
+        let sample = "";
         for (const [what, edit, message] of cases) {
             const r = create(templateJob(`${TEMPLATE}-bad`, edit));
             check(r.code !== 0, `a Job with ${what} was admitted in ${WORKER_NS}`);
             check(r.stderr.includes(policy) && r.stderr.includes(message), `a Job with ${what} was refused, but not by ${policy} with "${message}": ${r.stderr.trim()}`);
             refused.push(what);
+            sample ||= r.stderr.trim().split("\n")[0];
         }
         const ok = create(templateJob(`${TEMPLATE}-good`));
         check(ok.code === 0, `the rendered template was refused: ${ok.stderr.trim()}`);
@@ -426,7 +428,7 @@ function scenario(h: Harness): void {
             delete j.spec.activeDeadlineSeconds;
         }));
         check(elsewhere.code === 0, `the policy also refuses Jobs outside ${WORKER_NS}: ${elsewhere.stderr.trim()}`);
-        return `refused by ${policy}: ${refused.join(", ")}; template admitted; the same incomplete Job admitted in default`;
+        return `refused by ${policy}: ${refused.join(", ")}; template admitted; the same incomplete Job admitted in default\n${sample}`;
     });
 
     step("j. pulumi destroy leaves none of the program's objects", () => {

@@ -32,6 +32,12 @@ export interface HarnessNode {
     name: string;
     role: "server" | "agent";
     labels?: Record<string, string>;
+    /**
+     * The SSH login (cluster.nodes[].user). Default root; any other name is a
+     * non-root account with passwordless sudo that exists only inside the
+     * node (test/e2e/lib/nodes.sh), and root cannot log in there.
+     */
+    user?: string;
 }
 
 export interface NodeEndpoint extends HarnessNode {
@@ -60,7 +66,7 @@ export function toolchain(): { ok: true; path: string; notes: string } | { ok: f
     return { ok: true, path: r.stdout.trim(), notes: r.stderr.trim() };
 }
 
-function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string; timeoutSeconds?: number } = {}): RunResult {
+export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string; timeoutSeconds?: number } = {}): RunResult {
     const started = process.hrtime.bigint();
     const r = spawnSync(cmd, args, {
         encoding: "utf8",
@@ -155,7 +161,8 @@ export class Harness {
         this.setInstallSleep(this.opts.installSleep ?? 0);
 
         this.started.nodes = true;
-        must(run("bash", [path.join(LIB, "nodes.sh"), "start", this.dir, ...this.opts.nodes.map((n) => n.name)], { env: this.env }), "starting the SSH nodes");
+        const nodeArgs = this.opts.nodes.map((n) => (n.user && n.user !== "root" ? `${n.name}:${n.user}` : n.name));
+        must(run("bash", [path.join(LIB, "nodes.sh"), "start", this.dir, ...nodeArgs], { env: this.env }), "starting the SSH nodes");
         this.nodes = this.opts.nodes.map((n) => {
             const d = path.join(this.dir, "nodes", n.name);
             return {
@@ -228,18 +235,31 @@ export class Harness {
 
     /** SSH logins each node's sshd accepted so far. */
     sshLogins(): Record<string, number> {
-        const out: Record<string, number> = {};
+        return Object.fromEntries(Object.entries(this.sshLoginUsers()).map(([n, users]) => [n, users.length]));
+    }
+
+    /** The user of every SSH login each node's sshd accepted so far, in order. */
+    sshLoginUsers(): Record<string, string[]> {
+        const out: Record<string, string[]> = {};
         for (const n of this.nodes) {
             const log = path.join(this.dir, "nodes", n.name, "sshd.log");
             const text = fs.existsSync(log) ? fs.readFileSync(log, "utf8") : "";
-            out[n.name] = text.split("\n").filter((l) => l.includes("Accepted publickey")).length;
+            out[n.name] = text
+                .split("\n")
+                .map((l) => /Accepted publickey for (\S+) /.exec(l)?.[1])
+                .filter((u): u is string => u !== undefined);
         }
         return out;
     }
 
     /** kubectl against the test API server as cluster-admin. */
-    kubectl(args: string[]): RunResult {
-        return run("kubectl", ["--kubeconfig", path.join(this.dir, "apiserver", "kubeconfig"), ...args], { env: this.env, timeoutSeconds: 60 });
+    kubectl(args: string[], input?: string): RunResult {
+        return this.kubectlWith(path.join(this.dir, "apiserver", "kubeconfig"), args, input);
+    }
+
+    /** kubectl with another kubeconfig file (e.g. one the stack exports). */
+    kubectlWith(kubeconfig: string, args: string[], input?: string): RunResult {
+        return run("kubectl", ["--kubeconfig", kubeconfig, ...args], { env: this.env, input, timeoutSeconds: 60 });
     }
 
     kubectlJson<T = { items: Record<string, unknown>[] }>(args: string[]): T {
@@ -290,7 +310,7 @@ export class Harness {
                 name: n.name,
                 host: "127.0.0.1",
                 sshPort: n.port,
-                user: "root",
+                user: n.user ?? "root",
                 role: n.role,
                 arch: "amd64",
                 hostKey: n.hostKey,
@@ -328,9 +348,9 @@ export class Harness {
             },
             workerAgents: {
                 enabled: true,
-                // Its token Secret needs the controller manager's token
-                // controller, which test/e2e/lib/apiserver.sh does not run.
-                issueOrchestratorKubeconfig: false,
+                // Its token Secret is filled by the controller manager's
+                // token controller (test/e2e/lib/apiserver.sh runs it).
+                issueOrchestratorKubeconfig: true,
                 templates: [
                     {
                         name: "code-reviewer",

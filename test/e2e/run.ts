@@ -7,18 +7,33 @@
  *   npm run test:e2e            (E2E_KEEP=1 keeps the temp dir for debugging)
  */
 import * as fs from "fs";
+import * as yaml from "js-yaml";
 import * as path from "path";
-import { kubectlTarget, mutatingCalls, rollingUpgradeProblems } from "./lib/calls";
-import { Harness, K3S_VERSION, serviceCharts, tail, toolchain } from "./harness";
+import { Call, kubectlTarget, mutatingCalls, rollingUpgradeProblems } from "./lib/calls";
+import { Harness, K3S_VERSION, RunResult, serviceCharts, tail, toolchain } from "./harness";
 
 const NEXT_VERSION = "v1.33.6+k3s1";
 const SERVER = "e2e-server-1";
 const AGENT1 = "e2e-agent-1";
 const AGENT2 = "e2e-agent-2";
+/** AGENT2's login: not root, passwordless sudo (every other node logs in as root). */
+const SUDO_LOGIN = "pi-e2e";
+const LOGIN: Record<string, string> = { [SERVER]: "root", [AGENT1]: "root", [AGENT2]: SUDO_LOGIN };
+/** workerAgents.namespace's default; the policy and the orchestrator's Role live there. */
+const WORKER_NS = "worker-agents";
+const TEMPLATE = "code-reviewer";
 
 class StepFailure extends Error {}
 function check(ok: boolean, message: string): asserts ok {
     if (!ok) throw new StepFailure(message);
+}
+
+interface JobManifest {
+    metadata: { name: string; namespace?: string };
+    spec: {
+        activeDeadlineSeconds?: number;
+        template: { spec: { restartPolicy?: string; containers: { resources?: unknown }[] } };
+    };
 }
 
 interface NodeObject {
@@ -28,6 +43,35 @@ interface NodeObject {
 }
 
 const results: { name: string; ok: boolean; seconds: number; detail: string }[] = [];
+
+/**
+ * Installer and uninstaller calls that did not run as root through
+ * `sudo -n` from the node's own login (root nodes: sudo from root; AGENT2:
+ * sudo from SUDO_LOGIN).
+ */
+function sudoProblems(calls: Call[]): string[] {
+    return calls
+        .filter((c) => c.event === "install" || c.event === "uninstall")
+        .filter((c) => c.fields.user !== "root" || c.fields.sudo_user !== LOGIN[c.node])
+        .map((c) => `${c.node} ${c.event} ran as ${c.fields.user} via sudo from '${c.fields.sudo_user ?? ""}', expected root via sudo from ${LOGIN[c.node]}: ${c.line}`);
+}
+
+/** Asserts the installer calls ran through sudo and that AGENT2 took part with `events`. */
+function checkSudo(calls: Call[], events: string[]): string {
+    const problems = sudoProblems(calls);
+    check(problems.length === 0, problems.join("\n"));
+    for (const e of events) {
+        check(calls.some((c) => c.node === AGENT2 && c.event === e), `no ${e} on ${AGENT2} (the sudo node) in:\n${calls.map((c) => c.line).join("\n")}`);
+    }
+    return `${AGENT2} ${events.join(" + ")} as root via sudo from ${SUDO_LOGIN}`;
+}
+
+/** The stderr of a kubectl call that must have been refused by the API server as forbidden. */
+function forbidden(r: RunResult, what: string): string {
+    check(r.code !== 0, `${what} was allowed:\n${r.stdout.trim()}`);
+    check(/Forbidden|forbidden/.test(r.stderr), `${what} failed, but not as forbidden: ${r.stderr.trim()}`);
+    return r.stderr.trim();
+}
 
 function step(name: string, body: () => string | void): boolean {
     const started = Date.now();
@@ -62,7 +106,7 @@ function main(): number {
         nodes: [
             { name: SERVER, role: "server", labels: { "picluster.io/tier": "control-plane" } },
             { name: AGENT1, role: "agent", labels: { "picluster.io/tier": "worker" } },
-            { name: AGENT2, role: "agent", labels: { "picluster.io/tier": "worker" } },
+            { name: AGENT2, role: "agent", labels: { "picluster.io/tier": "worker" }, user: SUDO_LOGIN },
         ],
     });
     const cleanup = () => h.stop();
@@ -132,9 +176,20 @@ function scenario(h: Harness): void {
         // The exported kubeconfig reaches the API server through apiEndpoint.
         const kc = path.join(h.dir, "exported-kubeconfig");
         fs.writeFileSync(kc, h.pulumiOk(["stack", "output", "kubeconfig", "--show-secrets"]).stdout, { mode: 0o600 });
-        const viaExport = h.kubectl(["--kubeconfig", kc, "get", "node", SERVER, "-o", "name"]);
+        const viaExport = h.kubectlWith(kc, ["get", "node", SERVER, "-o", "name"]);
         check(viaExport.code === 0, `kubectl with the exported kubeconfig failed: ${viaExport.stderr.trim()}`);
-        return `up ${r.seconds.toFixed(1)} s; nodes ${h.nodes.map((n) => n.name).join(", ")} Ready with declared labels; charts ${released.join(", ")} released`;
+        // The sudo node: every login as its user, pre-flight as that user
+        // (its clock check ran unprivileged and its sudo check passed), the
+        // install as root through sudo.
+        const logins = h.sshLoginUsers();
+        for (const n of h.nodes) {
+            const wrong = logins[n.name].filter((u) => u !== LOGIN[n.name]);
+            check(logins[n.name].length > 0 && wrong.length === 0, `${n.name}: SSH logins as [${logins[n.name].join(", ")}], expected only ${LOGIN[n.name]}`);
+        }
+        const clock = h.calls().filter((c) => c.event === "timedatectl" && c.node === AGENT2);
+        check(clock.length > 0 && clock.every((c) => c.fields.user === SUDO_LOGIN), `${AGENT2}'s pre-flight clock checks ran as [${clock.map((c) => c.fields.user).join(", ")}], expected ${SUDO_LOGIN}`);
+        const sudo = checkSudo(h.calls(), ["install"]);
+        return `up ${r.seconds.toFixed(1)} s; nodes ${h.nodes.map((n) => n.name).join(", ")} Ready with declared labels; charts ${released.join(", ")} released; ${AGENT2} pre-flight as ${SUDO_LOGIN}, ${sudo}`;
     });
     if (!okUp) return;
 
@@ -186,12 +241,13 @@ function scenario(h: Harness): void {
         const upgradeCalls = h.calls().slice(calls);
         const problems = rollingUpgradeProblems(upgradeCalls, [SERVER, AGENT1, AGENT2]);
         check(problems.length === 0, problems.join("\n"));
+        const sudo = checkSudo(upgradeCalls, ["install"]);
         for (const n of nodes()) {
             check(n.status?.nodeInfo?.kubeletVersion === NEXT_VERSION, `${n.metadata.name} runs ${n.status?.nodeInfo?.kubeletVersion}`);
             check(!n.spec?.unschedulable, `${n.metadata.name} is still cordoned`);
             check(!n.metadata.annotations?.["picluster.io/drained-for"], `${n.metadata.name} still carries the drain annotation`);
         }
-        return `up ${r.seconds.toFixed(1)} s; order ${SERVER} → ${AGENT1} → ${AGENT2}, each drain → install → uncordon`;
+        return `up ${r.seconds.toFixed(1)} s; order ${SERVER} → ${AGENT1} → ${AGENT2}, each drain → install → uncordon; ${sudo}`;
     });
 
     step(`e. ${AGENT2} removed from config: drained, Node deleted, uninstalled`, () => {
@@ -201,6 +257,7 @@ function scenario(h: Harness): void {
         const calls = h.calls().length;
         const r = up();
         const after = mutatingCalls(h.calls().slice(calls));
+        const sudo = checkSudo(after, ["uninstall"]);
         const idx = (pred: (c: (typeof after)[number]) => boolean) => after.findIndex(pred);
         const drain = idx((c) => c.args[0] === "drain" && kubectlTarget(c) === AGENT2);
         const del = idx((c) => c.args[0] === "delete" && kubectlTarget(c) === AGENT2);
@@ -214,7 +271,7 @@ function scenario(h: Harness): void {
         const bin = path.join(h.node(AGENT2).root, "usr-local-bin");
         check(fs.readdirSync(bin).length === 0, `${AGENT2}'s /usr/local/bin still holds ${fs.readdirSync(bin).join(", ")}`);
         check(!fs.existsSync(path.join(h.node(AGENT2).root, "etc-rancher", "node", "password")), `${AGENT2}'s node password file is still there`);
-        return `up ${r.seconds.toFixed(1)} s; drain → delete node → uninstall on ${AGENT2}`;
+        return `up ${r.seconds.toFixed(1)} s; drain → delete node → uninstall on ${AGENT2}; ${sudo}`;
     });
 
     step(`f. ${AGENT2} re-added while its sshd is down: up fails naming it; converges after restart`, () => {
@@ -235,15 +292,17 @@ function scenario(h: Harness): void {
         const firstError = errorLines.find((l) => l.includes(AGENT2))?.trim() ?? "";
         const t1 = failed.seconds;
         h.startNode(AGENT2);
+        const rejoin = h.calls().length;
         const r = up();
+        const sudo = checkSudo(h.calls().slice(rejoin), ["install"]);
         const back = nodeNamed(AGENT2);
         check(back?.status?.nodeInfo?.kubeletVersion === NEXT_VERSION, `${AGENT2} did not come back at ${NEXT_VERSION}`);
         check(back?.metadata.labels?.["picluster.io/tier"] === "worker", `${AGENT2} came back without its labels`);
         h.pulumiOk(["preview", "--expect-no-changes"]);
-        return `failed up ${t1.toFixed(1)} s: "${firstError.slice(0, 160)}"; after restart up ${r.seconds.toFixed(1)} s, then no changes`;
+        return `failed up ${t1.toFixed(1)} s: "${firstError.slice(0, 160)}"; after restart up ${r.seconds.toFixed(1)} s (${sudo}), then no changes`;
     });
 
-    step("g. stack export holds no SSH key, join token, generated password or kubeconfig client key in plain text", () => {
+    step("g. stack export holds no SSH key, join token, generated password, kubeconfig client key or service-account token in plain text", () => {
         const exported = h.pulumiOk(["stack", "export"]).stdout;
         const keyBody = fs
             .readFileSync(path.join(h.dir, "client_key"), "utf8")
@@ -260,17 +319,119 @@ function scenario(h: Harness): void {
         const credentials = JSON.parse(h.pulumiOk(["stack", "output", "credentials", "--show-secrets", "--json"]).stdout) as Record<string, string>;
         const passwords = Object.entries(credentials).filter(([, v]) => typeof v === "string" && v.length >= 8);
         check(passwords.length > 0, "the stack exports no generated credentials to look for");
+        // The orchestrator's service-account token, as the token controller wrote it.
+        const tokenB64 = h.kubectlJson<{ data?: { token?: string } }>(["-n", WORKER_NS, "get", "secret", "orchestrator-token"]).data?.token;
+        check(!!tokenB64, `${WORKER_NS}/orchestrator-token has no token`);
+        const saToken = Buffer.from(tokenB64, "base64").toString("utf8");
         const leaks: string[] = [];
+        if (exported.includes(tokenB64) || exported.includes(saToken)) leaks.push("orchestrator service-account token");
         for (const [name, value] of passwords) if (exported.includes(value)) leaks.push(`generated credential ${name}`);
         if (keyBody.some((l) => exported.includes(l))) leaks.push("SSH private key");
         if (exported.includes(token)) leaks.push("join token");
         if (exported.includes(clientKeyData) || clientKeyBody.some((l) => exported.includes(l))) leaks.push("kubeconfig client key");
         check(leaks.length === 0, `stack export contains in plain text: ${leaks.join(", ")}`);
         check(exported.includes("4dabf18193072939515e22adb298388d"), "stack export holds no secret envelopes at all (did the secrets vanish?)");
-        return `${(exported.length / 1024).toFixed(0)} KiB export; none of SSH key, join token, client key, ${passwords.length} generated credentials appear`;
+        return `${(exported.length / 1024).toFixed(0)} KiB export; none of SSH key, join token, client key, orchestrator token, ${passwords.length} generated credentials appear`;
     });
 
-    step("h. pulumi destroy leaves none of the program's objects", () => {
+
+    // A Job from the template the program deployed (the job-templates
+    // ConfigMap), renamed, optionally edited; as YAML for `kubectl create -f -`.
+    let templateText: string | undefined;
+    const templateJob = (name: string, edit: (job: JobManifest) => void = () => {}): string => {
+        if (templateText === undefined) {
+            const cm = h.kubectlJson<{ data: Record<string, string> }>(["-n", WORKER_NS, "get", "configmap", "job-templates"]);
+            templateText = cm.data[`${TEMPLATE}.yaml`];
+            check(!!templateText, `the job-templates ConfigMap has no ${TEMPLATE}.yaml: ${Object.keys(cm.data).join(", ")}`);
+        }
+        const job = yaml.load(templateText) as JobManifest;
+        job.metadata.name = name;
+        edit(job);
+        return yaml.dump(job);
+    };
+
+    step(`h. the orchestrator's kubeconfig manages Jobs in ${WORKER_NS} and nothing else`, () => {
+        const kc = path.join(h.dir, "orchestrator-kubeconfig");
+        fs.writeFileSync(kc, h.pulumiOk(["stack", "output", "orchestratorKubeconfig", "--show-secrets"]).stdout, { mode: 0o600 });
+        try {
+            const as = (args: string[], input?: string) => h.kubectlWith(kc, args, input);
+            const who = as(["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"]);
+            const sa = `system:serviceaccount:${WORKER_NS}:orchestrator`;
+            check(who.code === 0 && who.stdout.trim() === sa, `the orchestrator kubeconfig authenticates as '${who.stdout.trim()}' (${who.stderr.trim()}), expected ${sa}`);
+            // What RBAC says, then what the API server does.
+            const canI = (verb: string, resource: string, ns?: string) => {
+                const r = as(["auth", "can-i", verb, resource, ...(ns ? ["-n", ns] : [])]);
+                return r.stdout.trim();
+            };
+            const allowed = ["create", "get", "list", "delete"].map((v) => [v, canI(v, "jobs.batch", WORKER_NS)]);
+            check(allowed.every(([, a]) => a === "yes"), `can-i on jobs in ${WORKER_NS}: ${JSON.stringify(allowed)}`);
+            const denied: [string, string, string?][] = [
+                ["create", "jobs.batch", "default"],
+                ["list", "secrets", WORKER_NS],
+                ["list", "nodes"],
+                ["create", "deployments.apps", WORKER_NS],
+            ];
+            const saidYes = denied.filter(([v, res, ns]) => canI(v, res, ns) !== "no");
+            check(saidYes.length === 0, `can-i says yes (or fails) for: ${saidYes.map((d) => d.join(" ")).join("; ")}`);
+
+            const name = `${TEMPLATE}-e2e-${Date.now() % 100000}`;
+            const created = as(["create", "-f", "-", "-o", "name"], templateJob(name));
+            check(created.code === 0, `the orchestrator could not create a Job from the template: ${created.stderr.trim()}`);
+            const got = as(["-n", WORKER_NS, "get", "job", name, "-o", "jsonpath={.metadata.name}"]);
+            check(got.code === 0 && got.stdout === name, `get job ${name}: ${got.stdout}${got.stderr.trim()}`);
+            const listed = as(["-n", WORKER_NS, "get", "jobs", "-o", "name"]);
+            check(listed.code === 0 && listed.stdout.split("\n").includes(`job.batch/${name}`), `list jobs: ${listed.stdout}${listed.stderr.trim()}`);
+            const deleted = as(["-n", WORKER_NS, "delete", "job", name, "--wait=true", "--timeout=30s"]);
+            check(deleted.code === 0, `delete job ${name}: ${deleted.stderr.trim()}`);
+            check(h.kubectl(["-n", WORKER_NS, "get", "job", name]).code !== 0, `Job ${name} still exists after the orchestrator deleted it`);
+
+            forbidden(as(["create", "-f", "-"], templateJob(`${name}-elsewhere`, (j) => (j.metadata.namespace = "default"))), "creating a Job in namespace default");
+            forbidden(as(["-n", WORKER_NS, "get", "secrets"]), `listing Secrets in ${WORKER_NS}`);
+            forbidden(as(["get", "nodes"]), "listing Nodes");
+            const deployment = {
+                apiVersion: "apps/v1",
+                kind: "Deployment",
+                metadata: { name: "e2e-sneaky", namespace: WORKER_NS },
+                spec: { selector: { matchLabels: { app: "x" } }, template: { metadata: { labels: { app: "x" } }, spec: { containers: [{ name: "x", image: "x:1" }] } } },
+            };
+            forbidden(as(["create", "-f", "-"], JSON.stringify(deployment)), `creating a Deployment in ${WORKER_NS}`);
+            check(h.kubectl(["-n", "default", "get", "job", `${name}-elsewhere`]).code !== 0, "the forbidden Job exists in default");
+            check(h.kubectl(["-n", WORKER_NS, "get", "deployment", "e2e-sneaky"]).code !== 0, "the forbidden Deployment exists");
+            return `as ${sa}: create/get/list/delete Job ${name} ok; forbidden (can-i no, and refused): Job in default, list Secrets, list Nodes, create Deployment`;
+        } finally {
+            fs.rmSync(kc, { force: true });
+        }
+    });
+
+    step(`i. the admission policy refuses incomplete Jobs in ${WORKER_NS}, admits the template`, () => {
+        const create = (job: string) => h.kubectl(["create", "--dry-run=server", "-f", "-", "-o", "name"], job);
+        const policy = `${WORKER_NS}-job-guardrails`;
+        const cases: [string, (j: JobManifest) => void, string][] = [
+            ["no activeDeadlineSeconds", (j) => delete j.spec.activeDeadlineSeconds, "spec.activeDeadlineSeconds must be set"],
+            ["restartPolicy OnFailure", (j) => (j.spec.template.spec.restartPolicy = "OnFailure"), "spec.template.spec.restartPolicy must be Never"],
+            ["no resources", (j) => j.spec.template.spec.containers.forEach((c) => delete c.resources), "every container must declare cpu and memory requests and limits"],
+        ];
+        const refused: string[] = [];
+        let sample = "";
+        for (const [what, edit, message] of cases) {
+            const r = create(templateJob(`${TEMPLATE}-bad`, edit));
+            check(r.code !== 0, `a Job with ${what} was admitted in ${WORKER_NS}`);
+            check(r.stderr.includes(policy) && r.stderr.includes(message), `a Job with ${what} was refused, but not by ${policy} with "${message}": ${r.stderr.trim()}`);
+            refused.push(what);
+            sample ||= r.stderr.trim().split("\n")[0];
+        }
+        const ok = create(templateJob(`${TEMPLATE}-good`));
+        check(ok.code === 0, `the rendered template was refused: ${ok.stderr.trim()}`);
+        // The binding selects the worker namespace only.
+        const elsewhere = create(templateJob(`${TEMPLATE}-bad`, (j) => {
+            j.metadata.namespace = "default";
+            delete j.spec.activeDeadlineSeconds;
+        }));
+        check(elsewhere.code === 0, `the policy also refuses Jobs outside ${WORKER_NS}: ${elsewhere.stderr.trim()}`);
+        return `refused by ${policy}: ${refused.join(", ")}; template admitted; the same incomplete Job admitted in default\n${sample}`;
+    });
+
+    step("j. pulumi destroy leaves none of the program's objects", () => {
         const calls = h.calls().length;
         const r = h.pulumiOk(["destroy", "--yes", "--skip-preview"]);
         const left = nodes().map((n) => n.metadata.name);
@@ -286,7 +447,8 @@ function scenario(h: Harness): void {
         check(policies.stdout.trim() === "", `admission policies left: ${policies.stdout.trim()}`);
         const uninstalled = h.calls().slice(calls).filter((c) => c.event === "uninstall").map((c) => c.node).sort();
         check(uninstalled.join(",") === [AGENT1, AGENT2, SERVER].sort().join(","), `uninstalled: ${uninstalled.join(", ")}`);
-        return `destroy ${r.seconds.toFixed(1)} s; 0 Nodes, 0 node secrets, no namespaces left; 3 uninstalls`;
+        const sudo = checkSudo(h.calls().slice(calls), ["uninstall"]);
+        return `destroy ${r.seconds.toFixed(1)} s; 0 Nodes, 0 node secrets, no namespaces left; 3 uninstalls; ${sudo}`;
     });
 }
 

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # A throwaway Kubernetes control plane for end-to-end tests: etcd,
 # kube-apiserver and (when on PATH) kube-controller-manager running only the
-# garbage-collector and namespace controllers, on 127.0.0.1 only, with
-# certificates made by openssl. Without those two controllers a delete never
-# completes (Pulumi deletes with foreground propagation, namespaces keep their
-# "kubernetes" finalizer), so `pulumi destroy` would hang.
+# garbage-collector, namespace, service-account-token and resource-quota
+# controllers, on 127.0.0.1 only, with certificates made by openssl. Without
+# the first two a delete never completes (Pulumi deletes with foreground
+# propagation, namespaces keep their "kubernetes" finalizer), so `pulumi
+# destroy` would hang; the token controller fills kubernetes.io/
+# service-account-token Secrets (token signed with pki/sa.key, ca.crt), and
+# the quota controller computes ResourceQuota status, without which the
+# ResourceQuota admission plugin refuses every object a quota counts.
 # There is no scheduler or kubelet: objects are stored and validated, but pods
 # never run (stacks must not wait for readiness: pulumi.com/skipAwait,
 # skipAwait on helm releases).
@@ -148,10 +152,11 @@ _controller_manager() { # DIR
   fi
   kube-controller-manager \
     --kubeconfig "$d/kubeconfig" \
-    --controllers garbagecollector,namespace \
+    --controllers garbagecollector,namespace,serviceaccount-token,resourcequota \
+    --service-account-private-key-file "$d/pki/sa.key" \
+    --root-ca-file "$d/pki/ca.crt" \
     --leader-elect=false \
     --bind-address 127.0.0.1 --secure-port 0 \
-    --root-ca-file "$d/pki/ca.crt" \
     > "$d/kube-controller-manager.log" 2>&1 &
   echo $! > "$d/kube-controller-manager.pid"
 }
@@ -177,6 +182,6 @@ if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
     start) apiserver_start "${2:?usage: $0 start DIR}" ;;
     stop) apiserver_stop "${2:?usage: $0 stop DIR}" ;;
     env) apiserver_env "${2:?usage: $0 env DIR}" ;;
-    *) sed -n '2,22p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,29p' "$0" >&2; exit 2 ;;
   esac
 fi

@@ -3,21 +3,30 @@
 # in its own mount and UTS namespace, so that each node has its own
 # /etc/rancher, /var/lib/rancher, /usr/local/bin, /usr/local/sbin,
 # /etc/hostname, /etc/machine-id and /etc/hosts and the nodes never see each
-# other's files. Logins are as root with one client key; sudo must be
-# installed (the program always goes through `sudo -n`).
+# other's files. Logins use one client key, as root unless the node is
+# named NAME:USER; sudo must be installed (the program always goes through
+# `sudo -n`).
 #
-#   nodes.sh start DIR NAME...   start (or keep running) the named nodes;
+#   nodes.sh start DIR NAME[:USER]...  start (or keep running) the named nodes;
 #                                first start creates DIR/nodes/NAME and keys
 #   nodes.sh stop DIR [NAME...]  stop the named nodes (default: all)
 #   nodes.sh status DIR          NAME PORT running|stopped, one line each
 #
+# A node started as NAME:USER (first start only; the user is remembered)
+# logs in as USER, a non-root account with passwordless sudo that exists only
+# inside that node's mount namespace: private copies of /etc/passwd,
+# /etc/group, /etc/shadow (the host's plus USER) and /etc/sudoers.d (the
+# host's plus USER's NOPASSWD rule), and a private /home with USER's home and
+# .ssh/authorized_keys. The host's files are never changed.
+#
 # DIR/client_key is the private key for every node; DIR/nodes/NAME holds
 #   port, host_key.pub (the pin for cluster.nodes[].hostKey), sshd.log
-#   (LogLevel VERBOSE: one "Accepted publickey" line per connection),
-#   root/ (the private directories, readable from outside for assertions).
+#   (LogLevel VERBOSE: one "Accepted publickey for USER" line per connection),
+#   user (the login user), root/ (the private directories, readable from
+#   outside for assertions).
 # Each node's /usr/local/sbin carries a `timedatectl` that reports a
-# synchronised clock (the machine has no systemd) and logs its calls to
-# DIR/calls.log, so pre-flight runs are visible there too.
+# synchronised clock (the machine has no systemd) and logs its calls, with
+# the calling user, to DIR/calls.log, so pre-flight runs are visible there too.
 set -euo pipefail
 
 # Directories every node gets privately, as NAME under root/.
@@ -42,11 +51,45 @@ require() {
     [ "$(id -u)" -eq 0 ] || die "must run as root (mount namespaces and sshd)"
 }
 
+# A uid and gid free on the host (the account exists only in the node).
+free_uid() {
+    local id=4200
+    while getent passwd "$id" >/dev/null || getent group "$id" >/dev/null; do id=$((id + 1)); done
+    echo "$id"
+}
+
+# USER's account, sudo rule and home, in files bind-mounted over the node's
+# /etc/passwd, /etc/group, /etc/shadow, /etc/sudoers.d and /home.
+setup_user() {
+    local dir=$1 n=$2 user=$3 id f
+    id=$(free_uid)
+    for f in passwd group shadow; do grep -v "^$user:" "/etc/$f" >"$n/etc-$f" || true; done
+    chmod 644 "$n/etc-passwd" "$n/etc-group"
+    chmod 640 "$n/etc-shadow"
+    chgrp shadow "$n/etc-shadow" 2>/dev/null || true
+    printf '%s:x:%s:%s:picluster e2e node user:/home/%s:/bin/bash\n' "$user" "$id" "$id" "$user" >>"$n/etc-passwd"
+    printf '%s:x:%s:\n' "$user" "$id" >>"$n/etc-group"
+    # '*': no password, but not locked (sshd refuses locked accounts).
+    printf '%s:*:19000:0:99999:7:::\n' "$user" >>"$n/etc-shadow"
+    mkdir -p "$n/sudoers.d"
+    cp -a /etc/sudoers.d/. "$n/sudoers.d/"
+    printf '%s ALL=(ALL) NOPASSWD:ALL\n' "$user" >"$n/sudoers.d/picluster-e2e"
+    chmod 440 "$n/sudoers.d/picluster-e2e"
+    mkdir -p "$n/home/$user/.ssh"
+    cp "$dir/client_key.pub" "$n/home/$user/.ssh/authorized_keys"
+    chmod 755 "$n/home/$user"
+    chmod 700 "$n/home/$user/.ssh"
+    chmod 600 "$n/home/$user/.ssh/authorized_keys"
+    chown -R "$id:$id" "$n/home/$user"
+}
+
 setup_node() {
-    local dir=$1 name=$2 n="$1/nodes/$2" d
+    local dir=$1 name=$2 user=$3 n="$1/nodes/$2" d
     [ -f "$n/sshd_config" ] && return 0
     mkdir -p "$n/root"
     chmod 700 "$n"
+    printf '%s\n' "$user" >"$n/user"
+    [ "$user" = root ] || setup_user "$dir" "$n" "$user"
     for d in "${PRIVATE_DIRS[@]}"; do mkdir -p "$n/root/$(private_name "$d")"; done
     ssh-keygen -q -t ed25519 -N '' -C "$name" -f "$n/host_key"
     cut -d' ' -f1,2 "$n/host_key.pub" >"$n/host_key.pin"
@@ -58,7 +101,13 @@ setup_node() {
     cat >"$n/root/usr-local-sbin/timedatectl" <<EOF
 #!/bin/sh
 # The e2e node's clock is the host's; report it synchronised as timesyncd would.
-printf '%s node=%s event=timedatectl args=%s\n' "\$(date +%s.%N)" "$name" "\$*" >>"$dir/calls.log"
+line="\$(date +%s.%N) node=$name event=timedatectl user=\$(id -un) args=\$*"
+# A non-root caller cannot reach the harness's directory; sudo appends for it.
+if [ -w "$dir/calls.log" ]; then
+    printf '%s\n' "\$line" >>"$dir/calls.log"
+else
+    printf '%s\n' "\$line" | sudo -n tee -a "$dir/calls.log" >/dev/null || true
+fi
 case "\$*" in
     *NTPSynchronized*) echo yes ;;
     *) echo "timedatectl stub: only 'show -p NTPSynchronized --value'" >&2; exit 1 ;;
@@ -83,13 +132,28 @@ MaxStartups 100:30:200
 MaxSessions 100
 PrintMotd no
 EOF
+    if [ "$user" != root ]; then
+        # Only USER may log in, so every remote command really runs as USER.
+        # sshd reads authorized_keys as the user, who cannot enter $n. The
+        # user's PATH starts with /usr/local/sbin so the timedatectl stub
+        # shadows the host's (which needs systemd), as root's PATH does.
+        sed -i 's/^PermitRootLogin .*/PermitRootLogin no/' "$n/sshd_config"
+        cat >>"$n/sshd_config" <<EOF
+Match User $user
+    AuthorizedKeysFile /home/$user/.ssh/authorized_keys
+    SetEnv PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+EOF
+    fi
 }
 
 running() { [ -f "$1/sshd.pid" ] && kill -0 "$(cat "$1/sshd.pid")" 2>/dev/null; }
 
 start_node() {
-    local dir=$1 name=$2 n="$1/nodes/$2" d i mounts=""
-    setup_node "$dir" "$name"
+    local dir=$1 name=${2%%:*} user=root n d i mounts=""
+    case "$2" in *:*) user=${2#*:} ;; esac
+    n="$dir/nodes/$name"
+    setup_node "$dir" "$name" "$user"
+    user=$(cat "$n/user")
     if running "$n"; then return 0; fi
     rm -f "$n/sshd.pid"
     for d in "${PRIVATE_DIRS[@]}"; do
@@ -97,6 +161,10 @@ start_node() {
         mounts+="mount --bind '$n/root/$(private_name "$d")' '$d'; "
     done
     for d in hostname machine-id hosts; do mounts+="mount --bind '$n/$d' '/etc/$d'; "; done
+    if [ "$user" != root ]; then
+        for d in passwd group shadow; do mounts+="mount --bind '$n/etc-$d' '/etc/$d'; "; done
+        mounts+="mount --bind '$n/sudoers.d' /etc/sudoers.d; mount --bind '$n/home' /home; "
+    fi
     mkdir -p /run/sshd
     # setsid: the node outlives the shell that started it; it is stopped by pid.
     setsid unshare --mount --uts --propagation private -- \
@@ -123,7 +191,7 @@ stop_node() {
 cmd=${1:-}
 dir=${2:-}
 if [ -z "$cmd" ] || [ -z "$dir" ]; then
-    sed -n '2,20p' "$0" >&2
+    sed -n '2,29p' "$0" >&2
     exit 2
 fi
 shift 2

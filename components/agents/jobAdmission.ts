@@ -12,9 +12,10 @@ export interface JobRule {
  * a compromised or buggy orchestrator cannot run an unbounded, retrying,
  * root, `latest` workload. `variables.containers` covers init containers too.
  *
- * Admission runs after defaulting and the LimitRanger: an omitted
- * backoffLimit arrives as 6 (and is refused), omitted resources arrive
- * filled from the LimitRange (and pass).
+ * Admission runs after defaulting: an omitted backoffLimit arrives as 6
+ * (and is refused). The LimitRange fills in defaults for Pods only, not for
+ * a Job's pod template, so a Job without resources is refused here (the e2e
+ * suite shows it): orchestrators must set them.
  */
 export const JOB_RULES: JobRule[] = [
     {

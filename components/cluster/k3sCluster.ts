@@ -99,15 +99,12 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
         this.nodeResources = {};
         let previousServer: K3sNode | undefined;
         let previousInUpgrade: pulumi.Resource | undefined;
-        const byName = new Map(cluster.nodes.map((n) => [n.name, n]));
         for (const node of upgradeOrder(cluster.nodes)) {
             const joinRole = joinRoleOf(node, cluster.nodes);
-            const primaryNode = this.nodeResources[primary.name];
-            const joinAfter =
-                joinRole === "init" ? [] : joinRole === "join-server" ? [(previousServer ?? primaryNode).install] : [primaryNode.install];
-            const k3sConfig = pulumi.secret(
-                token.result.apply((t) => renderK3sConfig({ cluster, node: byName.get(node.name) as NodeSpec, role: joinRole, token: t, serverUrl })),
-            );
+            // upgradeOrder puts the first server first, so it exists by now for everyone else.
+            const first = this.nodeResources[primary.name];
+            const joinAfter = joinRole === "init" ? [] : joinRole === "join-server" ? [(previousServer ?? first).install] : [first.install];
+            const k3sConfig = pulumi.secret(token.result.apply((t) => renderK3sConfig({ cluster, node, role: joinRole, token: t, serverUrl })));
             const k3sNode = new K3sNode(
                 node.name,
                 {

@@ -8,24 +8,6 @@ import { ExistingCluster } from "./cluster/existingCluster";
 import { K3sCluster } from "./cluster/k3sCluster";
 import { Platform } from "./platform/platform";
 
-/** Kinds the Kubernetes provider waits on (pods, endpoints, volumes, quota status from the controller manager). */
-const AWAITED_KINDS = ["apps/v1:Deployment", "core/v1:ResourceQuota", "apps/v1:StatefulSet", "apps/v1:DaemonSet", "core/v1:Service", "core/v1:PersistentVolumeClaim", "core/v1:Pod", "batch/v1:Job"];
-
-/**
- * Marks awaited Kubernetes objects `pulumi.com/skipAwait`, for components
- * whose objects do not carry `services.skipAwait` themselves (the agent pool,
- * worker agents): on an API server without kubelets (the e2e suite) their
- * Deployments and Services would otherwise wait for pods that never run.
- */
-export function skipAwaitTransformation(args: pulumi.ResourceTransformationArgs): pulumi.ResourceTransformationResult | undefined {
-    if (!AWAITED_KINDS.some((k) => args.type === `kubernetes:${k}`)) return undefined;
-    const metadata = pulumi.output(args.props.metadata ?? {}).apply((m: { annotations?: Record<string, string> }) => ({
-        ...m,
-        annotations: { ...(m.annotations ?? {}), "pulumi.com/skipAwait": "true" },
-    }));
-    return { props: { ...args.props, metadata }, opts: args.opts };
-}
-
 /** What a stack exports about its nodes. */
 export interface NodeSummary {
     name: string;
@@ -68,9 +50,9 @@ export class Picluster extends pulumi.ComponentResource {
             { cluster: this.cluster, services: config.services, apps: config.apps, config, extraDemands: agentHostDemand(config.agentHost) },
             parent,
         );
-        const agentOpts = config.services.skipAwait ? { ...parent, transformations: [skipAwaitTransformation] } : parent;
-        this.agentHost = new AgentHostPool("agent-host", { cluster: this.cluster, spec: config.agentHost }, agentOpts);
-        this.workerAgents = new WorkerAgents("worker-agents", { cluster: this.cluster, spec: config.workerAgents }, agentOpts);
+        const skipAwait = config.services.skipAwait;
+        this.agentHost = new AgentHostPool("agent-host", { cluster: this.cluster, spec: config.agentHost, skipAwait }, parent);
+        this.workerAgents = new WorkerAgents("worker-agents", { cluster: this.cluster, spec: config.workerAgents, skipAwait }, parent);
 
         this.kubeconfig = this.cluster.kubeconfig;
         this.nodes = config.cluster.nodes.map((n) => ({ name: n.name, host: n.host, role: n.role, arch: n.arch, labels: n.labels }));

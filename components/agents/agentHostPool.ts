@@ -4,6 +4,7 @@ import * as random from "@pulumi/random";
 import { createHash } from "crypto";
 import type { AgentHostSpec, HpaSpec, RedisSpec } from "../../stacks/schema/agents";
 import type { ClusterTarget } from "../cluster/clusterTarget";
+import { skipAwaitAnnotations } from "../platform/labels";
 import { AGENT_HOST_NAMESPACE, agentHostDemand, type WorkloadDemand } from "./demand";
 import {
     OLLAMA,
@@ -33,6 +34,8 @@ export interface AgentHostPoolArgs {
     cluster: ClusterTarget;
     /** The validated `picluster:agentHost` config. When `enabled` is false nothing is registered. */
     spec: AgentHostSpec;
+    /** Do not wait for pods and endpoints (`services.skipAwait`: an API server without kubelets). */
+    skipAwait?: boolean;
 }
 
 /**
@@ -123,6 +126,11 @@ export class AgentHostPool extends pulumi.ComponentResource {
         this.namespace = namespace;
         const inNs = { parent: this, provider, dependsOn: [namespace] };
         const meta = (resourceName: string, labels: Record<string, string>) => ({ name: resourceName, namespace: ns, labels });
+        // Deployments and Services are what the provider waits on (pods, endpoints).
+        const awaitedMeta = (resourceName: string, labels: Record<string, string>) => ({
+            ...meta(resourceName, labels),
+            annotations: skipAwaitAnnotations(args.skipAwait ?? false),
+        });
 
         const hostLabels = { app: "agent-host", component: "execution-engine", "app.kubernetes.io/part-of": "rustic-ai" };
         const redisLabels = { app: "redis", component: "location-registry", "app.kubernetes.io/part-of": "rustic-ai" };
@@ -219,7 +227,7 @@ export class AgentHostPool extends pulumi.ComponentResource {
         const redisDeployment = new k8s.apps.v1.Deployment(
             `${name}-redis`,
             {
-                metadata: meta("redis", redisLabels),
+                metadata: awaitedMeta("redis", redisLabels),
                 spec: {
                     // Redis is not autoscaled; a second replica would be a second, empty registry.
                     replicas: 1,
@@ -272,7 +280,7 @@ export class AgentHostPool extends pulumi.ComponentResource {
         new k8s.core.v1.Service(
             `${name}-redis-service`,
             {
-                metadata: meta("redis", redisLabels),
+                metadata: awaitedMeta("redis", redisLabels),
                 spec: { type: "ClusterIP", selector: redisSelector, ports: [{ name: "redis", port: REDIS_PORT, targetPort: "redis", protocol: "TCP" }] },
             },
             { ...inNs, dependsOn: [namespace, redisDeployment] },
@@ -322,7 +330,7 @@ export class AgentHostPool extends pulumi.ComponentResource {
         const deployment = new k8s.apps.v1.Deployment(
             `${name}-agent-host`,
             {
-                metadata: meta("agent-host", hostLabels),
+                metadata: awaitedMeta("agent-host", hostLabels),
                 spec: {
                     // No `replicas`: the HPA owns the replica count. A value here
                     // would be re-applied on every `pulumi up`, resetting whatever
@@ -374,7 +382,7 @@ export class AgentHostPool extends pulumi.ComponentResource {
         const service = new k8s.core.v1.Service(
             `${name}-agent-host-service`,
             {
-                metadata: meta("agent-host", hostLabels),
+                metadata: awaitedMeta("agent-host", hostLabels),
                 spec: {
                     type: "ClusterIP",
                     // Headless: clients reach a specific pod (agents live in one host).

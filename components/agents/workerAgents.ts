@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { WorkerAgentsSpec } from "../../stacks/schema/agents";
 import type { ClusterTarget } from "../cluster/clusterTarget";
+import { skipAwaitAnnotations } from "../platform/labels";
 import { dnsEgressRule, ollamaEgressRule, restrictedNamespaceLabels } from "./hardening";
 import { CONTAINERS_VARIABLE, JOB_RULES } from "./jobAdmission";
 import { OLLAMA_ACCESS_LABEL, WORKER_SERVICE_ACCOUNT, renderJobTemplate } from "./jobTemplate";
@@ -15,6 +16,8 @@ export interface WorkerAgentsArgs {
     cluster: ClusterTarget;
     /** The validated `picluster:workerAgents` config. When `enabled` is false nothing is registered. */
     spec: WorkerAgentsSpec;
+    /** Do not wait for the quota controller (`services.skipAwait`: an API server without controllers). */
+    skipAwait?: boolean;
 }
 
 /**
@@ -92,7 +95,7 @@ export class WorkerAgents extends pulumi.ComponentResource {
         new k8s.core.v1.ResourceQuota(
             `${name}-quota`,
             {
-                metadata: meta("worker-agents"),
+                metadata: { ...meta("worker-agents"), annotations: skipAwaitAnnotations(args.skipAwait ?? false) },
                 spec: {
                     hard: {
                         "requests.cpu": spec.quota.requests.cpu,

@@ -12,7 +12,7 @@ async function agentDeploymentAnnotations(skipAwait: boolean): Promise<Record<st
     const p = new Picluster("picluster", loadConfig(stackSource("dev", { services })), { transformations: [rec.transform] });
     await valueOf(p.endpoints);
     const out: Record<string, Record<string, string>> = {};
-    for (const r of rec.resources.filter((x) => x.type === "kubernetes:apps/v1:Deployment" || x.type === "kubernetes:core/v1:Service")) {
+    for (const r of rec.resources.filter((x) => ["kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service", "kubernetes:core/v1:ResourceQuota"].includes(x.type))) {
         const metadata = (await valueOf(pulumi.output(r.props.metadata))) as { annotations?: Record<string, string> };
         out[`${r.type.split(":").pop()} ${r.name}`] = metadata.annotations ?? {};
     }
@@ -20,10 +20,10 @@ async function agentDeploymentAnnotations(skipAwait: boolean): Promise<Record<st
 }
 
 describe("services.skipAwait", () => {
-    it("also keeps the agent pool's Deployments and Services from waiting for pods", async () => {
+    it("also keeps the agent pool's Deployments and Services and the worker quota from waiting", async () => {
         const on = await agentDeploymentAnnotations(true);
-        const agentOnes = Object.entries(on).filter(([k]) => /agent-host|redis/.test(k));
-        expect(agentOnes.length).toBeGreaterThanOrEqual(3);
+        const agentOnes = Object.entries(on).filter(([k]) => /agent-host|redis|worker-agents-quota/.test(k));
+        expect(agentOnes.length).toBe(5);
         expect(agentOnes.filter(([, a]) => a["pulumi.com/skipAwait"] !== "true").map(([k]) => k)).toEqual([]);
     });
 

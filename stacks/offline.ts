@@ -190,12 +190,12 @@ export function mockState(args: pulumi.runtime.MockResourceArgs, answers: MockAn
 }
 
 /** Installs mocks that record every registration into `into`. */
-export function installOfflineMocks(stack: string, into: RegisteredResource[]): void {
+export function installOfflineMocks(stack: string, into: RegisteredResource[], answers: MockAnswers = offlineAnswers): void {
     pulumi.runtime.setMocks(
         {
             newResource(args) {
                 into.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider, custom: args.custom });
-                return { id: `${args.name}-id`, state: mockState(args) };
+                return { id: `${args.name}-id`, state: mockState(args, answers) };
             },
             call(args) {
                 return args.inputs;

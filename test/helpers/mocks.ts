@@ -1,17 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { isSecretEnvelope, MockAnswers, mockState } from "../../stacks/offline";
-
-/** One resource as the mock engine saw it: plain inputs, secrets still wrapped. */
-export interface RegisteredResource {
-    type: string;
-    name: string;
-    inputs: Record<string, unknown>;
-    /** Provider reference (`urn::id`) the resource was registered with, if any. */
-    provider?: string;
-}
+import { installOfflineMocks, isSecretEnvelope, MockAnswers, RegisteredResource, settle } from "../../stacks/offline";
 
 // Shared with the offline renderer (stacks/offline.ts).
-export { isSecretEnvelope, unwrapSecrets } from "../../stacks/offline";
+export { isSecretEnvelope, unwrapSecrets, type RegisteredResource } from "../../stacks/offline";
 
 /**
  * Paths (`stdin`, `connection.privateKey`, …) where `needle` occurs in `inputs`
@@ -72,20 +63,7 @@ const testAnswers: MockAnswers = {
 };
 
 export function installMocks(): void {
-    pulumi.runtime.setMocks(
-        {
-            newResource(args) {
-                registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-                return { id: `${args.name}-id`, state: mockState(args, testAnswers) };
-            },
-            call(args) {
-                return args.inputs;
-            },
-        },
-        "picluster",
-        "test",
-        false,
-    );
+    installOfflineMocks("test", registered, testAnswers);
 }
 
 /** Forgets everything registered so far (call in beforeEach). */
@@ -95,8 +73,8 @@ export function resetRegistry(): void {
 
 /** Waits until pending registrations settle, then returns what was registered. */
 export async function registeredResources(): Promise<RegisteredResource[]> {
-    // Registration is asynchronous; let queued outputs and RPCs drain.
-    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    // Registration is asynchronous; wait until no new registration arrives.
+    await settle(registered);
     return [...registered];
 }
 

@@ -5,7 +5,7 @@ import * as random from "@pulumi/random";
 import type { ClusterSpec, NodeSpec } from "../../stacks/schema/cluster";
 import type { ClusterTarget } from "./clusterTarget";
 import { nodeConnection } from "./connection";
-import { apiEndpointOf, apiServerUrl, JoinRole, renderK3sConfig, rewriteKubeconfig } from "./k3sConfig";
+import { apiEndpointOf, apiServerUrl, firstServer, JoinRole, renderK3sConfig, rewriteKubeconfig } from "./k3sConfig";
 import { K3sNode } from "./k3sNode";
 import { NodePreflight } from "./nodePreflight";
 import { crossNodeProblems, parsePreflightReport, PreflightError } from "./preflightReport";
@@ -27,7 +27,7 @@ export function upgradeOrder(nodes: NodeSpec[]): NodeSpec[] {
 /** The node's way into the cluster: the first server initialises it, later servers and agents join. */
 export function joinRoleOf(node: NodeSpec, nodes: NodeSpec[]): JoinRole {
     if (node.role === "agent") return "agent";
-    return nodes.find((n) => n.role === "server") === node ? "init" : "join-server";
+    return firstServer(nodes) === node ? "init" : "join-server";
 }
 
 /** The labels picluster applies to a node on top of the user's. */
@@ -60,7 +60,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
         super("picluster:cluster:K3sCluster", name, {}, opts);
         const { cluster } = args;
         this.nodes = cluster.nodes;
-        const primary = cluster.nodes.find((n) => n.role === "server");
+        const primary = firstServer(cluster.nodes);
         if (!primary) throw new Error("K3sCluster needs at least one node with role: server");
 
         const keyOf = (node: NodeSpec) => {

@@ -12,10 +12,19 @@ export function apiServerUrl(endpoint: string): string {
     return `https://${hasPort ? endpoint : `${endpoint}:${K3S_API_PORT}`}`;
 }
 
+/** The first declared server: it initialises the cluster and runs kubectl for the others. */
+export function firstServer(nodes: NodeSpec[]): NodeSpec | undefined {
+    return nodes.find((n) => n.role === "server");
+}
+
+/** Several servers mean embedded etcd: cluster-init, snapshots, etcd ports. */
+export function isHighlyAvailable(nodes: NodeSpec[]): boolean {
+    return nodes.filter((n) => n.role === "server").length > 1;
+}
+
 /** The address nodes and clients use to reach the API: apiEndpoint, else the first server's host. */
 export function apiEndpointOf(cluster: ClusterSpec): string {
-    const first = cluster.nodes.find((n) => n.role === "server");
-    return cluster.apiEndpoint ?? first?.host ?? "127.0.0.1";
+    return cluster.apiEndpoint ?? firstServer(cluster.nodes)?.host ?? "127.0.0.1";
 }
 
 /**
@@ -24,7 +33,6 @@ export function apiEndpointOf(cluster: ClusterSpec): string {
  */
 export function renderK3sConfig(args: { cluster: ClusterSpec; node: NodeSpec; role: JoinRole; token: string; serverUrl: string }): string {
     const { cluster, node, role, token, serverUrl } = args;
-    const servers = cluster.nodes.filter((n) => n.role === "server");
     const config: Record<string, unknown> = { token, "node-name": node.name };
     if (role !== "init") config.server = serverUrl;
     if (node.dataDir) config["data-dir"] = `${node.dataDir}/k3s`;
@@ -39,7 +47,7 @@ export function renderK3sConfig(args: { cluster: ClusterSpec; node: NodeSpec; ro
         config["flannel-backend"] = s.flannelBackend;
         if (s.secretsEncryption) config["secrets-encryption"] = true;
         if (node.dataDir) config["default-local-storage-path"] = `${node.dataDir}/storage`;
-        if (servers.length > 1) {
+        if (isHighlyAvailable(cluster.nodes)) {
             if (role === "init") config["cluster-init"] = true;
             config["etcd-snapshot-schedule-cron"] = s.etcdSnapshotCron;
             config["etcd-snapshot-retention"] = s.etcdSnapshotRetention;

@@ -1,6 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterSpec, NodeSpec } from "../../stacks/schema/cluster";
+import { isHighlyAvailable } from "./k3sConfig";
 import { scriptCommand } from "./nodeScripts";
 import { parsePreflightReport } from "./preflightReport";
 
@@ -31,13 +32,12 @@ export class NodePreflight extends pulumi.ComponentResource {
     constructor(name: string, args: NodePreflightArgs, opts?: pulumi.ComponentResourceOptions) {
         super("picluster:cluster:NodePreflight", name, {}, opts);
         const { node, cluster } = args;
-        const servers = cluster.nodes.filter((n) => n.role === "server").length;
         const env = (prepare: boolean) => ({
             DECLARED_ARCH: node.arch,
             ROLE: node.role,
             PREPARE: prepare ? "1" : "0",
             MIN_FREE_DISK_MIB: String(cluster.preflight.minFreeDiskMiB),
-            HA: servers > 1 ? "1" : "0",
+            HA: isHighlyAvailable(cluster.nodes) ? "1" : "0",
             ...(node.dataDir ? { DATA_DIR: node.dataDir } : {}),
         });
         let dependsOn: pulumi.Resource[] = [];

@@ -15,7 +15,7 @@ export interface ExistingClusterArgs {
 export class ExistingCluster extends pulumi.ComponentResource implements ClusterTarget {
     public readonly provider: k8s.Provider;
     public readonly kubeconfig: pulumi.Output<string>;
-    public readonly readyResources: pulumi.Resource[] = [];
+    public readonly readyResources: pulumi.Resource[];
     public readonly nodes = [];
 
     constructor(name: string, args: ExistingClusterArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -4,7 +4,7 @@ import type { AppSpec } from "../../stacks/schema/apps";
 import type { ClusterTarget } from "../cluster/clusterTarget";
 import { skipAwaitAnnotations, standardLabels } from "./labels";
 import type { NamespaceRef } from "./namespace";
-import type { DatabaseCredentials } from "./postgres";
+import type { DatabaseCredentials } from "./services/postgres";
 import { nodeSelectorFor } from "./values";
 
 type Probe = AppSpec["readinessProbe"];

@@ -2,9 +2,9 @@ import type { NodeSpec } from "../../stacks/schema/cluster";
 import type { AppsSpec } from "../../stacks/schema/apps";
 import type { ServicesSpec } from "../../stacks/schema/services";
 import type { WorkloadDemand } from "./capacity";
-import { resolveCatalogEntry } from "./catalog";
-import { MONITORING_FIXED_RESOURCES } from "./monitoring";
-import { rocketchatNodeSelector } from "./rocketchat";
+import { resolveCatalogEntry } from "./services/catalog";
+import { MONITORING_FIXED_RESOURCES } from "./services/monitoring";
+import { rocketchatNodeSelector } from "./services/rocketchat";
 
 /** What a catalog chart without a preset or `requests` is assumed to ask for. */
 export const UNKNOWN_CHART_REQUESTS = { cpu: "100m", memory: "128Mi" };

@@ -15,10 +15,10 @@ export {
 } from "./capacity";
 export { HelmService, releaseArgs, releaseValues, type HelmServiceArgs, type ChartRef } from "./helmService";
 export { PlatformNamespace, type NamespaceRef } from "./namespace";
-export { Ollama, OLLAMA_NAMESPACE, OLLAMA_SERVICE, OLLAMA_PORT } from "./ollama";
-export { Postgres, type DatabaseCredentials } from "./postgres";
-export { RocketChat } from "./rocketchat";
-export { Monitoring } from "./monitoring";
-export { PiDashboards, piNodesDashboard } from "./dashboards";
-export { CatalogRelease, catalogPresets } from "./catalog";
+export { Ollama, OLLAMA_NAMESPACE, OLLAMA_SERVICE, OLLAMA_PORT } from "./services/ollama";
+export { Postgres, type DatabaseCredentials } from "./services/postgres";
+export { RocketChat } from "./services/rocketchat";
+export { Monitoring } from "./services/monitoring";
+export { PiDashboards, piNodesDashboard } from "./services/dashboards";
+export { CatalogRelease, catalogPresets } from "./services/catalog";
 export { App } from "./app";

@@ -5,14 +5,14 @@ import type { ServicesSpec } from "../../stacks/schema/services";
 import type { ClusterTarget } from "../cluster/clusterTarget";
 import { App } from "./app";
 import { checkCapacity, nodeCapacities, type CapacityPlan, type WorkloadDemand } from "./capacity";
-import { CatalogRelease, resolveCatalogEntry } from "./catalog";
+import { CatalogRelease, resolveCatalogEntry } from "./services/catalog";
 import { platformDemands } from "./demands";
 import { leastStrict, type PodSecurityLevel } from "./labels";
-import { Monitoring } from "./monitoring";
+import { Monitoring } from "./services/monitoring";
 import { PlatformNamespace } from "./namespace";
-import { OLLAMA_NAMESPACE, Ollama } from "./ollama";
-import { Postgres, type DatabaseSpec } from "./postgres";
-import { RocketChat } from "./rocketchat";
+import { OLLAMA_NAMESPACE, Ollama } from "./services/ollama";
+import { Postgres, type DatabaseSpec } from "./services/postgres";
+import { RocketChat } from "./services/rocketchat";
 
 export const NAMESPACES = {
     ollama: OLLAMA_NAMESPACE,

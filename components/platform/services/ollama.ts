@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { NodeSpec } from "../../stacks/schema/cluster";
-import type { OllamaSpec } from "../../stacks/schema/services";
-import type { ClusterTarget } from "../cluster/clusterTarget";
-import { HelmService } from "./helmService";
-import type { NamespaceRef } from "./namespace";
-import { nodeSelectorFor, resourceValues, type Values } from "./values";
+import type { NodeSpec } from "../../../stacks/schema/cluster";
+import type { OllamaSpec } from "../../../stacks/schema/services";
+import type { ClusterTarget } from "../../cluster/clusterTarget";
+import { HelmService } from "../helmService";
+import type { NamespaceRef } from "../namespace";
+import { nodeSelectorFor, resourceValues, type Values } from "../values";
 
 /** The namespace and Service name the worker agents expect (`ollama-service.ai-services.svc.cluster.local:11434`). */
 export const OLLAMA_NAMESPACE = "ai-services";

@@ -1,12 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { PostgresSpec } from "../../stacks/schema/services";
-import type { ClusterTarget } from "../cluster/clusterTarget";
-import { HelmService } from "./helmService";
-import { standardLabels } from "./labels";
-import type { NamespaceRef } from "./namespace";
-import { nodeSelectorFor, resourceValues, type Values } from "./values";
+import type { PostgresSpec } from "../../../stacks/schema/services";
+import type { ClusterTarget } from "../../cluster/clusterTarget";
+import { HelmService } from "../helmService";
+import { standardLabels } from "../labels";
+import type { NamespaceRef } from "../namespace";
+import { nodeSelectorFor, resourceValues, type Values } from "../values";
 
 export const POSTGRES_CLUSTER = "postgres";
 export const POSTGRES_PORT = 5432;

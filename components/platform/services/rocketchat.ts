@@ -1,12 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { RocketchatSpec } from "../../stacks/schema/services";
-import type { ClusterTarget } from "../cluster/clusterTarget";
-import { HelmService } from "./helmService";
-import { standardLabels } from "./labels";
-import type { NamespaceRef } from "./namespace";
-import { resourceValues, type Values } from "./values";
+import type { RocketchatSpec } from "../../../stacks/schema/services";
+import type { ClusterTarget } from "../../cluster/clusterTarget";
+import { HelmService } from "../helmService";
+import { standardLabels } from "../labels";
+import type { NamespaceRef } from "../namespace";
+import { resourceValues, type Values } from "../values";
 
 export const ROCKETCHAT_RELEASE = "rocketchat";
 /** Secret the Bitnami MongoDB subchart reads (auth.existingSecret). */

@@ -1,13 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { MonitoringSpec } from "../../stacks/schema/services";
-import type { ClusterTarget } from "../cluster/clusterTarget";
+import type { MonitoringSpec } from "../../../stacks/schema/services";
+import type { ClusterTarget } from "../../cluster/clusterTarget";
 import { DASHBOARD_LABEL, PiDashboards } from "./dashboards";
-import { HelmService } from "./helmService";
-import { standardLabels } from "./labels";
-import type { NamespaceRef } from "./namespace";
-import { nodeSelectorFor, resourceValues, type Values } from "./values";
+import { HelmService } from "../helmService";
+import { standardLabels } from "../labels";
+import type { NamespaceRef } from "../namespace";
+import { nodeSelectorFor, resourceValues, type Values } from "../values";
 
 export const MONITORING_RELEASE = "monitoring";
 export const GRAFANA_ADMIN_SECRET = "grafana-admin";

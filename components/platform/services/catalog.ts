@@ -1,12 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { CatalogEntrySpec } from "../../stacks/schema/services";
-import type { ClusterTarget } from "../cluster/clusterTarget";
-import { HelmService, type ChartRef } from "./helmService";
-import { standardLabels, type PodSecurityLevel } from "./labels";
-import type { NamespaceRef } from "./namespace";
-import { nodeSelectorFor, setPath, type Values } from "./values";
+import type { CatalogEntrySpec } from "../../../stacks/schema/services";
+import type { ClusterTarget } from "../../cluster/clusterTarget";
+import { HelmService, type ChartRef } from "../helmService";
+import { standardLabels, type PodSecurityLevel } from "../labels";
+import type { NamespaceRef } from "../namespace";
+import { nodeSelectorFor, setPath, type Values } from "../values";
 
 /** A ready-made catalog entry: a pinned chart plus values that suit a Pi cluster. */
 export interface CatalogPreset extends ChartRef {

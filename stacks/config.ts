@@ -31,9 +31,10 @@ export interface PiclusterConfig extends Plain {
     nodeKeys: Record<string, pulumi.Output<string>>;
     /** The existing cluster's kubeconfig (existing-cluster mode only), secret. */
     kubeconfig?: pulumi.Output<string>;
-    /** Other secret values of the namespace, by key, for components that reference them by name. */
-    secret(key: string): pulumi.Output<string>;
 }
+
+/** Reads a secret key under `picluster:` by name: the secret, or why it cannot be used. */
+export type SecretReader = (key: string) => { value: pulumi.Output<string> } | { problem: string };
 
 /** Where configuration comes from: the Pulumi runtime in a program, a plain object in tests and tools. */
 export interface ConfigSource {
@@ -184,11 +185,15 @@ export function loadConfig(source: ConfigSource = runtimeSource()): PiclusterCon
         sshPrivateKey,
         nodeKeys,
         kubeconfig: existingCluster ? pulumi.secret(plain.cluster.kubeconfig as string) : undefined,
-        secret(key: string) {
-            const value = source.get(key);
-            if (typeof value !== "string") throw new ConfigError([`${NAMESPACE}:${key} is missing; ${SECRET_HINT(key)}`]);
-            if (!source.isSecret(key)) throw new ConfigError([`${NAMESPACE}:${key} is stored in plain text; ${SECRET_HINT(key)}`]);
-            return pulumi.secret(value);
-        },
+    };
+}
+
+/** The secrets of a config source, for the plan (apps' `secrets`, catalog `secretValues`). */
+export function secretsOf(source: ConfigSource): SecretReader {
+    return (key) => {
+        const value = source.get(key);
+        if (typeof value !== "string") return { problem: `${NAMESPACE}:${key} is missing; ${SECRET_HINT(key)}` };
+        if (!source.isSecret(key)) return { problem: `${NAMESPACE}:${key} is stored in plain text; ${SECRET_HINT(key)}` };
+        return { value: pulumi.secret(value) };
     };
 }

@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import { createHash } from "crypto";
 import type { AgentHostSpec, HpaSpec, RedisSpec } from "../../stacks/schema/agents";
 import type { ClusterTarget } from "../cluster/clusterTarget";
-import { skipAwaitAnnotations } from "../platform/labels";
+import { skipAwaitAnnotations } from "../k8s/labels";
 import { AGENT_HOST_NAMESPACE, agentHostDemand, type WorkloadDemand } from "./demand";
 import {
     OLLAMA,
@@ -13,7 +13,7 @@ import {
     restrictedContainerSecurityContext,
     restrictedNamespaceLabels,
     restrictedPodSecurityContext,
-} from "./hardening";
+} from "../k8s/hardening";
 
 /** The gRPC port upstream's agent host listens on (GRPC_PORT). */
 export const GRPC_PORT = 50051;
@@ -110,10 +110,6 @@ export class AgentHostPool extends pulumi.ComponentResource {
         if (!spec.enabled) {
             this.registerOutputs({});
             return;
-        }
-        if (spec.image === undefined) throw new Error("picluster:agentHost.image is required when the pool is enabled");
-        if (spec.arch !== undefined && cluster.nodes.length > 0 && !cluster.nodes.some((n) => n.arch === spec.arch)) {
-            throw new Error(`picluster:agentHost.arch = "${spec.arch}": no declared node has that architecture; change arch or add a node`);
         }
 
         const ns = AGENT_HOST_NAMESPACE;
@@ -361,7 +357,8 @@ export class AgentHostPool extends pulumi.ComponentResource {
                             containers: [
                                 {
                                     name: "agent-host",
-                                    image: spec.image,
+                                    // The schema requires an image whenever the pool is enabled.
+                                    image: spec.image as string,
                                     imagePullPolicy: "IfNotPresent",
                                     ports: [{ containerPort: GRPC_PORT, name: "grpc", protocol: "TCP" }],
                                     env,

@@ -2,8 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { AppSpec } from "../../stacks/schema/apps";
 import type { ClusterTarget } from "../cluster/clusterTarget";
-import { skipAwaitAnnotations, standardLabels } from "./labels";
-import type { NamespaceRef } from "./namespace";
+import { skipAwaitAnnotations, standardLabels } from "../k8s/labels";
+import type { NamespaceRef } from "../k8s/namespace";
 import type { DatabaseCredentials } from "./services/postgres";
 import { nodeSelectorFor } from "./values";
 

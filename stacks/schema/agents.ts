@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ARCHES } from "../../components/k8s/arch";
 import { byteQuantity, cpuQuantity, dnsLabel, pinnedImage } from "./common";
 
 /*
@@ -8,7 +9,7 @@ import { byteQuantity, cpuQuantity, dnsLabel, pinnedImage } from "./common";
  * which only sets `enabled` and `image` behaves like upstream, minus its gaps.
  */
 
-const arch = z.enum(["amd64", "arm64"], { error: "must be 'amd64' or 'arm64' (or leave unset to run on any node)" });
+const arch = z.enum(ARCHES, { error: "must be 'amd64' or 'arm64' (or leave unset to run on any node)" });
 
 /** requests and limits both required, cpu and memory both required: every container we define has all four. */
 const fullResources = z.strictObject({

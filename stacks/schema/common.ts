@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { BYTE_QUANTITY, CPU_QUANTITY } from "../../components/k8s/quantity";
 
 /** Kubernetes object names (RFC 1123 label): lowercase alphanumerics and '-', at most 63. */
 export const dnsLabel = z
@@ -51,13 +52,15 @@ export const labels = z.record(z.string(), z.string()).superRefine((record, ctx)
 
 /** A CPU quantity such as `500m`, `2` or `1.5`. */
 export const cpuQuantity = z
-    .union([z.number().positive(), z.string().regex(/^(\d+(\.\d+)?|\d+m)$/, "must be a CPU quantity such as 500m, 1 or 1.5")])
-    .transform((v) => String(v));
+    .union([z.number().positive(), z.string()])
+    .transform((v) => String(v))
+    // A YAML number such as 1e-7 becomes "1e-7", which no Kubernetes quantity parser reads.
+    .pipe(z.string().regex(CPU_QUANTITY, "must be a CPU quantity such as 500m, 1 or 1.5 (write small values in millicores, e.g. 100m)"));
 
 /** A memory/storage quantity such as `512Mi`, `8Gi` or `1G`. */
 export const byteQuantity = z
     .string()
-    .regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/, "must be a quantity such as 512Mi, 8Gi or 20G");
+    .regex(BYTE_QUANTITY, "must be a quantity such as 512Mi, 8Gi or 20G");
 
 export const resourceList = z.strictObject({ cpu: cpuQuantity.optional(), memory: byteQuantity.optional() });
 

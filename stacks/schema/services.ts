@@ -1,8 +1,9 @@
 import { z } from "zod";
+import { ARCH_HINT, ARCHES } from "../../components/k8s/arch";
 import { byteQuantity, cpuQuantity, dnsLabel, labels, pinnedVersion } from "./common";
 
 /** The architectures a workload can be pinned to. */
-export const archSchema = z.enum(["amd64", "arm64"], { error: "must be 'amd64' (x86-64) or 'arm64' (Raspberry Pi)" });
+export const archSchema = z.enum(ARCHES, { error: ARCH_HINT });
 export type Arch = z.output<typeof archSchema>;
 
 /** A chart repository: an https:// index or an oci:// registry path. */

@@ -100,9 +100,25 @@ export function imagePinProblem(ref: string): string | undefined {
 export const hostname = z.string().refine(
     (h) =>
         /^(\d{1,3})(\.\d{1,3}){3}$/.test(h)
-            ? h.split(".").every((o) => Number(o) <= 255)
+            ? // A leading zero (192.168.001.022) reads as octal to some resolvers and reaches another machine.
+              h.split(".").every((o) => Number(o) <= 255 && !(o.length > 1 && o.startsWith("0")))
             : /^[0-9a-fA-F:]+$/.test(h) && h.includes(":")
               ? true
               : /^(?=.{1,253}$)[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*$/.test(h),
-    { message: "is not a valid hostname, IPv4 or IPv6 address" },
+    { message: "is not a valid hostname, IPv4 or IPv6 address (write IPv4 octets without leading zeros, e.g. 192.168.1.22)" },
 );
+
+/**
+ * An Ingress host: a lowercase DNS name, not an IP address (Kubernetes
+ * refuses both uppercase and IPs in `spec.rules[].host`); `*.` allowed first.
+ */
+export const ingressHost = z
+    .string()
+    .refine((h) => !/^[\d.]+$/.test(h) && !h.includes(":"), { message: "is an IP address; an Ingress host must be a DNS name such as chat.example.org" })
+    .refine((h) => h === h.toLowerCase(), { message: "has uppercase letters; Ingress hosts must be lowercase, e.g. chat.example.org" })
+    .refine((h) => /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(h) && h.length <= 253, {
+        message: "is not a DNS name such as chat.example.org",
+    });
+
+/** A StorageClass name; empty would silently mean "no dynamic provisioning". */
+export const storageClassName = z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must name a StorageClass such as local-path (an empty name disables dynamic provisioning)");

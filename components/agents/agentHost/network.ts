@@ -1,6 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type { AgentHostSpec } from "../../../stacks/schema/agents";
-import { dnsEgressRule, ollamaEgressRule } from "../../k8s/hardening";
+import { ollamaEgressRule } from "../../k8s/hardening";
 import { GRPC_PORT, HOST_LABELS, HOST_SELECTOR, REDIS_LABELS, REDIS_PORT, REDIS_SELECTOR } from "./names";
 
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
@@ -14,9 +14,9 @@ export interface PoolNetworkPolicy {
 }
 
 /**
- * The pool's network: deny everything, then allow exactly the flows it
- * needs — DNS, agent host → Redis, host ↔ host gRPC, the allowed namespaces
- * → gRPC, and optionally Ollama and the API server.
+ * The pool's own flows on top of its isolated namespace (default-deny + DNS,
+ * components/k8s/namespace.ts): agent host → Redis, host ↔ host gRPC, the
+ * allowed namespaces → gRPC, and optionally Ollama and the API server.
  */
 export function agentHostNetworkPolicies(spec: AgentHostSpec): PoolNetworkPolicy[] {
     const hostEgress: k8s.types.input.networking.v1.NetworkPolicyEgressRule[] = [
@@ -34,8 +34,6 @@ export function agentHostNetworkPolicies(spec: AgentHostSpec): PoolNetworkPolicy
         });
     }
     return [
-        { suffix: "default-deny", name: "default-deny", labels: {}, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
-        { suffix: "allow-dns", name: "allow-dns", labels: {}, spec: { podSelector: {}, policyTypes: ["Egress"], egress: [dnsEgressRule()] } },
         {
             suffix: "redis-ingress",
             name: "redis-from-agent-host",

@@ -8,19 +8,18 @@ const spec = (over: Record<string, unknown> = {}) => agentHostSchema.parse({ ena
 const refs = { serviceAccountName: "agent-host", authSecretName: "redis-auth", configMapName: "redis-config" };
 
 describe("agent-host network policies (pure)", () => {
-    it("start from default-deny and DNS, then allow only the pool's flows", () => {
+    it("allow only the pool's own flows (the namespace denies the rest)", () => {
         const policies = agentHostNetworkPolicies(spec({ ollamaAccess: false }));
-        expect(policies.map((p) => p.name)).toEqual(["default-deny", "allow-dns", "redis-from-agent-host", "agent-host-egress", "agent-host-grpc-ingress"]);
-        expect(policies[0].spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
-        const egress = policies[3].spec.egress as { ports: { port: number }[] }[];
+        expect(policies.map((p) => p.name)).toEqual(["redis-from-agent-host", "agent-host-egress", "agent-host-grpc-ingress"]);
+        const egress = policies[1].spec.egress as { ports: { port: number }[] }[];
         expect(egress.map((r) => r.ports[0].port)).toEqual([6379, 50051]);
     });
 
     it("add Ollama and API-server egress and namespace ingress only when asked", () => {
         const policies = agentHostNetworkPolicies(spec({ ollamaAccess: true, apiServerCidrs: ["192.168.1.10/32"], allowedNamespaces: ["worker-agents"] }));
-        const egress = policies[3].spec.egress as { to: unknown[]; ports: { port: number }[] }[];
+        const egress = policies[1].spec.egress as { to: unknown[]; ports: { port: number }[] }[];
         expect(egress.map((r) => r.ports.map((p) => p.port))).toEqual([[6379], [50051], [11434], [443, 6443]]);
-        const from = (policies[4].spec.ingress as { from: unknown[] }[])[0].from;
+        const from = (policies[2].spec.ingress as { from: unknown[] }[])[0].from;
         expect(from).toContainEqual({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "worker-agents" } } });
     });
 });

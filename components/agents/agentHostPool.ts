@@ -3,8 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { AgentHostSpec } from "../../stacks/schema/agents";
 import type { ClusterTarget } from "../cluster/clusterTarget";
-import { restrictedNamespaceLabels } from "../k8s/hardening";
-import { skipAwaitAnnotations } from "../k8s/labels";
+import { podSecurityLabels, skipAwaitAnnotations } from "../k8s/labels";
 import { isolatedNamespace } from "../k8s/namespace";
 import { agentHostDeploymentSpec, agentHostHpaSpec } from "./agentHost/host";
 import { GRPC_PORT, HOST_LABELS, HOST_SELECTOR, REDIS_AUTH_SECRET, REDIS_LABELS, REDIS_PORT, REDIS_SELECTOR } from "./agentHost/names";
@@ -55,7 +54,7 @@ export class AgentHostPool extends pulumi.ComponentResource {
         const ns = AGENT_HOST_NAMESPACE;
         const provider = cluster.provider;
         // Nothing in or out but DNS; agentHostNetworkPolicies opens the pool's own flows.
-        const namespace = isolatedNamespace(name, { cluster, name: ns, labels: { ...restrictedNamespaceLabels(), "app.kubernetes.io/part-of": "rustic-ai" }, policyLabels: {} }, this);
+        const namespace = isolatedNamespace(name, { cluster, name: ns, labels: { ...podSecurityLabels("restricted"), "app.kubernetes.io/part-of": "rustic-ai" }, policyLabels: {} }, this);
         this.namespace = namespace;
         const inNs = { parent: this, provider, dependsOn: [namespace] };
         const meta = (resourceName: string, labels: Record<string, string>) => ({ name: resourceName, namespace: ns, labels });

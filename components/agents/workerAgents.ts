@@ -2,8 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { WorkerAgentsSpec } from "../../stacks/schema/agents";
 import type { ClusterTarget } from "../cluster/clusterTarget";
-import { skipAwaitAnnotations } from "../k8s/labels";
-import { ollamaEgressRule, restrictedNamespaceLabels } from "../k8s/hardening";
+import { podSecurityLabels, skipAwaitAnnotations } from "../k8s/labels";
+import { ollamaEgressRule } from "../k8s/hardening";
 import { isolatedNamespace } from "../k8s/namespace";
 import { CONTAINERS_VARIABLE, JOB_RULES } from "./jobAdmission";
 import { OLLAMA_ACCESS_LABEL, WORKER_SERVICE_ACCOUNT, renderJobTemplate } from "./jobTemplate";
@@ -65,7 +65,7 @@ export class WorkerAgents extends pulumi.ComponentResource {
         const labels = { "app.kubernetes.io/part-of": "picluster", "app.kubernetes.io/component": "worker-agents" };
 
         // --- Network: workers get DNS, and Ollama only when their template asks.
-        const namespace = isolatedNamespace(name, { cluster, name: ns, labels: { ...restrictedNamespaceLabels(), ...labels }, policyLabels: labels }, this);
+        const namespace = isolatedNamespace(name, { cluster, name: ns, labels: { ...podSecurityLabels("restricted"), ...labels }, policyLabels: labels }, this);
         const inNs = { parent: this, provider, dependsOn: [namespace] };
         const meta = (resourceName: string) => ({ name: resourceName, namespace: ns, labels });
         new k8s.networking.v1.NetworkPolicy(

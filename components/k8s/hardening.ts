@@ -7,15 +7,6 @@ type NetworkPolicyEgressRule = k8s.types.input.networking.v1.NetworkPolicyEgress
 
 export { OLLAMA } from "./ollama";
 
-/** Labels that make a namespace enforce (and warn/audit) Pod Security `restricted`. */
-export function restrictedNamespaceLabels(): Record<string, string> {
-    return {
-        "pod-security.kubernetes.io/enforce": "restricted",
-        "pod-security.kubernetes.io/audit": "restricted",
-        "pod-security.kubernetes.io/warn": "restricted",
-    };
-}
-
 /** Pod-level securityContext meeting PSS `restricted`: non-root uid/gid and the runtime's seccomp profile. */
 export function restrictedPodSecurityContext(uid: number, gid = uid): PodSecurityContext {
     return {

@@ -11,6 +11,9 @@
 import type { NodeSpec, Taint } from "../../stacks/schema/cluster";
 import { ARCHES, type Arch } from "../k8s/arch";
 import { formatBytes, formatCpu, parseBytes, parseCpu } from "../k8s/quantity";
+import { formatArchSummary } from "./capacityText";
+
+export { formatArchSummary, formatNodePlan } from "./capacityText";
 
 /** What one workload asks of the cluster; other components (agents) contribute their own. */
 export interface WorkloadDemand {
@@ -227,45 +230,6 @@ export function planCapacity(demands: WorkloadDemand[], nodes: NodeCapacity[]): 
         });
     }
     return { fits: unplaced.length === 0, nodes: plans, unplaced, byArch };
-}
-
-function table(header: string[], rows: string[][]): string {
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
-    return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
-}
-
-/** The per-architecture totals and what does not fit, as text. */
-export function formatArchSummary(plan: CapacityPlan): string {
-    const rows = plan.byArch.map((a) => [
-        a.arch,
-        String(a.nodes),
-        `${formatCpu(a.cpuRequested)} / ${formatCpu(a.cpuCapacity)}`,
-        `${formatBytes(a.memoryRequested)} / ${formatBytes(a.memoryCapacity)}`,
-        a.unplaced === 0 ? "ok" : `${a.unplaced} replica(s) do not fit`,
-    ]);
-    let out = table(["arch", "nodes", "cpu requested / allocatable", "memory requested / allocatable", "status"], rows);
-    if (plan.unplaced.length > 0) {
-        out +=
-            "\n\nDoes not fit:\n" +
-            table(
-                ["workload", "arch", "cpu", "memory", "why"],
-                plan.unplaced.map((u) => [u.replica, u.arch, formatCpu(u.cpu), formatBytes(u.memoryBytes), u.reason]),
-            );
-    }
-    return out;
-}
-
-/** The per-node placement, as text (used by scripts/capacity-report.ts). */
-export function formatNodePlan(plan: CapacityPlan): string {
-    const rows = plan.nodes.map((n) => [
-        n.name,
-        n.arch + (n.gpu ? " (gpu)" : ""),
-        `${formatCpu(n.cpuRequested)} / ${formatCpu(n.cpu)}`,
-        `${formatBytes(n.memoryRequested)} / ${formatBytes(n.memoryBytes)}`,
-        n.workloads.join(", ") || "-",
-    ]);
-    return table(["node", "arch", "cpu", "memory", "workloads"], rows) + "\n\n" + formatArchSummary(plan);
 }
 
 /** Thrown at preview when the enabled workloads cannot fit the declared nodes. */

@@ -10,7 +10,5 @@ export const OLLAMA_PORT = 11434;
 export const OLLAMA = {
     namespace: OLLAMA_NAMESPACE,
     port: OLLAMA_PORT,
-    /** `host:port`, the form the stack's `endpoints` output uses. */
-    endpoint: `${OLLAMA_SERVICE}.${OLLAMA_NAMESPACE}.svc.cluster.local:${OLLAMA_PORT}`,
     url: `http://${OLLAMA_SERVICE}.${OLLAMA_NAMESPACE}.svc.cluster.local:${OLLAMA_PORT}`,
 } as const;

@@ -158,7 +158,6 @@ export class Monitoring extends pulumi.ComponentResource {
 export const monitoringService = defineService({
     key: "monitoring",
     type: "picluster:platform:Monitoring",
-    summary: "kube-prometheus-stack, Grafana and the Pi dashboards",
     // node-exporter needs the host's namespaces.
     namespaces: [{ name: "monitoring", podSecurity: "privileged" }],
     validate: () => [],

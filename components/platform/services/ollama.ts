@@ -96,7 +96,6 @@ export class Ollama extends pulumi.ComponentResource {
 export const ollamaService = defineService({
     key: "ollama",
     type: "picluster:platform:Ollama",
-    summary: "LLM inference for the agents, on the GPU node when `gpu: true`",
     // The image runs as root.
     namespaces: [{ name: OLLAMA_NAMESPACE, podSecurity: "baseline" }],
     validate(spec, { nodes }) {

@@ -177,7 +177,6 @@ export class Postgres extends pulumi.ComponentResource {
 export const postgresService = defineService({
     key: "postgres",
     type: "picluster:platform:Postgres",
-    summary: "PostgreSQL (CloudNativePG) with one database and role per app that asks",
     namespaces: [
         { name: "cnpg-system", podSecurity: "restricted" },
         { name: POSTGRES_NAMESPACE, podSecurity: "restricted" },

@@ -137,7 +137,6 @@ export class RocketChat extends pulumi.ComponentResource {
 export const rocketchatService = defineService({
     key: "rocketchat",
     type: "picluster:platform:RocketChat",
-    summary: "team chat for people and agents, with its MongoDB (amd64 only)",
     // The chart sets no seccomp profile.
     namespaces: [{ name: "rocketchat", podSecurity: "baseline" }],
     validate: () => [],

@@ -57,8 +57,6 @@ export interface ServiceDescriptor<K extends BuiltinServiceKey = BuiltinServiceK
     key: K;
     /** The component's type token (what `npm run deploy` looks up in state). */
     type: string;
-    /** One line for the docs table. */
-    summary: string;
     /** Namespaces the service lives in and the least strict Pod Security level its pods need. */
     namespaces: { name: string; podSecurity: PodSecurityLevel }[];
     /** Cross-key problems, one line each naming the key, the value and the fix. Only called when enabled. */

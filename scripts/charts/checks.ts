@@ -1,0 +1,206 @@
+/*
+ * The chart test layer's checks over one rendered stack (the files of
+ * `npm run render -- <stack> --manifests`). Each returns the problems it
+ * finds as sentences naming the release, the object and the fix; an empty
+ * list means the check passes.
+ */
+import * as YAML from "yaml";
+import type { Exemption } from "../../policy/core/exemptions";
+import { evaluate } from "../../policy/core/evaluate";
+import { isWorkload } from "../../policy/core/k8s";
+import type { ResourceView, Rule } from "../../policy/core/types";
+import { containerResources } from "../../policy/rules/resources";
+import { imagePinned } from "../../policy/rules/imagePinned";
+import { nonRoot } from "../../policy/rules/nonRoot";
+import { probes } from "../../policy/rules/probes";
+import { indexedVersions } from "./cache";
+import { Manifest, parseManifests, releasesOf } from "./releases";
+
+/** A rendered stack: its files, keyed like out/<stack>/ ("k8s/…", "helm/…", "charts/…", "outputs.yaml"). */
+export type Rendered = Map<string, string>;
+
+/** Every object of the stack: the program's own (k8s/) and each release's chart manifests (charts/). */
+export function objectsOf(files: Rendered): { source: string; m: Manifest }[] {
+    const out: { source: string; m: Manifest }[] = [];
+    const namespaces = new Map(releasesOf(files).map((r) => [r.name, r.namespace]));
+    for (const [file, text] of files) {
+        if (file.startsWith("k8s/")) for (const m of parseManifests(text)) out.push({ source: "program", m });
+        if (file.startsWith("charts/")) {
+            const release = file.slice("charts/".length).replace(/\.yaml$/, "");
+            for (const m of parseManifests(text, namespaces.get(release))) out.push({ source: release, m });
+        }
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------
+// Versions
+// ---------------------------------------------------------------------------
+
+/** Every pinned chart version is in its repository's (cached) index. */
+export function checkVersions(files: Rendered, cache?: string): string[] {
+    return releasesOf(files).flatMap((r) => {
+        const versions = indexedVersions(r.repo, r.chart, cache);
+        if (!versions) return [`release ${r.name}: no index of ${r.repo} in the chart cache; fill it with npm run charts`];
+        if (versions.includes(r.version)) return [];
+        const near = versions.filter((v) => v.split(".")[0] === r.version.split(".")[0]).slice(0, 5);
+        return [`release ${r.name}: chart ${r.chart} ${r.version} is not published in ${r.repo}${near.length ? ` (published: ${near.join(", ")} …)` : ""}; pin a published version`];
+    });
+}
+
+// ---------------------------------------------------------------------------
+// Endpoints
+// ---------------------------------------------------------------------------
+
+/** Every stack output endpoint `svc.ns.svc.cluster.local:port` names a Service and port that exists. */
+export function checkEndpoints(files: Rendered): string[] {
+    const outputs = YAML.parse(files.get("outputs.yaml") ?? "{}") as { endpoints?: Record<string, string> };
+    const services = objectsOf(files).filter(({ m }) => m.kind === "Service");
+    return Object.entries(outputs.endpoints ?? {}).flatMap(([name, endpoint]) => {
+        const m = /^([a-z0-9-]+)\.([a-z0-9-]+)\.svc\.cluster\.local:(\d+)$/.exec(endpoint);
+        if (!m) return [`endpoint ${name} = "${endpoint}" is not <service>.<namespace>.svc.cluster.local:<port>`];
+        const [, svc, ns, port] = m;
+        const found = services.find(({ m: s }) => s.metadata.name === svc && s.metadata.namespace === ns);
+        if (!found) {
+            const inNs = services.filter(({ m: s }) => s.metadata.namespace === ns).map(({ m: s }) => s.metadata.name);
+            return [`endpoint ${name} = ${endpoint}: no Service ${svc} in namespace ${ns} (there: ${inNs.join(", ") || "none"})`];
+        }
+        const ports = ((found.m.spec as { ports?: { port: number }[] } | undefined)?.ports ?? []).map((p) => p.port);
+        return ports.includes(Number(port)) ? [] : [`endpoint ${name} = ${endpoint}: Service ${ns}/${svc} (${found.source}) has ports ${ports.join(", ")}, not ${port}`];
+    });
+}
+
+// ---------------------------------------------------------------------------
+// Pod Security
+// ---------------------------------------------------------------------------
+
+/** A pod to judge: where it comes from, its namespace, its metadata and spec. */
+export interface PodToJudge {
+    id: string;
+    namespace: string;
+    metadata: Record<string, unknown>;
+    spec: Record<string, unknown>;
+}
+
+/** The pod template of a workload manifest (Deployment … CronJob, Pod). */
+export function podOf(m: Manifest): { metadata: Record<string, unknown>; spec: Record<string, unknown> } | undefined {
+    const spec = m.spec as Record<string, any> | undefined;
+    if (!spec) return undefined;
+    if (m.kind === "Pod") return { metadata: m.metadata as Record<string, unknown>, spec };
+    if (m.kind === "CronJob") return spec.jobTemplate?.spec?.template;
+    if (["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"].includes(m.kind)) return spec.template;
+    return undefined;
+}
+
+/** Every pod template of the stack, plus the pods charts create at run time from their config (runtimePods). */
+export function podsOf(files: Rendered): PodToJudge[] {
+    const pods: PodToJudge[] = [];
+    for (const { source, m } of objectsOf(files)) {
+        const pod = podOf(m);
+        if (pod) pods.push({ id: `${source}: ${m.kind} ${m.metadata.namespace}/${m.metadata.name}`, namespace: m.metadata.namespace ?? "default", metadata: pod.metadata ?? {}, spec: pod.spec });
+    }
+    return [...pods, ...runtimePods(files)];
+}
+
+/**
+ * Pods a chart's controller creates at run time, as its rendered config
+ * describes them. JupyterHub's KubeSpawner builds each user's pod from the
+ * hub's `singleuser` values (z2jh's hub ConfigMap/Secret carries them).
+ */
+export function runtimePods(files: Rendered): PodToJudge[] {
+    const pods: PodToJudge[] = [];
+    for (const release of releasesOf(files)) {
+        if (release.chart !== "jupyterhub") continue;
+        const secret = objectsOf(files).find(({ source, m }) => source === release.name && m.kind === "Secret" && m.metadata.name === "hub");
+        const data = (secret?.m as { data?: Record<string, string>; stringData?: Record<string, string> } | undefined) ?? {};
+        const raw = data.stringData?.["values.yaml"] ?? (data.data?.["values.yaml"] ? Buffer.from(data.data["values.yaml"], "base64").toString() : undefined);
+        if (!raw) continue;
+        pods.push(singleuserPod(release.name, release.namespace, YAML.parse(raw) as Record<string, any>));
+    }
+    return pods;
+}
+
+/** The pod KubeSpawner (as configured by z2jh's jupyterhub_config.py) starts for a user. */
+export function singleuserPod(release: string, namespace: string, values: Record<string, any>): PodToJudge {
+    const su = values.singleuser ?? {};
+    const initContainers: Record<string, unknown>[] = [];
+    if (su.cloudMetadata?.blockWithIptables !== false) {
+        // z2jh: an init container that adds an iptables rule, as root with NET_ADMIN.
+        initContainers.push({ name: "block-cloud-metadata", image: "network-tools", securityContext: { runAsUser: 0, privileged: false, allowPrivilegeEscalation: false, capabilities: { add: ["NET_ADMIN"], drop: ["ALL"] } } });
+    }
+    for (const c of su.initContainers ?? []) initContainers.push(c);
+    const container: Record<string, unknown> = {
+        name: "notebook",
+        image: `${su.image?.name}:${su.image?.tag}`,
+        securityContext: { runAsUser: su.uid ?? 1000, allowPrivilegeEscalation: su.allowPrivilegeEscalation ?? false, ...(su.containerSecurityContext ?? {}) },
+    };
+    const spec: Record<string, unknown> = {
+        initContainers,
+        containers: [container, ...(su.extraContainers ?? [])],
+        securityContext: { fsGroup: su.fsGid ?? 100, ...(su.podSecurityContext ?? {}) },
+        ...(su.extraPodConfig ?? {}),
+    };
+    return { id: `${release}: user pod (singleuser values, started by KubeSpawner)`, namespace, metadata: {}, spec };
+}
+
+/** The enforced Pod Security level and version of each namespace the program creates. */
+export function namespaceLevels(files: Rendered): Map<string, { level: string; version: string }> {
+    const levels = new Map<string, { level: string; version: string }>();
+    for (const { source, m } of objectsOf(files)) {
+        if (source !== "program" || m.kind !== "Namespace") continue;
+        const labels = m.metadata.labels ?? {};
+        levels.set(m.metadata.name, { level: labels["pod-security.kubernetes.io/enforce"] ?? "privileged", version: labels["pod-security.kubernetes.io/enforce-version"] ?? "latest" });
+    }
+    return levels;
+}
+
+/** A Pod Security judge: the upstream checks (tools/pod-security) or a stand-in in tests. */
+export type PodSecurityJudge = (requests: { id: string; level: string; version: string; metadata: Record<string, unknown>; spec: Record<string, unknown> }[]) => { id: string; allowed: boolean; reasons?: string[]; error?: string }[];
+
+/** Every pod passes the Pod Security level its namespace enforces. */
+export function checkPodSecurity(files: Rendered, judge: PodSecurityJudge): string[] {
+    const levels = namespaceLevels(files);
+    const problems: string[] = [];
+    const requests = podsOf(files).flatMap((p) => {
+        const lv = levels.get(p.namespace);
+        if (!lv) {
+            problems.push(`${p.id}: namespace ${p.namespace} is not created by the program, so no Pod Security level is known`);
+            return [];
+        }
+        return [{ id: p.id, level: lv.level, version: lv.version, metadata: p.metadata, spec: p.spec }];
+    });
+    for (const r of judge(requests)) {
+        if (r.error) problems.push(`${r.id}: ${r.error}`);
+        else if (!r.allowed) {
+            const req = requests.find((q) => q.id === r.id)!;
+            problems.push(`${r.id} violates Pod Security "${req.level}:${req.version}": ${(r.reasons ?? []).join("; ")}`);
+        }
+    }
+    return problems;
+}
+
+// ---------------------------------------------------------------------------
+// The policy pack's workload rules over chart workloads
+// ---------------------------------------------------------------------------
+
+/** The pack's rules that judge a chart's workloads. */
+export const CHART_WORKLOAD_RULES: readonly Rule[] = [containerResources, imagePinned, probes, nonRoot];
+
+/** A chart object as the pack's rules see it: type `kubernetes:<group/version>:<Kind>`, name `<release>/<Kind>/<name>`. */
+export function toView(release: string, m: Manifest): ResourceView {
+    const group = m.apiVersion.includes("/") ? m.apiVersion : `core/${m.apiVersion}`;
+    return { type: `kubernetes:${group}:${m.kind}`, name: `${release}/${m.kind}/${m.metadata.name}`, props: m as unknown as Record<string, unknown> };
+}
+
+/** The pack's workload rules over every chart workload; exemptions name `<release>/<Kind>/<name>` (a trailing `*` matches a prefix). */
+export function checkChartWorkloads(files: Rendered, exemptions: readonly (Exemption & { name: string })[]): { problems: string[]; exempted: number } {
+    const views = objectsOf(files)
+        .filter(({ source }) => source !== "program")
+        .map(({ source, m }) => toView(source, m))
+        .filter(isWorkload);
+    const expanded: Exemption[] = exemptions.flatMap((e) =>
+        e.name.endsWith("*") ? views.filter((v) => v.name.startsWith(e.name.slice(0, -1))).map((v) => ({ ...e, type: v.type, name: v.name })) : [{ ...e, type: views.find((v) => v.name === e.name)?.type ?? e.type }],
+    );
+    const { violations, exempted } = evaluate(views, CHART_WORKLOAD_RULES, expanded);
+    return { problems: violations.map((v) => `${v.name}: ${v.rule}: ${v.message}`), exempted: exempted.length };
+}

@@ -1,0 +1,46 @@
+/*
+ * A stack rendered in a child process (the offline engine is one per
+ * process), read back as files: what `npm run render -- <stack>` writes.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ChartPin } from "./cache";
+import { releasesOf } from "./releases";
+
+/** Reads every file under `dir` into a map keyed by relative path. */
+export function readTree(dir: string, prefix = ""): Map<string, string> {
+    const files = new Map<string, string>();
+    if (!fs.existsSync(dir)) return files;
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+        if (entry.isDirectory()) for (const [k, v] of readTree(path.join(dir, entry.name), rel)) files.set(k, v);
+        else files.set(rel, fs.readFileSync(path.join(dir, entry.name), "utf8"));
+    }
+    return files;
+}
+
+/** Runs `scripts/render.ts` of `root` for one stack into a temporary directory and returns its files. */
+export function renderInChild(root: string, stack: string, opts: { manifests?: boolean } = {}): Map<string, string> {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "picluster-render-"));
+    try {
+        const tsx = path.join(root, "node_modules", ".bin", "tsx");
+        const args = [path.join(root, "scripts", "render.ts"), stack, "--root", root, "--out", out];
+        if (opts.manifests) args.push("--manifests");
+        try {
+            execFileSync(fs.existsSync(tsx) ? tsx : "npx", fs.existsSync(tsx) ? args : ["tsx", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 });
+        } catch (e) {
+            const err = e as Error & { stderr?: Buffer };
+            throw new Error(`render of ${stack} in ${root} failed: ${err.stderr?.toString().trim() ?? err.message}`);
+        }
+        return readTree(path.join(out, stack));
+    } finally {
+        fs.rmSync(out, { recursive: true, force: true });
+    }
+}
+
+/** The charts a stack pins. */
+export function stackPins(root: string, stack: string): ChartPin[] {
+    return releasesOf(renderInChild(root, stack)).map(({ repo, chart, version }) => ({ repo, chart, version }));
+}

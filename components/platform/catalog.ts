@@ -94,7 +94,7 @@ export const catalogPresets: Record<"jupyterhub" | "rabbitmq" | "headlamp", Cata
     headlamp: {
         chart: "headlamp",
         repo: "https://kubernetes-sigs.github.io/headlamp/",
-        version: "0.33.1",
+        version: "0.33.0",
         namespace: "headlamp",
         podSecurity: "baseline",
         requests: { cpu: "50m", memory: "128Mi" },

@@ -53,7 +53,7 @@ describe("Platform", () => {
             monitoring: ["kube-prometheus-stack", "https://prometheus-community.github.io/helm-charts", "88.5.3"],
             jupyterhub: ["jupyterhub", "https://hub.jupyter.org/helm-chart/", "4.3.3"],
             rabbitmq: ["oci://registry-1.docker.io/bitnamicharts/rabbitmq", undefined, "16.0.14"],
-            headlamp: ["headlamp", "https://kubernetes-sigs.github.io/headlamp/", "0.33.1"],
+            headlamp: ["headlamp", "https://kubernetes-sigs.github.io/headlamp/", "0.33.0"],
         });
         for (const r of rs) {
             expect(r.inputs.version).toMatch(/^\d+\.\d+\.\d+$/);

@@ -12,8 +12,8 @@
  * out/<stack>/charts/ — `helm template` with the chart cache (npm run charts).
  */
 import * as path from "path";
-import { offlineValues, renderStack, writeRendered } from "../stacks/offline";
-import { renderChartFiles } from "./charts/releases";
+import { leakedSecrets, offlineValues, RegisteredResource, renderStack, writeRendered } from "../stacks/offline";
+import { releasesOfRegistered, renderChartFiles } from "./charts/releases";
 
 async function main(argv: string[]): Promise<number> {
     const outAt = argv.indexOf("--out");
@@ -26,10 +26,13 @@ async function main(argv: string[]): Promise<number> {
         return 2;
     }
     const stack = stacks[0];
-    const files = await renderStack({ root, stack, program: () => require(path.join(root, "index")) });
+    const registered: RegisteredResource[] = [];
+    const files = await renderStack({ root, stack, program: () => require(path.join(root, "index")), registered });
     if (argv.includes("--manifests")) {
         const k3sVersion = (offlineValues(root, stack).values.cluster as { k3sVersion?: string } | undefined)?.k3sVersion ?? "v1.33.5";
-        for (const [k, v] of renderChartFiles(files, k3sVersion)) files.set(k, v);
+        for (const [k, v] of renderChartFiles(releasesOfRegistered(registered), k3sVersion)) files.set(k, v);
+        const leaks = leakedSecrets(files);
+        if (leaks.length > 0) throw new Error(`a secret stand-in reached the chart manifests in: ${leaks.join(", ")}`);
     }
     const dir = path.join(outBase, stack);
     writeRendered(dir, files);

@@ -14,7 +14,7 @@ import { imagePinned } from "../../policy/rules/imagePinned";
 import { nonRoot } from "../../policy/rules/nonRoot";
 import { probes } from "../../policy/rules/probes";
 import { indexedVersions } from "./cache";
-import { Manifest, parseManifests, releasesOf } from "./releases";
+import { isChartManifest, Manifest, parseManifests, releasesOf } from "./releases";
 
 /** A rendered stack: its files, keyed like out/<stack>/ ("k8s/…", "helm/…", "charts/…", "outputs.yaml"). */
 export type Rendered = Map<string, string>;
@@ -25,12 +25,18 @@ export function objectsOf(files: Rendered): { source: string; m: Manifest }[] {
     const namespaces = new Map(releasesOf(files).map((r) => [r.name, r.namespace]));
     for (const [file, text] of files) {
         if (file.startsWith("k8s/")) for (const m of parseManifests(text)) out.push({ source: "program", m });
-        if (file.startsWith("charts/")) {
+        if (isChartManifest(file)) {
             const release = file.slice("charts/".length).replace(/\.yaml$/, "");
-            for (const m of parseManifests(text, namespaces.get(release))) out.push({ source: release, m });
+            for (const m of parseManifests(text, namespaces.get(release))) if (!isTestHook(m)) out.push({ source: release, m });
         }
     }
     return out;
+}
+
+/** `helm.sh/hook: test` objects exist only while `helm test` runs, which a Pulumi Release never does. */
+function isTestHook(m: Manifest): boolean {
+    const hook = (m.metadata as { annotations?: Record<string, string> }).annotations?.["helm.sh/hook"] ?? "";
+    return hook.split(",").some((h) => h.trim() === "test" || h.trim() === "test-success");
 }
 
 // ---------------------------------------------------------------------------
@@ -52,10 +58,22 @@ export function checkVersions(files: Rendered, cache?: string): string[] {
 // Endpoints
 // ---------------------------------------------------------------------------
 
+/** Services an operator creates at run time from a rendered custom resource: CloudNativePG's `<cluster>-rw/-ro/-r` on 5432. */
+export function runtimeServices(files: Rendered): { source: string; m: Manifest }[] {
+    return objectsOf(files)
+        .filter(({ m }) => m.kind === "Cluster" && m.apiVersion.startsWith("postgresql.cnpg.io/"))
+        .flatMap(({ source, m }) =>
+            ["rw", "ro", "r"].map((suffix) => ({
+                source: `${source} (CloudNativePG operator)`,
+                m: { apiVersion: "v1", kind: "Service", metadata: { name: `${m.metadata.name}-${suffix}`, namespace: m.metadata.namespace }, spec: { ports: [{ port: 5432 }] } } as Manifest,
+            })),
+        );
+}
+
 /** Every stack output endpoint `svc.ns.svc.cluster.local:port` names a Service and port that exists. */
 export function checkEndpoints(files: Rendered): string[] {
     const outputs = YAML.parse(files.get("outputs.yaml") ?? "{}") as { endpoints?: Record<string, string> };
-    const services = objectsOf(files).filter(({ m }) => m.kind === "Service");
+    const services = [...objectsOf(files).filter(({ m }) => m.kind === "Service"), ...runtimeServices(files)];
     return Object.entries(outputs.endpoints ?? {}).flatMap(([name, endpoint]) => {
         const m = /^([a-z0-9-]+)\.([a-z0-9-]+)\.svc\.cluster\.local:(\d+)$/.exec(endpoint);
         if (!m) return [`endpoint ${name} = "${endpoint}" is not <service>.<namespace>.svc.cluster.local:<port>`];

@@ -64,13 +64,21 @@ export function readPackage(tgz: string): ChartTree {
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** Whether a template reads `.Values.<path>` or, inside a `with`/range/`include` of a parent, `.<last key>`. */
+const escape = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Whether a template reads `.Values.<path>`, passes an ancestor map whole
+ * (`toYaml .Values.cluster.affinity`, `with .Values.hub`), or names the
+ * dotted path as a string (z2jh's `get_config("hub.config")`).
+ */
 function templatesRead(templates: string, keyPath: string[]): boolean {
     const dotted = keyPath.join(".");
     if (templates.includes(`.Values.${dotted}`) || templates.includes(`"${dotted}"`)) return true;
-    // z2jh's python config reads values as get_config("a.b.c") / keys the way Helm templates cannot.
-    const last = keyPath[keyPath.length - 1];
-    return new RegExp(`[.'"]${last.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b`).test(templates);
+    // `.Values.global` alone is handed to helpers everywhere; it does not make every global key used.
+    for (let i = keyPath.length - 1; i > (keyPath[0] === "global" ? 1 : 0); i--) {
+        if (new RegExp(`\\.Values\\.${escape(keyPath.slice(0, i).join("."))}(?![.\\w])`).test(templates)) return true;
+    }
+    return false;
 }
 
 /**
@@ -78,21 +86,24 @@ function templatesRead(templates: string, keyPath: string[]): boolean {
  * when the chart's defaults declare it (a declared empty map, null or list
  * takes any content) or a template reads it.
  */
-export function ineffectiveKeys(chart: ChartTree, values: unknown, prefix: string[] = [], defaults: unknown = chart.values, globals: ChartTree[] = [chart]): string[] {
+export function ineffectiveKeys(chart: ChartTree, values: unknown, prefix: string[] = [], defaults: unknown = chart.values, globals: ChartTree[] = allCharts(chart)): string[] {
     if (!isMap(values)) return [];
     const out: string[] = [];
     for (const [key, v] of Object.entries(values)) {
         const p = [...prefix, key];
         if (prefix.length === 0 && key === "global") {
+            // globals reach every chart of the package: the first key no chart declares or reads is ineffective
             const used = (sub: string[]) => globals.some((c) => templatesRead(c.templates, ["global", ...sub]) || hasPath(c.values, ["global", ...sub]));
-            for (const leaf of leaves(v, [])) if (!used(leaf)) out.push(["global", ...leaf].join("."));
+            const walk = (x: unknown, p: string[]): string[] =>
+                p.length > 0 && !used(p) ? [["global", ...p].join(".")] : isMap(x) && !(p.length > 0 && globals.some((c) => isFreeForm(c.values, ["global", ...p]))) ? Object.entries(x).flatMap(([k, y]) => walk(y, [...p, k])) : [];
+            out.push(...walk(v, []));
             continue;
         }
         if (prefix.length === 0 && chart.subcharts.has(key)) {
             // a subchart's key: used by the subchart, or declared/read by the parent under that name
             const sub = chart.subcharts.get(key)!;
             const parentUses = (rel: string) => hasPath(defaults, [key, ...rel.split(".")]) || templatesRead(chart.templates, [key, ...rel.split(".")]);
-            out.push(...ineffectiveKeys(sub, v, [], sub.values, [...globals, sub]).filter((k) => !parentUses(k)).map((k) => `${key}.${k}`));
+            out.push(...ineffectiveKeys(sub, v, [], sub.values, allCharts(sub)).filter((k) => !parentUses(k)).map((k) => `${key}.${k}`));
             continue;
         }
         const d = isMap(defaults) ? (defaults as Record<string, unknown>)[key] : undefined;
@@ -107,6 +118,11 @@ export function ineffectiveKeys(chart: ChartTree, values: unknown, prefix: strin
     return out;
 }
 
+/** A chart and every chart below it (globals reach them all). */
+function allCharts(chart: ChartTree): ChartTree[] {
+    return [chart, ...[...new Set(chart.subcharts.values())].flatMap(allCharts)];
+}
+
 function hasPath(v: unknown, p: string[]): boolean {
     let cur = v;
     for (const k of p) {
@@ -116,9 +132,14 @@ function hasPath(v: unknown, p: string[]): boolean {
     return true;
 }
 
-function leaves(v: unknown, p: string[]): string[][] {
-    if (!isMap(v) || Object.keys(v).length === 0) return [p];
-    return Object.entries(v).flatMap(([k, x]) => leaves(x, [...p, k]));
+/** A declared value that takes any content: null, an empty map, a list. */
+function isFreeForm(v: unknown, p: string[]): boolean {
+    let cur = v;
+    for (const k of p) {
+        if (!isMap(cur) || !(k in cur)) return false;
+        cur = cur[k];
+    }
+    return cur === null || (isMap(cur) && Object.keys(cur).length === 0) || Array.isArray(cur);
 }
 
 /** The ineffective keys of a release's values, with its cached chart. */

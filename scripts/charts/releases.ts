@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
+import { REDACTED, RegisteredResource, SECRET_SENTINELS, unwrapSecrets } from "../../stacks/offline";
 import { ChartPin, chartTgz, helmBin } from "./cache";
 
 /** One Helm release as the program registers it. */
@@ -30,9 +31,35 @@ export function parseRelease(text: string): Release {
     return { name: r.name, namespace: r.namespace, chart, repo, version: r.version, values: r.values ?? {} };
 }
 
-/** The releases of a rendered file set (keys like "helm/<name>.yaml"). */
+/**
+ * The releases of a rendered file set: "charts/<name>.values.yaml" (values
+ * with stand-in secrets) where --manifests wrote them, else "helm/<name>.yaml".
+ */
 export function releasesOf(files: Map<string, string>): Release[] {
-    return [...files.entries()].filter(([k]) => k.startsWith("helm/")).map(([, v]) => parseRelease(v)).sort((a, b) => a.name.localeCompare(b.name));
+    const withValues = [...files.entries()].filter(([k]) => k.startsWith("charts/") && k.endsWith(".values.yaml"));
+    const source = withValues.length > 0 ? withValues : [...files.entries()].filter(([k]) => k.startsWith("helm/"));
+    return source.map(([, v]) => parseRelease(v)).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Whether a rendered file is a chart's manifest stream (charts/<release>.yaml). */
+export function isChartManifest(file: string): boolean {
+    return file.startsWith("charts/") && !file.endsWith(".values.yaml");
+}
+
+/** Replaces every string holding an offline secret stand-in by `<redacted>`, so no stand-in reaches a manifest. */
+export function standInSecrets(v: unknown): unknown {
+    if (typeof v === "string") return SECRET_SENTINELS.some((s) => v.includes(s)) ? REDACTED : v;
+    if (Array.isArray(v)) return v.map(standInSecrets);
+    if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, standInSecrets(x)]));
+    return v;
+}
+
+/** The Helm releases the program registered, values unwrapped with secrets as `<redacted>` stand-ins. */
+export function releasesOfRegistered(registered: RegisteredResource[]): Release[] {
+    return registered
+        .filter((r) => r.type === "kubernetes:helm.sh/v3:Release")
+        .map((r) => parseRelease(YAML.stringify(standInSecrets(unwrapSecrets(r.inputs)))))
+        .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** API groups the program installs (CRDs) that charts test with `.Capabilities.APIVersions.Has`. */
@@ -80,11 +107,13 @@ export function parseManifests(text: string, namespace?: string): Manifest[] {
 
 const CLUSTER_SCOPED = new Set(["ClusterRole", "ClusterRoleBinding", "Namespace", "CustomResourceDefinition", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "PriorityClass", "StorageClass", "PersistentVolume", "APIService"]);
 
-/** Renders every release of a rendered stack into files "charts/<release>.yaml". */
-export function renderChartFiles(files: Map<string, string>, k3sVersion: string, cache?: string): Map<string, string> {
+/** Renders every release into files "charts/<release>.yaml". */
+export function renderChartFiles(releases: Release[], k3sVersion: string, cache?: string): Map<string, string> {
     const out = new Map<string, string>();
-    for (const release of releasesOf(files)) {
-        out.set(`charts/${release.name}.yaml`, templateRelease(release, { kubeVersion: kubeVersion(k3sVersion), cache }));
+    for (const release of releases) {
+        const { name, namespace, chart, repo, version, values } = release;
+        out.set(`charts/${name}.values.yaml`, YAML.stringify({ name, namespace, chart, version, repositoryOpts: { repo }, values }));
+        out.set(`charts/${name}.yaml`, templateRelease(release, { kubeVersion: kubeVersion(k3sVersion), cache }));
     }
     return out;
 }

@@ -127,7 +127,8 @@ export class RocketChat extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.endpoint = `${ROCKETCHAT_RELEASE}.${args.namespace.name}.svc.cluster.local:80`;
+        // The chart names its Service "<release>-<chart>" whatever the release is called.
+        this.endpoint = `${ROCKETCHAT_RELEASE}-rocketchat.${args.namespace.name}.svc.cluster.local:80`;
         this.registerOutputs({ endpoint: this.endpoint });
     }
 }

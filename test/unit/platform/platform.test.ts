@@ -300,7 +300,7 @@ describe("Platform", () => {
         expect(await valueOf(platform.endpoints)).toEqual({
             ollama: "ollama-service.ai-services.svc.cluster.local:11434",
             postgres: "postgres-rw.postgres.svc.cluster.local:5432",
-            rocketchat: "rocketchat.rocketchat.svc.cluster.local:80",
+            rocketchat: "rocketchat-rocketchat.rocketchat.svc.cluster.local:80",
             prometheus: "monitoring-kube-prometheus-prometheus.monitoring.svc.cluster.local:9090",
             grafana: "monitoring-grafana.monitoring.svc.cluster.local:80",
             jupyterhub: "proxy-public.jupyterhub.svc.cluster.local:80",

@@ -143,8 +143,9 @@ export function singleuserPod(release: string, namespace: string, values: Record
     const su = values.singleuser ?? {};
     const initContainers: Record<string, unknown>[] = [];
     if (su.cloudMetadata?.blockWithIptables !== false) {
-        // z2jh: an init container that adds an iptables rule, as root with NET_ADMIN.
-        initContainers.push({ name: "block-cloud-metadata", image: "network-tools", securityContext: { runAsUser: 0, privileged: false, allowPrivilegeEscalation: false, capabilities: { add: ["NET_ADMIN"], drop: ["ALL"] } } });
+        // z2jh's jupyterhub_config.py: an init container that adds an iptables rule, privileged, as root, with NET_ADMIN.
+        const tools = su.networkTools?.image ?? {};
+        initContainers.push({ name: "block-cloud-metadata", image: `${tools.name}:${tools.tag}`, securityContext: { privileged: true, runAsUser: 0, capabilities: { add: ["NET_ADMIN"] } } });
     }
     for (const c of su.initContainers ?? []) initContainers.push(c);
     const container: Record<string, unknown> = {

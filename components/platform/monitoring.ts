@@ -22,6 +22,10 @@ export const MONITORING_FIXED_RESOURCES = {
     kubeStateMetrics: { requests: { cpu: "20m", memory: "64Mi" }, limits: { cpu: "200m", memory: "192Mi" } },
     nodeExporter: { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "200m", memory: "64Mi" } },
     alertmanager: { requests: { cpu: "20m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+    /** Each of Grafana's dashboard/datasource sidecars (k8s-sidecar). */
+    grafanaSidecar: { requests: { cpu: "10m", memory: "64Mi" }, limits: { cpu: "100m", memory: "128Mi" } },
+    /** The operator's admission-webhook certificate Jobs (create, patch). */
+    webhookJobs: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
 };
 
 /**
@@ -76,7 +80,11 @@ export function monitoringValues(spec: MonitoringSpec, ctx: { storageClass: stri
                 },
             },
         },
-        prometheusOperator: { resources: MONITORING_FIXED_RESOURCES.operator, nodeSelector },
+        prometheusOperator: {
+            resources: MONITORING_FIXED_RESOURCES.operator,
+            nodeSelector,
+            admissionWebhooks: { patch: { resources: MONITORING_FIXED_RESOURCES.webhookJobs } },
+        },
         "kube-state-metrics": { resources: MONITORING_FIXED_RESOURCES.kubeStateMetrics, nodeSelector },
         // node-exporter on every node of both architectures, including tainted ones (GPU, control plane).
         "prometheus-node-exporter": {
@@ -90,6 +98,7 @@ export function monitoringValues(spec: MonitoringSpec, ctx: { storageClass: stri
             nodeSelector,
             persistence: { enabled: false },
             sidecar: {
+                resources: MONITORING_FIXED_RESOURCES.grafanaSidecar,
                 dashboards: {
                     enabled: true,
                     label: Object.keys(DASHBOARD_LABEL)[0],

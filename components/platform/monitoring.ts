@@ -84,6 +84,8 @@ export function monitoringValues(spec: MonitoringSpec, ctx: { storageClass: stri
             resources: MONITORING_FIXED_RESOURCES.operator,
             nodeSelector,
             admissionWebhooks: { patch: { resources: MONITORING_FIXED_RESOURCES.webhookJobs } },
+            // Readiness and liveness share /healthz; a busy operator leaves rotation before it is restarted.
+            livenessProbe: { failureThreshold: 6 },
         },
         "kube-state-metrics": { resources: MONITORING_FIXED_RESOURCES.kubeStateMetrics, nodeSelector },
         // node-exporter on every node of both architectures, including tainted ones (GPU, control plane).
@@ -91,6 +93,8 @@ export function monitoringValues(spec: MonitoringSpec, ctx: { storageClass: stri
             resources: MONITORING_FIXED_RESOURCES.nodeExporter,
             nodeSelector: { "kubernetes.io/os": "linux" },
             tolerations: [{ operator: "Exists" }],
+            // Readiness and liveness share /; a loaded Pi is taken out of rotation before it is restarted.
+            livenessProbe: { failureThreshold: 6 },
         },
         grafana: {
             admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },

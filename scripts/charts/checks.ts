@@ -5,7 +5,6 @@
  * list means the check passes.
  */
 import * as YAML from "yaml";
-import type { Exemption } from "../../policy/core/exemptions";
 import { evaluate } from "../../policy/core/evaluate";
 import { isWorkload } from "../../policy/core/k8s";
 import type { ResourceView, Rule } from "../../policy/core/types";
@@ -14,6 +13,8 @@ import { imagePinned } from "../../policy/rules/imagePinned";
 import { nonRoot } from "../../policy/rules/nonRoot";
 import { probes } from "../../policy/rules/probes";
 import { indexedVersions } from "./cache";
+import { ChartExemption, KeyAllowance, objectMatches } from "./exemptions";
+import { releaseIneffectiveKeys } from "./keys";
 import { isChartManifest, Manifest, parseManifests, releasesOf } from "./releases";
 
 /** A rendered stack: its files, keyed like out/<stack>/ ("k8s/…", "helm/…", "charts/…", "outputs.yaml"). */
@@ -211,15 +212,29 @@ export function toView(release: string, m: Manifest): ResourceView {
     return { type: `kubernetes:${group}:${m.kind}`, name: `${release}/${m.kind}/${m.metadata.name}`, props: m as unknown as Record<string, unknown> };
 }
 
-/** The pack's workload rules over every chart workload; exemptions name `<release>/<Kind>/<name>` (a trailing `*` matches a prefix). */
-export function checkChartWorkloads(files: Rendered, exemptions: readonly (Exemption & { name: string })[]): { problems: string[]; exempted: number } {
+/** The pack's workload rules over every chart workload, honouring the per-chart exemptions. */
+export function checkChartWorkloads(files: Rendered, exemptions: readonly ChartExemption[]): { problems: string[]; exempted: string[] } {
+    const chartOf = new Map(releasesOf(files).map((r) => [r.name, r.chart]));
     const views = objectsOf(files)
         .filter(({ source }) => source !== "program")
-        .map(({ source, m }) => toView(source, m))
-        .filter(isWorkload);
-    const expanded: Exemption[] = exemptions.flatMap((e) =>
-        e.name.endsWith("*") ? views.filter((v) => v.name.startsWith(e.name.slice(0, -1))).map((v) => ({ ...e, type: v.type, name: v.name })) : [{ ...e, type: views.find((v) => v.name === e.name)?.type ?? e.type }],
+        .map(({ source, m }) => ({ chart: chartOf.get(source) ?? source, object: `${m.kind}/${m.metadata.name}`, view: toView(source, m) }))
+        .filter(({ view }) => isWorkload(view));
+    const { violations } = evaluate(views.map((v) => v.view), CHART_WORKLOAD_RULES, []);
+    const problems: string[] = [];
+    const exempted: string[] = [];
+    for (const v of violations) {
+        const w = views.find((x) => x.view.name === v.name)!;
+        const hit = exemptions.find((e) => e.chart === w.chart && e.rule === v.rule && objectMatches(e.object, w.object));
+        (hit ? exempted : problems).push(`${v.name}: ${v.rule}: ${v.message}${hit ? ` (exempt: ${hit.reason})` : ""}`);
+    }
+    return { problems, exempted };
+}
+
+/** Ineffective keys of every release, less those allowed with a reason. */
+export function checkKeys(files: Rendered, allowed: readonly KeyAllowance[], cache?: string): string[] {
+    return releasesOf(files).flatMap((r) =>
+        releaseIneffectiveKeys(r, cache)
+            .filter((k) => !allowed.some((a) => a.chart === r.chart && a.key === k))
+            .map((k) => `release ${r.name} (${r.chart} ${r.version}): values key ${k} is neither declared in the chart's values.yaml nor read by its templates; remove it, or list it in scripts/charts/exemptions.ts with its reason`),
     );
-    const { violations, exempted } = evaluate(views, CHART_WORKLOAD_RULES, expanded);
-    return { problems: violations.map((v) => `${v.name}: ${v.rule}: ${v.message}`), exempted: exempted.length };
 }

@@ -15,6 +15,7 @@ import { probes } from "../../policy/rules/probes";
 import { indexedVersions } from "./cache";
 import { ChartExemption, KeyAllowance, objectMatches } from "./exemptions";
 import { releaseIneffectiveKeys } from "./keys";
+import { compareVersions, parseVersion } from "./semver";
 import { isChartManifest, Manifest, parseManifests, releasesOf } from "./releases";
 
 /** A rendered stack: its files, keyed like out/<stack>/ ("k8s/…", "helm/…", "charts/…", "outputs.yaml"). */
@@ -50,9 +51,19 @@ export function checkVersions(files: Rendered, cache?: string): string[] {
         const versions = indexedVersions(r.repo, r.chart, cache);
         if (!versions) return [`release ${r.name}: no index of ${r.repo} in the chart cache; fill it with npm run charts`];
         if (versions.includes(r.version)) return [];
-        const near = versions.filter((v) => v.split(".")[0] === r.version.split(".")[0]).slice(0, 5);
-        return [`release ${r.name}: chart ${r.chart} ${r.version} is not published in ${r.repo}${near.length ? ` (published: ${near.join(", ")} …)` : ""}; pin a published version`];
+        const near = neighbours(versions, r.version);
+        return [`release ${r.name}: chart ${r.chart} ${r.version} is not published in ${r.repo}${near.length ? ` (published near it: ${near.join(", ")})` : ""}; pin a published version`];
     });
+}
+
+/** The two published versions below and above `version`. */
+export function neighbours(versions: string[], version: string): string[] {
+    const target = parseVersion(version);
+    if (!target) return versions.slice(0, 4);
+    const sorted = versions.filter((v) => parseVersion(v) && parseVersion(v)![3] === "").sort((a, b) => compareVersions(parseVersion(a)!, parseVersion(b)!));
+    const at = sorted.findIndex((v) => compareVersions(parseVersion(v)!, target) > 0);
+    const i = at < 0 ? sorted.length : at;
+    return sorted.slice(Math.max(0, i - 2), i + 2);
 }
 
 // ---------------------------------------------------------------------------

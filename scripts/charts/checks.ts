@@ -12,9 +12,9 @@ import { containerResources } from "../../policy/rules/resources";
 import { imagePinned } from "../../policy/rules/imagePinned";
 import { nonRoot } from "../../policy/rules/nonRoot";
 import { probes } from "../../policy/rules/probes";
-import { indexedVersions } from "./cache";
+import { chartTgz, indexedVersions } from "./cache";
 import { ChartExemption, KeyAllowance, objectMatches } from "./exemptions";
-import { releaseIneffectiveKeys } from "./keys";
+import { readPackage, releaseIneffectiveKeys } from "./keys";
 import { compareVersions, parseVersion } from "./semver";
 import { isChartManifest, Manifest, parseManifests, releasesOf } from "./releases";
 
@@ -133,21 +133,26 @@ export function podsOf(files: Rendered): PodToJudge[] {
 }
 
 /**
- * Pods a chart's controller creates at run time, as its rendered config
- * describes them. JupyterHub's KubeSpawner builds each user's pod from the
- * hub's `singleuser` values (z2jh's hub ConfigMap/Secret carries them).
+ * Pods a chart's controller creates at run time, as its config describes
+ * them. JupyterHub's KubeSpawner builds each user's pod from the chart's
+ * `singleuser` values (defaults merged with the program's).
  */
-export function runtimePods(files: Rendered): PodToJudge[] {
-    const pods: PodToJudge[] = [];
-    for (const release of releasesOf(files)) {
-        if (release.chart !== "jupyterhub") continue;
-        const secret = objectsOf(files).find(({ source, m }) => source === release.name && m.kind === "Secret" && m.metadata.name === "hub");
-        const data = (secret?.m as { data?: Record<string, string>; stringData?: Record<string, string> } | undefined) ?? {};
-        const raw = data.stringData?.["values.yaml"] ?? (data.data?.["values.yaml"] ? Buffer.from(data.data["values.yaml"], "base64").toString() : undefined);
-        if (!raw) continue;
-        pods.push(singleuserPod(release.name, release.namespace, YAML.parse(raw) as Record<string, any>));
+export function runtimePods(files: Rendered, cache?: string): PodToJudge[] {
+    return releasesOf(files)
+        .filter((r) => r.chart === "jupyterhub")
+        .map((r) => singleuserPod(r.name, r.namespace, mergeValues(readPackage(chartTgz(r, cache)).values, r.values) as Record<string, any>));
+}
+
+/** Helm's merge of user values over chart defaults: maps merge, everything else replaces, null deletes. */
+export function mergeValues(defaults: unknown, values: unknown): unknown {
+    const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+    if (!isMap(defaults) || !isMap(values)) return values === undefined ? defaults : values;
+    const out: Record<string, unknown> = { ...defaults };
+    for (const [k, v] of Object.entries(values)) {
+        if (v === null) delete out[k];
+        else out[k] = mergeValues(defaults[k], v);
     }
-    return pods;
+    return out;
 }
 
 /** The pod KubeSpawner (as configured by z2jh's jupyterhub_config.py) starts for a user. */

@@ -89,6 +89,36 @@ export function templateRelease(release: Release, opts: { kubeVersion: string; c
     }
 }
 
+/**
+ * What a chart generates afresh on every render, masked so that a render is
+ * reviewable and repeatable: every Secret's data (charts such as z2jh fill
+ * tokens with randAlphaNum; no secret belongs in out/ anyway) and every
+ * `checksum/*` annotation (derived from those).
+ */
+export function maskGenerated(stream: string): string {
+    return YAML.parseAllDocuments(stream)
+        .map((doc) => {
+            const js = doc.toJS() as Manifest | null;
+            if (js && js.kind === "Secret") {
+                for (const field of ["data", "stringData"]) {
+                    const data = js[field] as Record<string, unknown> | undefined;
+                    for (const key of Object.keys(data ?? {})) doc.setIn([field, key], REDACTED);
+                }
+            }
+            for (const at of [["metadata"], ["spec", "template", "metadata"], ["spec", "jobTemplate", "spec", "template", "metadata"]]) {
+                const annotations = doc.getIn([...at, "annotations"]) as YAML.YAMLMap | undefined;
+                if (!YAML.isMap(annotations)) continue;
+                for (const item of annotations.items) {
+                    const key = String(YAML.isScalar(item.key) ? item.key.value : item.key);
+                    if (key.startsWith("checksum/")) annotations.set(item.key, "<checksum>");
+                }
+            }
+            return doc.toString();
+        })
+        .map((text) => (text.startsWith("---") ? text : `---\n${text}`))
+        .join("");
+}
+
 /** A Kubernetes object of a manifest stream. */
 export interface Manifest {
     apiVersion: string;
@@ -113,7 +143,7 @@ export function renderChartFiles(releases: Release[], k3sVersion: string, cache?
     for (const release of releases) {
         const { name, namespace, chart, repo, version, values } = release;
         out.set(`charts/${name}.values.yaml`, YAML.stringify({ name, namespace, chart, version, repositoryOpts: { repo }, values }));
-        out.set(`charts/${name}.yaml`, templateRelease(release, { kubeVersion: kubeVersion(k3sVersion), cache }));
+        out.set(`charts/${name}.yaml`, maskGenerated(templateRelease(release, { kubeVersion: kubeVersion(k3sVersion), cache })));
     }
     return out;
 }

@@ -21,12 +21,12 @@ export function readTree(dir: string, prefix = ""): Map<string, string> {
     return files;
 }
 
-/** Runs `scripts/render.ts` of `root` for one stack into a temporary directory and returns its files. */
-export function renderInChild(root: string, stack: string, opts: { manifests?: boolean } = {}): Map<string, string> {
+/** Runs `scripts/render.ts` (of `root`, or `script`) for one stack of `root` into a temporary directory and returns its files. */
+export function renderInChild(root: string, stack: string, opts: { manifests?: boolean; script?: string } = {}): Map<string, string> {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "picluster-render-"));
     try {
         const tsx = path.join(root, "node_modules", ".bin", "tsx");
-        const args = [path.join(root, "scripts", "render.ts"), stack, "--root", root, "--out", out];
+        const args = [opts.script ?? path.join(root, "scripts", "render.ts"), stack, "--root", root, "--out", out];
         if (opts.manifests) args.push("--manifests");
         try {
             execFileSync(fs.existsSync(tsx) ? tsx : "npx", fs.existsSync(tsx) ? args : ["tsx", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 });

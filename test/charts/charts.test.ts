@@ -71,6 +71,15 @@ describe("the chart layer fails", () => {
         expect(problems).toEqual([expect.stringMatching(/^headlamp: Deployment headlamp\/headlamp violates Pod Security "baseline:v1\.33": forbidden sysctls \(net\.core\.somaxconn\)/)]);
     });
 
+    it("when JupyterHub's user pods would run the privileged cloud-metadata blocker", () => {
+        const broken = withFile(rendered.pi, "charts/jupyterhub.values.yaml", (t) => {
+            const r = YAML.parse(t);
+            r.values.singleuser.cloudMetadata = { blockWithIptables: true };
+            return YAML.stringify(r);
+        });
+        expect(checkPodSecurity(broken, judge)).toEqual([expect.stringMatching(/^jupyterhub: user pod \(singleuser values, started by KubeSpawner\) violates Pod Security "baseline:v1\.33": .*privileged \(container "block-cloud-metadata" must not set securityContext\.privileged=true\)/)]);
+    });
+
     it("when an endpoint is renamed", () => {
         const broken = withFile(rendered.pi, "outputs.yaml", (t) => t.replace("rocketchat-rocketchat.rocketchat.svc", "rocketchat.rocketchat.svc"));
         expect(checkEndpoints(broken)).toEqual([expect.stringMatching(/^endpoint rocketchat = rocketchat\.rocketchat\.svc\.cluster\.local:80: no Service rocketchat in namespace rocketchat \(there: .*rocketchat-rocketchat/)]);

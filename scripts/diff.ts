@@ -16,6 +16,8 @@ import * as path from "path";
 import { cacheDir, helmBin } from "./charts/cache";
 import { renderInChild } from "./charts/stacks";
 
+const COMMENT_LIMIT = 60_000;
+
 export interface DiffOptions {
     /** The checkout whose working tree is the head. */
     root: string;
@@ -85,7 +87,12 @@ export function manifestDiff(opts: DiffOptions): string {
                 if (patch) out.push(patch);
             }
         }
-        return out.join("\n");
+        const text = out.join("\n");
+        // A GitHub comment holds 65,536 characters.
+        if (opts.markdown && text.length > COMMENT_LIMIT) {
+            return `${text.slice(0, COMMENT_LIMIT)}\n\`\`\`\n</details>\n\n… cut at ${COMMENT_LIMIT} characters; run \`npm run diff -- ${opts.base}\` locally for the whole diff.\n`;
+        }
+        return text;
     } finally {
         fs.rmSync(work, { recursive: true, force: true });
     }

@@ -10,6 +10,7 @@ import { isWorkload } from "../../policy/core/k8s";
 import type { ResourceView, Rule } from "../../policy/core/types";
 import { containerResources } from "../../policy/rules/resources";
 import { imagePinned } from "../../policy/rules/imagePinned";
+import { imagePinProblem } from "../../stacks/schema/common";
 import { nonRoot } from "../../policy/rules/nonRoot";
 import { probes } from "../../policy/rules/probes";
 import { chartTgz, indexedVersions } from "./cache";
@@ -244,6 +245,25 @@ export function checkChartWorkloads(files: Rendered, exemptions: readonly ChartE
         (hit ? exempted : problems).push(`${v.name}: ${v.rule}: ${v.message}${hit ? ` (exempt: ${hit.reason})` : ""}`);
     }
     return { problems, exempted };
+}
+
+/** Images of custom resources an operator turns into pods: CloudNativePG `Cluster.spec.imageName`, prometheus-operator `Prometheus`/`Alertmanager` `spec.image`. */
+export function operatorImages(files: Rendered): { id: string; image: string }[] {
+    return objectsOf(files).flatMap(({ source, m }) => {
+        const spec = (m.spec ?? {}) as { imageName?: string; image?: string };
+        const id = `${source}: ${m.kind} ${m.metadata.namespace}/${m.metadata.name}`;
+        if (m.kind === "Cluster" && m.apiVersion.startsWith("postgresql.cnpg.io/") && spec.imageName) return [{ id, image: spec.imageName }];
+        if (["Prometheus", "Alertmanager"].includes(m.kind) && m.apiVersion.startsWith("monitoring.coreos.com/") && spec.image) return [{ id, image: spec.image }];
+        return [];
+    });
+}
+
+/** The pack's image-pinned rule over the images operators run from the rendered custom resources. */
+export function checkOperatorImages(files: Rendered): string[] {
+    return operatorImages(files).flatMap(({ id, image }) => {
+        const problem = imagePinProblem(image);
+        return problem ? [`${id}: image-pinned: image "${image}" ${problem}`] : [];
+    });
 }
 
 /** Ineffective keys of every release, less those allowed with a reason. */

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as YAML from "yaml";
-import { checkChartWorkloads, checkEndpoints, checkKeys, checkPodSecurity, checkVersions, PodSecurityJudge } from "../../scripts/charts/checks";
+import { checkChartWorkloads, checkEndpoints, checkKeys, checkOperatorImages, checkPodSecurity, checkVersions, PodSecurityJudge } from "../../scripts/charts/checks";
 import { allowedKeys, chartExemptions } from "../../scripts/charts/exemptions";
 import { isChartManifest, kubeVersion, parseRelease, templateRelease } from "../../scripts/charts/releases";
 import { prerequisites, renderBoth, STACKS } from "./layer";
@@ -51,6 +51,10 @@ describe.each(STACKS)("the %s stack's rendered charts", (stack) => {
         expect(checkChartWorkloads(files(), chartExemptions).problems).toEqual([]);
     });
 
+    it("pin the images operators run from the rendered custom resources", () => {
+        expect(checkOperatorImages(files())).toEqual([]);
+    });
+
     it("set only values keys the chart version declares or reads", () => {
         expect(checkKeys(files(), allowedKeys)).toEqual([]);
     });
@@ -78,6 +82,13 @@ describe("the chart layer fails", () => {
             return YAML.stringify(r);
         });
         expect(checkPodSecurity(broken, judge)).toEqual([expect.stringMatching(/^jupyterhub: user pod \(singleuser values, started by KubeSpawner\) violates Pod Security "baseline:v1\.33": .*privileged \(container "block-cloud-metadata" must not set securityContext\.privileged=true\)/)]);
+    });
+
+    it("when an operator would run a floating image (the cluster chart's default postgresql:16)", () => {
+        const release = parseRelease(rendered.dev.get("charts/postgres.values.yaml")!);
+        delete (release.values.cluster as Record<string, unknown>).imageName;
+        const broken = withFile(rendered.dev, "charts/postgres.yaml", () => templateRelease(release, { kubeVersion: kubeVersion("v1.33.5+k3s1") }));
+        expect(checkOperatorImages(broken)).toEqual([expect.stringMatching(/^postgres: Cluster postgres\/postgres: image-pinned: image "ghcr\.io\/cloudnative-pg\/postgresql:16" tag '16' is not an exact version/)]);
     });
 
     it("when an endpoint is renamed", () => {

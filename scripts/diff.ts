@@ -14,7 +14,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { cacheDir, helmBin } from "./charts/cache";
-import { renderInChild } from "./charts/stacks";
+import { renderInChildAsync } from "./charts/stacks";
 
 const COMMENT_LIMIT = 60_000;
 
@@ -49,7 +49,7 @@ function writeTree(dir: string, files: Map<string, string>): void {
 }
 
 /** Renders base and head and returns the readable diff. */
-export function manifestDiff(opts: DiffOptions): string {
+export async function manifestDiff(opts: DiffOptions): Promise<string> {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "picluster-diff-"));
     try {
         const baseRoot = path.join(work, "base-src");
@@ -69,8 +69,10 @@ export function manifestDiff(opts: DiffOptions): string {
         const title = `Rendered manifests: ${opts.base} → working tree (${stacks.join(", ")}${charts ? "; chart manifests included" : "; chart manifests NOT included: helm or the chart cache is missing"})`;
         out.push(opts.markdown ? `<!-- picluster-manifest-diff -->\n### ${title}\n` : `# ${title}\n`);
         for (const stack of stacks) {
-            const head = renderInChild(opts.root, stack, { manifests: charts });
-            const base = fs.existsSync(path.join(baseRoot, `Pulumi.${stack}.yaml`)) ? renderInChild(baseRoot, stack, { manifests: charts, script }) : new Map<string, string>();
+            const [head, base] = await Promise.all([
+                renderInChildAsync(opts.root, stack, { manifests: charts }),
+                fs.existsSync(path.join(baseRoot, `Pulumi.${stack}.yaml`)) ? renderInChildAsync(baseRoot, stack, { manifests: charts, script }) : Promise.resolve(new Map<string, string>()),
+            ]);
             writeTree(path.join(work, "base", stack), base);
             writeTree(path.join(work, "head", stack), head);
             fs.mkdirSync(path.join(work, "base", stack), { recursive: true });
@@ -105,7 +107,7 @@ async function main(argv: string[]): Promise<number> {
         return 2;
     }
     const [base, ...stacks] = positional;
-    const text = manifestDiff({ root: path.join(__dirname, ".."), base, stacks, charts: argv.includes("--no-charts") ? false : undefined, markdown: argv.includes("--markdown") });
+    const text = await manifestDiff({ root: path.join(__dirname, ".."), base, stacks, charts: argv.includes("--no-charts") ? false : undefined, markdown: argv.includes("--markdown") });
     process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
     return 0;
 }

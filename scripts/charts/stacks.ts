@@ -2,7 +2,7 @@
  * A stack rendered in a child process (the offline engine is one per
  * process), read back as files: what `npm run render -- <stack>` writes.
  */
-import { execFileSync } from "child_process";
+import { execFile, execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -23,21 +23,43 @@ export function readTree(dir: string, prefix = ""): Map<string, string> {
 
 /** Runs `scripts/render.ts` (of `root`, or `script`) for one stack of `root` into a temporary directory and returns its files. */
 export function renderInChild(root: string, stack: string, opts: { manifests?: boolean; script?: string } = {}): Map<string, string> {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), "picluster-render-"));
+    const { cmd, args, out } = renderCommand(root, stack, opts);
     try {
-        const tsx = path.join(root, "node_modules", ".bin", "tsx");
-        const args = [opts.script ?? path.join(root, "scripts", "render.ts"), stack, "--root", root, "--out", out];
-        if (opts.manifests) args.push("--manifests");
         try {
-            execFileSync(fs.existsSync(tsx) ? tsx : "npx", fs.existsSync(tsx) ? args : ["tsx", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 });
+            execFileSync(cmd, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 });
         } catch (e) {
-            const err = e as Error & { stderr?: Buffer };
-            throw new Error(`render of ${stack} in ${root} failed: ${err.stderr?.toString().trim() ?? err.message}`);
+            throw renderError(root, stack, e);
         }
         return readTree(path.join(out, stack));
     } finally {
         fs.rmSync(out, { recursive: true, force: true });
     }
+}
+
+/** renderInChild without blocking the event loop (test runners and `npm run diff` render several at once). */
+export async function renderInChildAsync(root: string, stack: string, opts: { manifests?: boolean; script?: string } = {}): Promise<Map<string, string>> {
+    const { cmd, args, out } = renderCommand(root, stack, opts);
+    try {
+        await new Promise<void>((resolve, reject) =>
+            execFile(cmd, args, { cwd: root, maxBuffer: 1 << 30 }, (e, _stdout, stderr) => (e ? reject(renderError(root, stack, Object.assign(e, { stderr: Buffer.from(stderr) }))) : resolve())),
+        );
+        return readTree(path.join(out, stack));
+    } finally {
+        fs.rmSync(out, { recursive: true, force: true });
+    }
+}
+
+function renderCommand(root: string, stack: string, opts: { manifests?: boolean; script?: string }): { cmd: string; args: string[]; out: string } {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "picluster-render-"));
+    const tsx = path.join(root, "node_modules", ".bin", "tsx");
+    const args = [opts.script ?? path.join(root, "scripts", "render.ts"), stack, "--root", root, "--out", out];
+    if (opts.manifests) args.push("--manifests");
+    return fs.existsSync(tsx) ? { cmd: tsx, args, out } : { cmd: "npx", args: ["tsx", ...args], out };
+}
+
+function renderError(root: string, stack: string, e: unknown): Error {
+    const err = e as Error & { stderr?: Buffer };
+    return new Error(`render of ${stack} in ${root} failed: ${err.stderr?.toString().trim() || err.message}`);
 }
 
 /** The charts a stack pins. */

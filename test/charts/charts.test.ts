@@ -6,11 +6,11 @@ import { isChartManifest, kubeVersion, parseRelease, templateRelease } from "../
 import { prerequisites, renderBoth, STACKS } from "./layer";
 
 let judge: PodSecurityJudge;
-let rendered: ReturnType<typeof renderBoth>;
+let rendered: Awaited<ReturnType<typeof renderBoth>>;
 
-beforeAll(() => {
+beforeAll(async () => {
     judge = prerequisites().judge;
-    rendered = renderBoth();
+    rendered = await renderBoth();
 });
 
 /** A copy of a rendered stack with one file changed. */

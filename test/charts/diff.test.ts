@@ -26,8 +26,8 @@ afterAll(() => {
 });
 
 describe("npm run diff -- <base-ref>", () => {
-    it("shows what a values change does to the chart's manifests, offline", () => {
-        const text = manifestDiff({ root: clone, base: "HEAD~1", stacks: ["dev"] });
+    it("shows what a values change does to the chart's manifests, offline", async () => {
+        const text = await manifestDiff({ root: clone, base: "HEAD~1", stacks: ["dev"] });
         expect(text).toContain("chart manifests included");
         expect(text).toMatch(/## dev: \d+ file\(s\) changed:\n(.|\n)*M charts\/postgres\.yaml/);
         // the Cluster object the cloudnative-pg `cluster` chart renders
@@ -35,17 +35,17 @@ describe("npm run diff -- <base-ref>", () => {
         expect(text).not.toMatch(/offline-secret:|offline-placeholder-ssh-key/);
     });
 
-    it("says so when nothing changes, and renders the same twice", () => {
-        expect(manifestDiff({ root: clone, base: "HEAD", stacks: ["dev"] })).toMatch(/## dev: no change\n/);
+    it("says so when nothing changes, and renders the same twice", async () => {
+        expect(await manifestDiff({ root: clone, base: "HEAD", stacks: ["dev"] })).toMatch(/## dev: no change\n/);
     });
 
-    it("writes a PR comment body with a marker and a diff block per changed stack", () => {
-        const text = manifestDiff({ root: clone, base: "HEAD~1", stacks: ["dev"], markdown: true });
+    it("writes a PR comment body with a marker and a diff block per changed stack", async () => {
+        const text = await manifestDiff({ root: clone, base: "HEAD~1", stacks: ["dev"], markdown: true });
         expect(text.startsWith("<!-- picluster-manifest-diff -->\n")).toBe(true);
         expect(text).toMatch(/#### dev: \d+ file\(s\) changed\n\n<details><summary>.*<code>charts\/postgres\.yaml<\/code>.*<\/summary>\n\n```diff\n/);
     });
 
-    it("names a base ref that does not exist", () => {
-        expect(() => manifestDiff({ root: clone, base: "no-such-ref", stacks: ["dev"] })).toThrow(/git archive no-such-ref failed/);
+    it("names a base ref that does not exist", async () => {
+        await expect(manifestDiff({ root: clone, base: "no-such-ref", stacks: ["dev"] })).rejects.toThrow(/git archive no-such-ref failed/);
     });
 });

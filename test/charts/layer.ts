@@ -7,7 +7,7 @@ import * as path from "path";
 import { cacheDir, helmBin } from "../../scripts/charts/cache";
 import { PodSecurityJudge } from "../../scripts/charts/checks";
 import { podSecurityBin, upstreamJudge } from "../../scripts/charts/podSecurity";
-import { renderInChild } from "../../scripts/charts/stacks";
+import { renderInChildAsync } from "../../scripts/charts/stacks";
 import { execFileSync } from "child_process";
 
 export const ROOT = path.join(__dirname, "..", "..");
@@ -29,6 +29,7 @@ export function prerequisites(): { judge: PodSecurityJudge } {
 }
 
 /** Both stacks rendered with --manifests, by stack name (a chart missing from the cache fails the render, naming it). */
-export function renderBoth(): Record<(typeof STACKS)[number], Map<string, string>> {
-    return { dev: renderInChild(ROOT, "dev", { manifests: true }), pi: renderInChild(ROOT, "pi", { manifests: true }) };
+export async function renderBoth(): Promise<Record<(typeof STACKS)[number], Map<string, string>>> {
+    const [dev, pi] = await Promise.all([renderInChildAsync(ROOT, "dev", { manifests: true }), renderInChildAsync(ROOT, "pi", { manifests: true })]);
+    return { dev, pi };
 }

@@ -40,11 +40,6 @@ export function indexFile(repo: string, dir = cacheDir()): string {
     return path.join(dir, repoSlug(repo), "index.yaml");
 }
 
-/** Whether the cache holds every pinned chart and its repository's index. */
-export function cacheHas(pins: ChartPin[], dir = cacheDir()): boolean {
-    return pins.length > 0 && pins.every((p) => fs.existsSync(chartTgz(p, dir)) && fs.existsSync(indexFile(p.repo, dir)));
-}
-
 /** The versions of `chart` that a repository's cached index lists. */
 export function indexedVersions(repo: string, chart: string, dir = cacheDir()): string[] | undefined {
     const file = indexFile(repo, dir);
@@ -141,7 +136,7 @@ function publishedTgz(source: ChartSource, pin: ChartPin): Buffer | undefined {
  * satisfies the constraint and was tagged before the chart (what
  * `helm dependency update` chose when the chart was released).
  */
-export function packageFromSource(pin: ChartPin, outDir: string, notAfter = Infinity): string {
+export function packageFromSource(pin: ChartPin, outDir: string): string {
     const source = chartSource(pin.repo);
     fs.mkdirSync(outDir, { recursive: true });
     const out = path.join(outDir, `${pin.chart}-${pin.version}.tgz`);
@@ -152,7 +147,6 @@ export function packageFromSource(pin: ChartPin, outDir: string, notAfter = Infi
     }
     const tagged = taggedVersions(source, pin.chart).find((t) => t.version === pin.version);
     if (!tagged) throw new Error(`${pin.chart} ${pin.version}: ${source.github} has no tag ${source.tag(pin.chart, pin.version)}; that version was never released`);
-    void notAfter;
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "picluster-chart-"));
     try {
         const gitDir = sourceGitDir(source.github);
@@ -171,7 +165,7 @@ export function packageFromSource(pin: ChartPin, outDir: string, notAfter = Infi
             const candidates = taggedVersions(depSource, dep.name);
             const chosen = locked ?? (candidates.find((c) => c.time <= tagged.time && satisfies(c.version, dep.version)) ?? candidates.find((c) => satisfies(c.version, dep.version)))?.version;
             if (!chosen) throw new Error(`${pin.chart} ${pin.version}: no release of dependency ${dep.name} in ${depSource.github} satisfies ${dep.version}`);
-            packageFromSource({ repo: dep.repository, chart: dep.name, version: chosen }, path.join(chartDir, "charts"), tagged.time);
+            packageFromSource({ repo: dep.repository, chart: dep.name, version: chosen }, path.join(chartDir, "charts"));
         }
         run(helmBin(), ["package", chartDir, "--destination", outDir]);
         if (!fs.existsSync(out)) throw new Error(`helm package of ${pin.chart} ${pin.version} did not write ${out}; does the tag's Chart.yaml carry that version?`);

@@ -13,9 +13,10 @@ import { imagePinned } from "../../policy/rules/imagePinned";
 import { imagePinProblem } from "../../stacks/schema/common";
 import { nonRoot } from "../../policy/rules/nonRoot";
 import { probes } from "../../policy/rules/probes";
-import { chartTgz, indexedVersions } from "./cache";
+import { indexedVersions } from "./cache";
 import { ChartExemption, KeyAllowance, objectMatches } from "./exemptions";
-import { readPackage, releaseIneffectiveKeys } from "./keys";
+import { releaseIneffectiveKeys } from "./keys";
+import { runtimePods } from "./runtimePods";
 import { compareVersions, parseVersion } from "./semver";
 import { isChartManifest, Manifest, parseManifests, releasesOf } from "./releases";
 
@@ -131,53 +132,6 @@ export function podsOf(files: Rendered): PodToJudge[] {
         if (pod) pods.push({ id: `${source}: ${m.kind} ${m.metadata.namespace}/${m.metadata.name}`, namespace: m.metadata.namespace ?? "default", metadata: pod.metadata ?? {}, spec: pod.spec });
     }
     return [...pods, ...runtimePods(files)];
-}
-
-/**
- * Pods a chart's controller creates at run time, as its config describes
- * them. JupyterHub's KubeSpawner builds each user's pod from the chart's
- * `singleuser` values (defaults merged with the program's).
- */
-export function runtimePods(files: Rendered, cache?: string): PodToJudge[] {
-    return releasesOf(files)
-        .filter((r) => r.chart === "jupyterhub")
-        .map((r) => singleuserPod(r.name, r.namespace, mergeValues(readPackage(chartTgz(r, cache)).values, r.values) as Record<string, any>));
-}
-
-/** Helm's merge of user values over chart defaults: maps merge, everything else replaces, null deletes. */
-export function mergeValues(defaults: unknown, values: unknown): unknown {
-    const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-    if (!isMap(defaults) || !isMap(values)) return values === undefined ? defaults : values;
-    const out: Record<string, unknown> = { ...defaults };
-    for (const [k, v] of Object.entries(values)) {
-        if (v === null) delete out[k];
-        else out[k] = mergeValues(defaults[k], v);
-    }
-    return out;
-}
-
-/** The pod KubeSpawner (as configured by z2jh's jupyterhub_config.py) starts for a user. */
-export function singleuserPod(release: string, namespace: string, values: Record<string, any>): PodToJudge {
-    const su = values.singleuser ?? {};
-    const initContainers: Record<string, unknown>[] = [];
-    if (su.cloudMetadata?.blockWithIptables !== false) {
-        // z2jh's jupyterhub_config.py: an init container that adds an iptables rule, privileged, as root, with NET_ADMIN.
-        const tools = su.networkTools?.image ?? {};
-        initContainers.push({ name: "block-cloud-metadata", image: `${tools.name}:${tools.tag}`, securityContext: { privileged: true, runAsUser: 0, capabilities: { add: ["NET_ADMIN"] } } });
-    }
-    for (const c of su.initContainers ?? []) initContainers.push(c);
-    const container: Record<string, unknown> = {
-        name: "notebook",
-        image: `${su.image?.name}:${su.image?.tag}`,
-        securityContext: { runAsUser: su.uid ?? 1000, allowPrivilegeEscalation: su.allowPrivilegeEscalation ?? false, ...(su.containerSecurityContext ?? {}) },
-    };
-    const spec: Record<string, unknown> = {
-        initContainers,
-        containers: [container, ...(su.extraContainers ?? [])],
-        securityContext: { fsGroup: su.fsGid ?? 100, ...(su.podSecurityContext ?? {}) },
-        ...(su.extraPodConfig ?? {}),
-    };
-    return { id: `${release}: user pod (singleuser values, started by KubeSpawner)`, namespace, metadata: {}, spec };
 }
 
 /** The enforced Pod Security level and version of each namespace the program creates. */

@@ -44,6 +44,8 @@ export function platformDemands(services: ServicesSpec, apps: AppsSpec, nodes: P
         const place = { arch: monitoring.placement.arch, nodeSelector: monitoring.placement.nodeSelector };
         out.push({ name: "monitoring/prometheus", ...monitoring.prometheusResources.requests, replicas: 1, ...place });
         out.push({ name: "monitoring/grafana", ...monitoring.grafanaResources.requests, replicas: 1, ...place });
+        // Grafana's two k8s-sidecar containers (dashboards, datasources), in its pod.
+        for (const sidecar of ["dashboards", "datasources"]) out.push({ name: `monitoring/grafana-sc-${sidecar}`, ...MONITORING_FIXED_RESOURCES.grafanaSidecar.requests, replicas: 1, ...place });
         out.push({ name: "monitoring/operator", ...MONITORING_FIXED_RESOURCES.operator.requests, replicas: 1, ...place });
         out.push({ name: "monitoring/kube-state-metrics", ...MONITORING_FIXED_RESOURCES.kubeStateMetrics.requests, replicas: 1, ...place });
         if (monitoring.alertmanager) out.push({ name: "monitoring/alertmanager", ...MONITORING_FIXED_RESOURCES.alertmanager.requests, replicas: 1, ...place });

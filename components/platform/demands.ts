@@ -4,7 +4,7 @@ import type { ServicesSpec } from "../../stacks/schema/services";
 import type { WorkloadDemand } from "./capacity";
 import { resolveCatalogEntry } from "./catalog";
 import { MONITORING_FIXED_RESOURCES } from "./monitoring";
-import { rocketchatNodeSelector } from "./rocketchat";
+import { MONGODB_EXPORTER_RESOURCES, rocketchatNodeSelector } from "./rocketchat";
 
 /** What a catalog chart without a preset or `requests` is assumed to ask for. */
 export const UNKNOWN_CHART_REQUESTS = { cpu: "100m", memory: "128Mi" };
@@ -39,6 +39,8 @@ export function platformDemands(services: ServicesSpec, apps: AppsSpec, nodes: P
         const nodeSelector = withoutArch(rocketchatNodeSelector(rocketchat));
         out.push({ name: "rocketchat", ...rocketchat.resources.requests, replicas: 1, arch: "amd64", nodeSelector });
         out.push({ name: "rocketchat/mongodb", ...rocketchat.mongodbResources.requests, replicas: 1, arch: "amd64", nodeSelector });
+        // its metrics exporter sidecar runs when monitoring does
+        if (monitoring.enabled) out.push({ name: "rocketchat/mongodb-exporter", ...MONGODB_EXPORTER_RESOURCES.requests, replicas: 1, arch: "amd64", nodeSelector });
     }
     if (monitoring.enabled) {
         const place = { arch: monitoring.placement.arch, nodeSelector: monitoring.placement.nodeSelector };

@@ -17,7 +17,7 @@ const MONGO_USER = "rocketchat";
 const MONGO_DB = "rocketchat";
 const REPLICA_SET = "rs0";
 /** The MongoDB exporter sidecar: small and fixed. */
-const MONGODB_EXPORTER_RESOURCES = { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } };
+export const MONGODB_EXPORTER_RESOURCES = { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } };
 
 /** Rocket.Chat's image is amd64-only (RocketChat/Rocket.Chat#37647) and MongoDB 5+ needs ARMv8.2: both go to amd64. */
 export function rocketchatNodeSelector(spec: RocketchatSpec): Record<string, string> {

@@ -3,7 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
     test: {
         include: ["test/**/*.test.ts", "components/**/*.test.ts", "stacks/**/*.test.ts", "policy/**/*.test.ts"],
-        exclude: ["test/e2e/**", "node_modules/**"],
+        // test/charts: the chart layer, its own run (vitest.charts.config.ts, npm run test:charts).
+        exclude: ["test/e2e/**", "test/charts/**", "node_modules/**"],
         // setMocks must run before any component module registers resources.
         setupFiles: ["test/helpers/setup.ts"],
         testTimeout: 30_000,

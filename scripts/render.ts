@@ -6,9 +6,14 @@
  * Kubernetes objects, Helm releases, node scripts with their parameters and
  * each node's k3s config, secrets redacted. `diff -r out/dev out/pi` shows
  * what promotion would change.
+ *
+ * With --manifests, also what each release's real chart renders from the
+ * program's values (secrets as the same stand-ins), per release under
+ * out/<stack>/charts/ — `helm template` with the chart cache (npm run charts).
  */
 import * as path from "path";
-import { renderStack, writeRendered } from "../stacks/offline";
+import { leakedSecrets, offlineValues, RegisteredResource, renderStack, writeRendered } from "../stacks/offline";
+import { releasesOfRegistered, renderChartFiles } from "./charts/releases";
 
 async function main(argv: string[]): Promise<number> {
     const outAt = argv.indexOf("--out");
@@ -17,15 +22,23 @@ async function main(argv: string[]): Promise<number> {
     const outBase = outAt >= 0 ? path.resolve(argv[outAt + 1]) : path.join(root, "out");
     const stacks = argv.filter((a, i) => !a.startsWith("--") && !(outAt >= 0 && i === outAt + 1) && !(rootAt >= 0 && i === rootAt + 1));
     if (stacks.length !== 1) {
-        process.stderr.write("usage: npm run render -- <stack> [--out DIR] [--root DIR]\n  e.g. npm run render -- pi && diff -r out/dev out/pi\n");
+        process.stderr.write("usage: npm run render -- <stack> [--manifests] [--out DIR] [--root DIR]\n  e.g. npm run render -- pi && diff -r out/dev out/pi\n");
         return 2;
     }
     const stack = stacks[0];
-    const files = await renderStack({ root, stack, program: () => require(path.join(root, "index")) });
+    const registered: RegisteredResource[] = [];
+    const files = await renderStack({ root, stack, program: () => require(path.join(root, "index")), registered });
+    if (argv.includes("--manifests")) {
+        const k3sVersion = (offlineValues(root, stack).values.cluster as { k3sVersion?: string } | undefined)?.k3sVersion ?? "v1.33.5";
+        for (const [k, v] of renderChartFiles(releasesOfRegistered(registered), k3sVersion)) files.set(k, v);
+        const leaks = leakedSecrets(files);
+        if (leaks.length > 0) throw new Error(`a secret stand-in reached the chart manifests in: ${leaks.join(", ")}`);
+    }
     const dir = path.join(outBase, stack);
     writeRendered(dir, files);
     const count = (prefix: string) => [...files.keys()].filter((f) => f.startsWith(prefix)).length;
-    process.stdout.write(`${dir}: ${count("k8s/")} Kubernetes objects, ${count("helm/")} Helm releases, ${count("nodes/")} node files\n`);
+    const charts = count("charts/") > 0 ? `, ${count("charts/")} chart manifests` : "";
+    process.stdout.write(`${dir}: ${count("k8s/")} Kubernetes objects, ${count("helm/")} Helm releases, ${count("nodes/")} node files${charts}\n`);
     return 0;
 }
 

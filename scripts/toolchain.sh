@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build (once) and locate the end-to-end toolchain for picluster:
 #   pulumi, pulumi-language-nodejs, pulumi-resource-{kubernetes,command,random},
-#   kube-apiserver, kube-controller-manager, kubectl, etcd.
+#   kube-apiserver, kube-controller-manager, kubectl, etcd, helm, pod-security.
 #
 # Everything is compiled from Go modules fetched through the Go module proxy
 # (etcd comes from Debian's etcd-server package) and cached OUTSIDE the repo in
@@ -52,8 +52,9 @@ COMMAND_PROVIDER_MODULE=github.com/pulumi/pulumi-command/provider
 COMMAND_PROVIDER_MODULE_VERSION=v0.0.0-20260303235922-7f3eb6f3b77c
 KUBERNETES_VERSION=1.34.4                   # kube-apiserver, kube-controller-manager, kubectl (k8s.io/kubernetes)
 ETCD_DEBIAN_PACKAGE=etcd-server             # Debian bookworm: etcd 3.4.23
+HELM_VERSION=3.20.2                         # helm.sh/helm/v3 as pulumi-kubernetes' provider/go.mod requires it (docs/decisions.md)
 
-PIECES=(pulumi language-nodejs provider-kubernetes provider-random provider-command kubernetes etcd)
+PIECES=(pulumi language-nodejs provider-kubernetes provider-random provider-command kubernetes etcd helm pod-security)
 
 TOOLCHAIN_DIR=${PICLUSTER_TOOLCHAIN_DIR:-$HOME/.cache/picluster-toolchain}
 export GOMODCACHE="$TOOLCHAIN_DIR/gomod"
@@ -76,6 +77,8 @@ piece_version() {
     provider-command) echo "$COMMAND_PROVIDER_VERSION" ;;
     kubernetes) echo "$KUBERNETES_VERSION" ;;
     etcd) echo "debian" ;;
+    helm) echo "$HELM_VERSION" ;;
+    pod-security) echo "$KUBERNETES_VERSION" ;;
     *) die "unknown piece: $1 (known: ${PIECES[*]})" ;;
   esac
 }
@@ -88,6 +91,8 @@ piece_binaries() {
     provider-command) echo "pulumi-resource-command" ;;
     kubernetes) echo "kube-apiserver kube-controller-manager kubectl" ;;
     etcd) echo "etcd" ;;
+    helm) echo "helm" ;;
+    pod-security) echo "pod-security" ;;
   esac
 }
 piece_dir() { echo "$TOOLCHAIN_DIR/$1-v$(piece_version "$1")"; }
@@ -101,6 +106,7 @@ path_version_ok() { # binary path
     kube-apiserver | kube-controller-manager) out=$("$path" --version 2>/dev/null) && [[ $out == "Kubernetes v$KUBERNETES_VERSION" ]] ;;
     kubectl) out=$("$path" version --client 2>/dev/null) && [[ $out == *"Client Version: v$KUBERNETES_VERSION"* ]] ;;
     etcd) out=$("$path" --version 2>/dev/null) && [[ $out == *"etcd Version: 3."[4-9]* ]] ;;
+    helm) out=$("$path" version --template '{{.Version}}' 2>/dev/null) && [[ $out == "v$HELM_VERSION" ]] ;;
     *) return 1 ;;
   esac
 }
@@ -433,6 +439,29 @@ build_etcd() {
     # The package starts a system etcd on 2379; the e2e harness runs its own.
     if command -v systemctl >/dev/null 2>&1; then systemctl disable --now etcd >/dev/null 2>&1 || true; fi
   fi
+}
+
+# The helm CLI, for the chart cache and `npm run render -- <stack> --manifests`
+# (scripts/charts/): the same helm.sh/helm/v3 the kubernetes provider embeds.
+build_helm() {
+  local w; w=$(new_work helm)
+  printf 'module picluster.local/toolchain/helm\n\ngo 1.25\n\nrequire helm.sh/helm/v3 v%s\n' "$HELM_VERSION" > "$w/go.mod"
+  printf '//go:build tools\n\npackage tools\n\nimport _ "helm.sh/helm/v3/cmd/helm"\n' > "$w/tools.go"
+  (cd "$w" && go mod tidy && go build "${GO_BUILD_FLAGS[@]}" \
+    -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION" \
+    -o out/helm helm.sh/helm/v3/cmd/helm) || return 1
+  finish helm "$w"
+}
+
+# pod-security: this repository's tools/pod-security/main.go (the chart test
+# layer's Pod Security judge) over k8s.io/pod-security-admission at the
+# Kubernetes version above.
+build_pod-security() {
+  local w; w=$(new_work pod-security)
+  cp "$(dirname "$0")/../tools/pod-security/main.go" "$w/"
+  printf 'module picluster.local/toolchain/pod-security\n\ngo 1.24\n\nrequire k8s.io/pod-security-admission v0.%s\n' "${KUBERNETES_VERSION#*.}" > "$w/go.mod"
+  (cd "$w" && go mod tidy && go build "${GO_BUILD_FLAGS[@]}" -ldflags "-s -w" -o out/pod-security .) || return 1
+  finish pod-security "$w"
 }
 
 # ---------------------------------------------------------------------------

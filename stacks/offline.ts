@@ -406,11 +406,13 @@ export interface RenderOptions {
      * config are installed, once per process.
      */
     program: () => unknown;
+    /** Receives every registered resource as well (e.g. to template Helm releases with stand-in secrets). */
+    registered?: RegisteredResource[];
 }
 
 /** Builds the stack's program offline and returns its rendered files. Throws when a secret leaks. */
 export async function renderStack(opts: RenderOptions): Promise<RenderedFiles> {
-    const registered: RegisteredResource[] = [];
+    const registered: RegisteredResource[] = opts.registered ?? [];
     installOfflineMocks(opts.stack, registered);
     const { config, secretKeys } = offlineConfig(opts.root, opts.stack);
     pulumi.runtime.setAllConfig(config, secretKeys);

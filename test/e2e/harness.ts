@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as os from "os";
 import * as path from "path";
+import { cacheDir } from "../../scripts/charts/cache";
 import { servicesSchema } from "../../stacks/schema/services";
 import { Call, parseCalls } from "./lib/calls";
 
@@ -182,7 +183,10 @@ export class Harness {
         if (this.opts.charts && this.opts.charts.length > 0) {
             const charts = path.join(this.dir, "charts");
             this.started.charts = true;
-            must(run("bash", [path.join(LIB, "chartrepo.sh"), "build", charts, ...this.opts.charts], { env: this.env }), "packaging test charts");
+            // PICLUSTER_E2E_CHARTS=upstream: the packaged upstream charts from the chart cache (docs/charts.md)
+            // instead of the stand-ins; a pinned version never published fails here.
+            const build = process.env.PICLUSTER_E2E_CHARTS === "upstream" ? ["upstream", charts, cacheDir()] : ["build", charts];
+            must(run("bash", [path.join(LIB, "chartrepo.sh"), ...build, ...this.opts.charts], { env: this.env }), "packaging test charts");
             must(run("bash", [path.join(LIB, "chartrepo.sh"), "start", charts, path.join(api, "pki")], { env: this.env }), "starting the chart repository");
             this.chartRepoUrl = fs.readFileSync(path.join(charts, "url"), "utf8").trim() + "/";
         }

@@ -64,6 +64,10 @@ export const catalogPresets: Record<"jupyterhub" | "rabbitmq" | "headlamp", Cata
             prePuller: { hook: { enabled: false }, continuous: { enabled: false } },
             scheduling: { userScheduler: { enabled: false }, userPlaceholder: { enabled: false } },
             singleuser: {
+                // The default init container that blocks the cloud metadata address runs privileged with
+                // NET_ADMIN, which the namespace's baseline Pod Security refuses: no user server would start.
+                // The singleuser NetworkPolicy (egressAllowRules.cloudMetadataServer: false) blocks it instead.
+                cloudMetadata: { blockWithIptables: false },
                 cpu: { guarantee: 0.1, limit: 1 },
                 memory: { guarantee: "512M", limit: "1G" },
                 storage: { capacity: "2Gi", dynamic: { storageClass } },
@@ -94,7 +98,7 @@ export const catalogPresets: Record<"jupyterhub" | "rabbitmq" | "headlamp", Cata
     headlamp: {
         chart: "headlamp",
         repo: "https://kubernetes-sigs.github.io/headlamp/",
-        version: "0.33.1",
+        version: "0.33.0",
         namespace: "headlamp",
         podSecurity: "baseline",
         requests: { cpu: "50m", memory: "128Mi" },

@@ -23,6 +23,10 @@ export const MONITORING_FIXED_RESOURCES = {
     kubeStateMetrics: { requests: { cpu: "20m", memory: "64Mi" }, limits: { cpu: "200m", memory: "192Mi" } },
     nodeExporter: { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "200m", memory: "64Mi" } },
     alertmanager: { requests: { cpu: "20m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+    /** Each of Grafana's dashboard/datasource sidecars (k8s-sidecar). */
+    grafanaSidecar: { requests: { cpu: "10m", memory: "64Mi" }, limits: { cpu: "100m", memory: "128Mi" } },
+    /** The operator's admission-webhook certificate Jobs (create, patch). */
+    webhookJobs: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
 };
 
 /**
@@ -77,13 +81,21 @@ export function monitoringValues(spec: MonitoringSpec, ctx: { storageClass: stri
                 },
             },
         },
-        prometheusOperator: { resources: MONITORING_FIXED_RESOURCES.operator, nodeSelector },
+        prometheusOperator: {
+            resources: MONITORING_FIXED_RESOURCES.operator,
+            nodeSelector,
+            admissionWebhooks: { patch: { resources: MONITORING_FIXED_RESOURCES.webhookJobs } },
+            // Readiness and liveness share /healthz; a busy operator leaves rotation before it is restarted.
+            livenessProbe: { failureThreshold: 6 },
+        },
         "kube-state-metrics": { resources: MONITORING_FIXED_RESOURCES.kubeStateMetrics, nodeSelector },
         // node-exporter on every node of both architectures, including tainted ones (GPU, control plane).
         "prometheus-node-exporter": {
             resources: MONITORING_FIXED_RESOURCES.nodeExporter,
             nodeSelector: { "kubernetes.io/os": "linux" },
             tolerations: [{ operator: "Exists" }],
+            // Readiness and liveness share /; a loaded Pi is taken out of rotation before it is restarted.
+            livenessProbe: { failureThreshold: 6 },
         },
         grafana: {
             admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
@@ -91,6 +103,7 @@ export function monitoringValues(spec: MonitoringSpec, ctx: { storageClass: stri
             nodeSelector,
             persistence: { enabled: false },
             sidecar: {
+                resources: MONITORING_FIXED_RESOURCES.grafanaSidecar,
                 dashboards: {
                     enabled: true,
                     label: Object.keys(DASHBOARD_LABEL)[0],
@@ -167,6 +180,8 @@ export const monitoringService = defineService({
         return [
             { name: "monitoring/prometheus", ...spec.prometheusResources.requests, replicas: 1, ...place },
             { name: "monitoring/grafana", ...spec.grafanaResources.requests, replicas: 1, ...place },
+            // Grafana's two k8s-sidecar containers (dashboards, datasources), in its pod.
+            ...["dashboards", "datasources"].map((sidecar) => ({ name: `monitoring/grafana-sc-${sidecar}`, ...fixed.grafanaSidecar.requests, replicas: 1, ...place })),
             { name: "monitoring/operator", ...fixed.operator.requests, replicas: 1, ...place },
             { name: "monitoring/kube-state-metrics", ...fixed.kubeStateMetrics.requests, replicas: 1, ...place },
             ...(spec.alertmanager ? [{ name: "monitoring/alertmanager", ...fixed.alertmanager.requests, replicas: 1, ...place }] : []),

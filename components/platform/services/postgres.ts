@@ -46,6 +46,18 @@ export function operatorValues(spec: PostgresSpec): Values {
     };
 }
 
+/**
+ * The PostgreSQL image per major: CloudNativePG's own catalog
+ * (cloudnative-pg/postgres-containers, Debian/ClusterImageCatalog-bookworm.yaml,
+ * 2026-08-17), exact and by digest. The chart's default `postgresql:<major>`
+ * floats to whatever minor is newest on the next reschedule.
+ */
+export const POSTGRES_IMAGES: Record<PostgresSpec["postgresMajor"], string> = {
+    "15": "ghcr.io/cloudnative-pg/postgresql:15.19-202608170814-system-bookworm@sha256:08eb167b35d7b67e4cf40385262a954c0412ec981ec55b9a5b3a8b9ec2f95053",
+    "16": "ghcr.io/cloudnative-pg/postgresql:16.15-202608170814-system-bookworm@sha256:1625a452268aa8cb5149ec5a7428484e0a0402b8319598ec3d74ec212d21dbf2",
+    "17": "ghcr.io/cloudnative-pg/postgresql:17.11-202608170816-system-bookworm@sha256:d24d5a390d90b20a43ef7036981f5e6c6f78bbd3198a1e2cd99443fbbd14a9b8",
+};
+
 /** Values for the cloudnative-pg `cluster` chart: one Cluster, managed roles and Database objects. */
 export function clusterValues(spec: PostgresSpec, databases: DatabaseSpec[], storageClass: string): Values {
     const roles = [...new Set(databases.map((d) => d.owner))];
@@ -55,6 +67,7 @@ export function clusterValues(spec: PostgresSpec, databases: DatabaseSpec[], sto
         mode: "standalone",
         version: { postgresql: spec.postgresMajor },
         cluster: {
+            imageName: POSTGRES_IMAGES[spec.postgresMajor],
             instances: spec.instances,
             storage: { size: spec.storage.size, storageClass: spec.storage.storageClass ?? storageClass },
             resources: resourceValues(spec.resources),

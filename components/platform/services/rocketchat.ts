@@ -17,6 +17,8 @@ export const MONGO_URI_SECRET = "rocketchat-mongo-uri";
 const MONGO_USER = "rocketchat";
 const MONGO_DB = "rocketchat";
 const REPLICA_SET = "rs0";
+/** The MongoDB exporter sidecar: small and fixed. */
+export const MONGODB_EXPORTER_RESOURCES = { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } };
 
 /** Rocket.Chat's image is amd64-only (RocketChat/Rocket.Chat#37647) and MongoDB 5+ needs ARMv8.2: both go to amd64. */
 export function rocketchatNodeSelector(spec: RocketchatSpec): Record<string, string> {
@@ -27,8 +29,10 @@ export function rocketchatNodeSelector(spec: RocketchatSpec): Record<string, str
 export function rocketchatValues(spec: RocketchatSpec, ctx: { storageClass: string; monitoring: boolean }): Values {
     const nodeSelector = rocketchatNodeSelector(spec);
     return {
-        global: { nodeSelector, security: { allowInsecureImages: true } },
+        global: { nodeSelector },
         nodeSelector,
+        // The chart's defaults (uid/fsGroup 65533) plus the promise the pack's non-root rule asks for.
+        securityContext: { runAsNonRoot: true },
         replicaCount: 1,
         resources: resourceValues(spec.resources),
         // The monolith: the microservices deployment and its NATS need more than a home lab has.
@@ -41,8 +45,8 @@ export function rocketchatValues(spec: RocketchatSpec, ctx: { storageClass: stri
         serviceMonitor: { enabled: false },
         mongodb: {
             enabled: true,
-            // Bitnami's free images moved to bitnamilegacy (frozen) in Aug 2025; the chart already points there.
-            global: { security: { allowInsecureImages: true } },
+            // Bitnami's free images moved to bitnamilegacy (frozen) in Aug 2025; the chart already points
+            // there, and its MongoDB 13.x subchart predates the image check (no allowInsecureImages needed).
             nodeSelector,
             resources: resourceValues(spec.mongodbResources),
             auth: { existingSecret: MONGODB_AUTH_SECRET, usernames: [MONGO_USER], databases: [MONGO_DB] },
@@ -52,7 +56,7 @@ export function rocketchatValues(spec: RocketchatSpec, ctx: { storageClass: stri
             persistence: { enabled: true, size: spec.storage.size, storageClass: spec.storage.storageClass ?? ctx.storageClass },
             // local-path volumes are already writable; the root init container is not needed.
             volumePermissions: { enabled: false },
-            metrics: { enabled: ctx.monitoring },
+            metrics: { enabled: ctx.monitoring, resources: MONGODB_EXPORTER_RESOURCES },
             serviceMonitor: { enabled: ctx.monitoring },
         },
     };
@@ -128,7 +132,8 @@ export class RocketChat extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.endpoint = `${ROCKETCHAT_RELEASE}.${args.namespace.name}.svc.cluster.local:80`;
+        // The chart names its Service "<release>-<chart>" whatever the release is called.
+        this.endpoint = `${ROCKETCHAT_RELEASE}-rocketchat.${args.namespace.name}.svc.cluster.local:80`;
         this.registerOutputs({ endpoint: this.endpoint });
     }
 }
@@ -140,11 +145,15 @@ export const rocketchatService = defineService({
     // The chart sets no seccomp profile.
     namespaces: [{ name: "rocketchat", podSecurity: "baseline" }],
     validate: () => [],
-    demands(spec) {
+    demands(spec, ctx) {
         const nodeSelector = Object.fromEntries(Object.entries(rocketchatNodeSelector(spec)).filter(([k]) => k !== "kubernetes.io/arch"));
         return [
             { name: "rocketchat", ...spec.resources.requests, replicas: 1, arch: "amd64", nodeSelector },
             { name: "rocketchat/mongodb", ...spec.mongodbResources.requests, replicas: 1, arch: "amd64", nodeSelector },
+            // its metrics exporter sidecar runs when monitoring does
+            ...(ctx.services.monitoring.enabled
+                ? [{ name: "rocketchat/mongodb-exporter", ...MONGODB_EXPORTER_RESOURCES.requests, replicas: 1, arch: "amd64" as const, nodeSelector }]
+                : []),
         ];
     },
     create(name, args, opts) {

@@ -5,6 +5,14 @@
 #
 #   chartrepo.sh build DIR NAME@VERSION...  package one chart per argument into DIR/repo
 #                                           and (re)write DIR/repo/index.yaml
+#   chartrepo.sh upstream DIR CACHE NAME@VERSION...
+#                                           copy the packaged upstream chart of each
+#                                           argument (dependencies vendored) from the
+#                                           chart cache CACHE (npm run charts,
+#                                           docs/charts.md) into DIR/repo and (re)write
+#                                           DIR/repo/index.yaml; fails when a version
+#                                           is not published upstream (not in the
+#                                           cache's index of its repository)
 #   chartrepo.sh start DIR CA_DIR           serve DIR/repo with a certificate for
 #                                           127.0.0.1 signed by CA_DIR/ca.{crt,key};
 #                                           writes DIR/url (https://127.0.0.1:PORT)
@@ -13,7 +21,12 @@
 # Clients must trust CA_DIR/ca.crt: the suite sets SSL_CERT_FILE for the
 # Pulumi engine and its plugins to a bundle of the system roots plus it.
 #
-# Each chart renders one ConfigMap named after the release, holding the
+# Every chart is served from this one HTTPS repository, OCI ones too
+# (Bitnami's rabbitmq): helm pulls a packaged chart the same way from either,
+# and the config contract takes an https:// repository, so no local OCI
+# registry is needed.
+#
+# Each stand-in chart renders one ConfigMap named after the release, holding the
 # release's values as JSON, so a test can read back what a release was given
 # without any pod running. A chart directory under
 # test/e2e/fixtures/charts/NAME (Chart.yaml is generated) adds templates
@@ -62,14 +75,38 @@ EOF
     rm -rf "$work"
 }
 
+# Whether the repository index INDEX lists NAME at VERSION.
+indexed() { # INDEX NAME VERSION
+    python3 -c '
+import re, sys
+text, name, version = open(sys.argv[1]).read(), sys.argv[2], sys.argv[3]
+block = re.search(r"^  " + re.escape(name) + r":\n((?:(?:  -|   ).*\n)*)", text, re.M)
+sys.exit(0 if block and re.search(r"^ +version: \x22?" + re.escape(version) + r"\x22?$", block.group(1), re.M) else 1)
+' "$@"
+}
+
+copy_upstream() { # REPO CACHE NAME VERSION
+    local repo=$1 cache=$2 name=$3 version=$4 found="" tgz
+    for tgz in "$cache"/*/"$name-$version.tgz"; do
+        if [ -f "$tgz" ] && indexed "$(dirname "$tgz")/index.yaml" "$name" "$version"; then
+            found=$tgz
+            break
+        fi
+    done
+    [ -n "$found" ] || die "$name $version: not a published upstream chart in the chart cache $cache (fill it with npm run charts; a version its repository's index does not list was never released)"
+    cp "$found" "$repo/$name-$version.tgz"
+}
+
 write_index() { # REPO
-    local repo=$1 tgz name last=""
+    local repo=$1 tgz name top last=""
     {
         echo "apiVersion: v1"
         echo "entries:"
         # One entry list per chart name, every packaged version in it.
         for tgz in "$repo"/*.tgz; do
-            name=$(tar -xzOf "$tgz" --wildcards '*/Chart.yaml' | sed -n 's/^name: //p')
+            # The top directory's Chart.yaml: upstream charts carry their dependencies' too.
+            top=$(tar -tzf "$tgz" | sed -n '1s|/.*||p')
+            name=$(tar -xzOf "$tgz" "$top/Chart.yaml" | sed -n 's/^name: //p')
             printf '%s %s\n' "$name" "$(basename "$tgz")"
         done | sort | while read -r name tgz; do
             if [ "$name" != "$last" ]; then
@@ -131,7 +168,7 @@ stop() { # DIR
 cmd=${1:-}
 dir=${2:-}
 if [ -z "$cmd" ] || [ -z "$dir" ]; then
-    sed -n '2,20p' "$0" >&2
+    sed -n '2,33p' "$0" >&2
     exit 2
 fi
 shift 2
@@ -146,7 +183,19 @@ case "$cmd" in
         done
         write_index "$dir/repo"
         ;;
+    upstream)
+        cache=${1:?upstream needs CACHE}
+        shift
+        mkdir -p "$dir/repo"
+        for spec in "$@"; do
+            case "$spec" in
+                *@*) copy_upstream "$dir/repo" "$cache" "${spec%%@*}" "${spec#*@}" ;;
+                *) die "'$spec' is not NAME@VERSION" ;;
+            esac
+        done
+        write_index "$dir/repo"
+        ;;
     start) serve "$dir" "${1:?start needs CA_DIR}" ;;
     stop) stop "$dir" ;;
-    *) die "unknown command '$cmd' (build|start|stop)" ;;
+    *) die "unknown command '$cmd' (build|upstream|start|stop)" ;;
 esac

@@ -79,6 +79,20 @@ describe("GitHub workflows", () => {
         expect(job.needs).toBe("test");
     });
 
+    it("run the chart layer and post the manifest diff beside Pulumi's on pull requests", () => {
+        const w = load("preview.yml");
+        const job = Object.values(w.jobs).find((j) => (j.steps ?? []).some((s) => s.run === "npm run test:charts"));
+        expect(job).toBeDefined();
+        const runs = (job!.steps ?? []).map((s) => s.run ?? "");
+        expect(runs).toContain("bash scripts/toolchain.sh helm pod-security");
+        expect(runs).toContain("npm run charts -- --online");
+        const diff = runs.findIndex((r) => r.startsWith("npm run --silent diff -- ") && r.includes("--markdown"));
+        const post = runs.findIndex((r) => r.startsWith("bash scripts/pr-comment.sh "));
+        expect(diff).toBeGreaterThan(runs.indexOf("npm run test:charts"));
+        expect(post).toBeGreaterThan(diff);
+        expect(job!.needs).toBe("test");
+    });
+
     it("on main, up dev first and pi only behind the protected pi environment", () => {
         const w = load("deploy.yml");
         expect(w.on).toEqual({ push: { branches: ["main"] } });

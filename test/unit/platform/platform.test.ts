@@ -51,7 +51,7 @@ describe("Platform", () => {
             monitoring: ["kube-prometheus-stack", "https://prometheus-community.github.io/helm-charts", "88.5.3"],
             jupyterhub: ["jupyterhub", "https://hub.jupyter.org/helm-chart/", "4.3.3"],
             rabbitmq: ["oci://registry-1.docker.io/bitnamicharts/rabbitmq", undefined, "16.0.14"],
-            headlamp: ["headlamp", "https://kubernetes-sigs.github.io/headlamp/", "0.33.1"],
+            headlamp: ["headlamp", "https://kubernetes-sigs.github.io/headlamp/", "0.33.0"],
         });
         for (const r of rs) {
             expect(r.inputs.version).toMatch(/^\d+\.\d+\.\d+$/);
@@ -298,7 +298,7 @@ describe("Platform", () => {
         expect(await valueOf(platform.endpoints)).toEqual({
             ollama: "ollama-service.ai-services.svc.cluster.local:11434",
             postgres: "postgres-rw.postgres.svc.cluster.local:5432",
-            rocketchat: "rocketchat.rocketchat.svc.cluster.local:80",
+            rocketchat: "rocketchat-rocketchat.rocketchat.svc.cluster.local:80",
             prometheus: "monitoring-kube-prometheus-prometheus.monitoring.svc.cluster.local:9090",
             grafana: "monitoring-grafana.monitoring.svc.cluster.local:80",
             jupyterhub: "proxy-public.jupyterhub.svc.cluster.local:80",

@@ -1,0 +1,69 @@
+/*
+ * Where each chart repository the program (or a chart it installs) names can
+ * be had without the internet: the chart's source repository on GitHub, the
+ * tag a release of a chart carries, the chart's directory at that tag, and
+ * the branch + path that hold the repository's published index.yaml.
+ *
+ * Facts only (names, tag formats, paths); nothing fetched is committed.
+ */
+
+/** How to build one chart repository's charts from their source repository. */
+export interface ChartSource {
+    /** GitHub owner/name of the source repository (the `fetch` tool's mirror name). */
+    github: string;
+    /** The tag a published chart version carries. */
+    tag: (chart: string, version: string) => string;
+    /** The chart's directory inside the repository at that tag. */
+    dir: (chart: string) => string;
+    /** `branch:path` of the published index.yaml, when the repository keeps it. */
+    index?: string;
+    /**
+     * Charts built by chartpress carry placeholder versions in git; the
+     * release sets the chart version and every image tag to the tag's version.
+     */
+    chartpress?: boolean;
+}
+
+const BITNAMI: ChartSource = {
+    github: "bitnami/charts",
+    tag: (c, v) => `${c}/${v}`,
+    dir: (c) => `bitnami/${c}`,
+    index: "index:bitnami/index.yaml",
+};
+
+/** Chart repository URL (no trailing slash) -> source. */
+export const CHART_SOURCES: Record<string, ChartSource> = {
+    "https://helm.otwld.com": { github: "otwld/ollama-helm", tag: (c, v) => `${c}-${v}`, dir: () => ".", index: "gh-pages:index.yaml" },
+    "https://cloudnative-pg.github.io/charts": { github: "cloudnative-pg/charts", tag: (c, v) => `${c}-v${v}`, dir: (c) => `charts/${c}`, index: "gh-pages:index.yaml" },
+    "https://cloudnative-pg.github.io/grafana-dashboards": { github: "cloudnative-pg/grafana-dashboards", tag: (c, v) => `${c}-v${v}`, dir: (c) => `charts/${c}` },
+    "https://rocketchat.github.io/helm-charts": { github: "RocketChat/helm-charts", tag: (c, v) => `${c}-${v}`, dir: (c) => c, index: "gh-pages:index.yaml" },
+    "https://prometheus-community.github.io/helm-charts": { github: "prometheus-community/helm-charts", tag: (c, v) => `${c}-${v}`, dir: (c) => `charts/${c}`, index: "gh-pages:index.yaml" },
+    "https://grafana-community.github.io/helm-charts": { github: "grafana-community/helm-charts", tag: (c, v) => `${c}-${v}`, dir: (c) => `charts/${c}` },
+    "https://grafana.github.io/helm-charts": { github: "grafana/helm-charts", tag: (c, v) => `${c}-${v}`, dir: (c) => `charts/${c}`, index: "gh-pages:index.yaml" },
+    "https://hub.jupyter.org/helm-chart": { github: "jupyterhub/zero-to-jupyterhub-k8s", tag: (_c, v) => v, dir: (c) => c, chartpress: true },
+    "https://kubernetes-sigs.github.io/headlamp": { github: "kubernetes-sigs/headlamp", tag: (_c, v) => `headlamp-helm-${v}`, dir: (c) => `charts/${c}`, index: "gh-pages:index.yaml" },
+    "https://nats-io.github.io/k8s/helm/charts": { github: "nats-io/k8s", tag: (c, v) => `${c}-${v}`, dir: (c) => `helm/charts/${c}` },
+    "oci://registry-1.docker.io/bitnamicharts": BITNAMI,
+    "https://charts.bitnami.com/bitnami": BITNAMI,
+};
+
+/** A repository URL as a key of CHART_SOURCES. */
+export function repoKey(repo: string): string {
+    return repo.replace(/\/+$/, "");
+}
+
+/** The source of a chart repository, or a clear error naming the repository and the fix. */
+export function chartSource(repo: string): ChartSource {
+    const source = CHART_SOURCES[repoKey(repo)];
+    if (!source) {
+        throw new Error(`chart repository ${repo} has no offline source; add it to CHART_SOURCES in scripts/charts/sources.ts (or fill the cache online: npm run charts -- --online)`);
+    }
+    return source;
+}
+
+/** A file-system-safe name for a repository URL (the cache's directory for it). */
+export function repoSlug(repo: string): string {
+    return repoKey(repo)
+        .replace(/^[a-z]+:\/\//, "")
+        .replace(/[^A-Za-z0-9.-]+/g, "_");
+}

@@ -51,6 +51,9 @@ export class Sandbox {
         const result = spawnSync("bash", [path.join(SCRIPTS, script)], {
             input: stdin,
             encoding: "utf8",
+            // A script that blocks (e.g. on a start job that never ends) fails
+            // the test instead of hanging it.
+            timeout: 30_000,
             env: {
                 PATH: `${path.join(FIXTURES, "bin")}:${path.join(this.root, "usr/local/bin")}:/usr/bin:/bin:/usr/sbin:/sbin`,
                 PICLUSTER_ROOT: this.root,

@@ -106,6 +106,7 @@ describe("k3s-uninstall.sh", () => {
 describe("node-drain.sh and node-ready.sh on the first server", () => {
     function registered(version: string): Sandbox {
         const node = new Sandbox();
+        node.installK3s();
         fs.mkdirSync(path.join(node.state, "node-pi-1"));
         fs.writeFileSync(path.join(node.state, "node-pi-1", "kubelet-version"), version);
         return node;
@@ -140,7 +141,9 @@ describe("node-drain.sh and node-ready.sh on the first server", () => {
     });
 
     it("gives up waiting for a node that never registers", () => {
-        const r = new Sandbox().run("node-ready.sh", { NODE_NAME: "ghost", READY_TIMEOUT: "1" });
+        const node = new Sandbox();
+        node.installK3s();
+        const r = node.run("node-ready.sh", { NODE_NAME: "ghost", READY_TIMEOUT: "1", POLL_INTERVAL: "0.1" });
         expect(r.status).toBe(1);
         expect(r.stderr).toContain("did not register within 1s");
     });

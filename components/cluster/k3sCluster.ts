@@ -7,6 +7,7 @@ import type { ClusterTarget } from "./clusterTarget";
 import { nodeConnection } from "./connection";
 import { apiEndpointOf, apiServerUrl, firstServer, JoinRole, renderK3sConfig, rewriteKubeconfig } from "./k3sConfig";
 import { K3sNode } from "./k3sNode";
+import { k3sDataDir } from "./nodeArtifacts";
 import { NodePreflight } from "./nodePreflight";
 import { crossNodeProblems, parsePreflightReport, PreflightError } from "./preflightReport";
 
@@ -51,8 +52,10 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
     public readonly kubeconfig: pulumi.Output<string>;
     public readonly readyResources: pulumi.Resource[];
     public readonly nodes: NodeSpec[];
-    /** The k3s join token. Secret. */
+    /** The k3s server token: servers only. Secret. */
     public readonly joinToken: pulumi.Output<string>;
+    /** The k3s agent token: all agents get, in secure format, only this. Secret. */
+    public readonly agentToken: pulumi.Output<string>;
     public readonly nodeResources: Record<string, K3sNode>;
     public readonly preflights: Record<string, NodePreflight>;
 
@@ -73,8 +76,13 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
         const endpoint = apiEndpointOf(cluster);
         const serverUrl = apiServerUrl(endpoint);
 
+        // Two tokens: the server token never leaves the servers (whoever holds
+        // it is cluster admin); agents join with the agent token. Replacing
+        // either resource rotates it (docs/operations.md).
         const token = new random.RandomPassword(`${name}-join-token`, { length: 48, special: false }, { parent: this });
+        const agentToken = new random.RandomPassword(`${name}-agent-token`, { length: 48, special: false }, { parent: this });
         this.joinToken = pulumi.secret(token.result);
+        this.agentToken = pulumi.secret(agentToken.result);
 
         // 1. Pre-flight everywhere, in parallel; installs wait for the verdict.
         this.preflights = {};
@@ -99,12 +107,19 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
         this.nodeResources = {};
         let previousServer: K3sNode | undefined;
         let previousInUpgrade: pulumi.Resource | undefined;
+        // The cluster CA's hash, read from the first server once it runs;
+        // every joining node's token pins it.
+        let caHash: pulumi.Output<string> = pulumi.output("");
         for (const node of upgradeOrder(cluster.nodes)) {
             const joinRole = joinRoleOf(node, cluster.nodes);
             // upgradeOrder puts the first server first, so it exists by now for everyone else.
             const first = this.nodeResources[primary.name];
             const joinAfter = joinRole === "init" ? [] : joinRole === "join-server" ? [(previousServer ?? first).install] : [first.install];
-            const k3sConfig = pulumi.secret(token.result.apply((t) => renderK3sConfig({ cluster, node, role: joinRole, token: t, serverUrl })));
+            const k3sConfig = pulumi.secret(
+                pulumi
+                    .all([token.result, agentToken.result, caHash])
+                    .apply(([server, agent, hash]) => renderK3sConfig({ cluster, node, role: joinRole, tokens: { server, agent, caHash: hash }, serverUrl })),
+            );
             const k3sNode = new K3sNode(
                 node.name,
                 {
@@ -121,6 +136,19 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
                 { parent: this },
             );
             this.nodeResources[node.name] = k3sNode;
+            if (joinRole === "init") {
+                const readCaHash = new command.remote.Command(
+                    `${name}-ca-hash`,
+                    {
+                        connection: primaryConnection,
+                        create: `sudo -n sha256sum ${k3sDataDir(primary)}/server/tls/server-ca.crt`,
+                        addPreviousOutputInEnv: false,
+                        triggers: [k3sNode.install.id],
+                    },
+                    { parent: this, dependsOn: [k3sNode.install] },
+                );
+                caHash = readCaHash.stdout.apply((out) => out.trim().split(/\s+/)[0] ?? "");
+            }
             if (node.role === "server") previousServer = k3sNode;
             previousInUpgrade = k3sNode.ready;
         }

@@ -140,3 +140,44 @@ describe("k3s-uninstall.sh", () => {
         expect(r.stdout).toContain("data dir /mnt/ssd/k3s");
     });
 });
+
+describe("k3s-install.sh refuses changes k3s cannot make in place", () => {
+    const SERVER = "token: T\nnode-name: cp-1\ncluster-cidr: 10.42.0.0/16\nservice-cidr: 10.43.0.0/16\n";
+    const server = (extra: Record<string, string> = {}) => env({ ROLE: "server", NODE_NAME: "cp-1", READY_TIMEOUT: "5", ...extra });
+    function installedServer(config = SERVER): Sandbox {
+        const node = new Sandbox();
+        const r = node.run("k3s-install.sh", server(), config);
+        expect(r.status, r.stderr).toBe(0);
+        return node;
+    }
+
+    it("refuses a role change, saying how to make it, and keeps the old config", () => {
+        const node = installedServer();
+        const r = node.run("k3s-install.sh", env({ MODE: "reconfigure", NODE_NAME: "cp-1" }), "token: K10x::node:y\nnode-name: cp-1\nserver: https://10.0.0.11:6443\n");
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain("role change refused: this node runs k3s, the config asks for agent");
+        expect(r.stderr).toContain("remove the node from cluster.nodes and run pulumi up");
+        expect(node.read("etc/rancher/k3s/config.yaml")).toBe(SERVER);
+        expect(node.calls().filter((c) => c.startsWith("systemctl restart"))).toHaveLength(1);
+    });
+
+    it("never points an installed server at a new data dir (a new, empty datastore)", () => {
+        const node = installedServer();
+        const r = node.run("k3s-install.sh", server({ MODE: "reconfigure" }), SERVER + "data-dir: /mnt/ssd/k3s\n");
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain("data-dir change refused: unset -> /mnt/ssd/k3s");
+        expect(node.read("etc/rancher/k3s/config.yaml")).toBe(SERVER);
+    });
+
+    it("refuses a CIDR change but allows adding cluster-init, and refuses removing it", () => {
+        const node = installedServer();
+        const cidr = node.run("k3s-install.sh", server({ MODE: "reconfigure" }), SERVER.replace("10.42.0.0/16", "10.52.0.0/16"));
+        expect(cidr.status).toBe(1);
+        expect(cidr.stderr).toContain("cluster-cidr change refused");
+        const etcd = node.run("k3s-install.sh", server({ MODE: "reconfigure" }), SERVER + "cluster-init: true\n");
+        expect(etcd.status, etcd.stderr).toBe(0);
+        const back = node.run("k3s-install.sh", server({ MODE: "reconfigure" }), SERVER);
+        expect(back.status).toBe(1);
+        expect(back.stderr).toContain("cluster-init removal refused");
+    });
+});

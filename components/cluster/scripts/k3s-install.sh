@@ -16,6 +16,9 @@
 # for it to become active. On timeout it names the node and the likely cause
 # and prints the unit's last journal lines.
 #
+# Changes k3s cannot make in place (role, data-dir, the CIDRs, removing
+# cluster-init) are refused on an installed node, with what to do instead.
+#
 # Inputs (environment): MODE, ROLE (server|agent), K3S_VERSION, NODE_NAME,
 # READY_TIMEOUT (seconds, default 300), POLL_INTERVAL (seconds, default 2),
 # INSTALL_URL (https:// or file://), INSTALL_SHA256 (required for https://),
@@ -75,6 +78,37 @@ installed_version() {
     { "$bin" --version 2>/dev/null || true; } | awk 'NR == 1 { print $3 }'
 }
 
+# The line of KEY in a k3s config file (empty when absent).
+config_line() { grep -E "^$1:" "$2" 2>/dev/null || true; }
+
+# Refuses changes k3s cannot make in place on an installed node: its role,
+# data dir, the cluster and service CIDRs and cluster-init. Restarting with
+# them would break the node, or start a server on a new, empty datastore.
+refuse_immutable_changes() {
+    local new="$1" key other before after
+    [ -n "$(installed_version)" ] || return 0
+    if [ "$ROLE" = server ]; then other=k3s-agent; else other=k3s; fi
+    if [ -x "$ROOT/usr/local/bin/$other-uninstall.sh" ] || [ -x "$ROOT/opt/bin/$other-uninstall.sh" ]; then
+        rm -f "$new"
+        fail "role change refused: this node runs $other, the config asks for $ROLE. k3s cannot change a node's role in place: remove the node from cluster.nodes and run pulumi up (drain, uninstall), then add it back with the new role"
+    fi
+    [ -f "$CONFIG" ] || return 0
+    # cluster-init may be added (k3s converts the server's datastore to
+    # embedded etcd when a second server is declared) but not removed.
+    if [ -n "$(config_line cluster-init "$CONFIG")" ] && [ -z "$(config_line cluster-init "$new")" ]; then
+        rm -f "$new"
+        fail "cluster-init removal refused: this server's datastore is embedded etcd and stays so. Keep at least two servers declared, or rebuild the cluster"
+    fi
+    for key in data-dir cluster-cidr service-cidr; do
+        if [ "$(config_line "$key" "$CONFIG")" != "$(config_line "$key" "$new")" ]; then
+            before="$(config_line "$key" "$CONFIG")" after="$(config_line "$key" "$new")"
+            before="${before#*: }" after="${after#*: }"
+            rm -f "$new"
+            fail "$key change refused: ${before:-unset} -> ${after:-unset}. k3s cannot change it on a running node (a server would start on a new, empty datastore). Revert it, or rebuild: remove the node (an agent) or the cluster (the first server), then add it back"
+        fi
+    done
+}
+
 # Writes stdin to the config file; returns 0 when the file changed.
 write_config() {
     umask 077
@@ -86,6 +120,7 @@ write_config() {
         rm -f "$tmp"
         return 1
     fi
+    refuse_immutable_changes "$tmp"
     chmod 600 "$tmp"
     mv -f "$tmp" "$CONFIG"
     return 0

@@ -8,6 +8,7 @@ import { nodeConnection } from "./connection";
 import { apiEndpointOf, apiServerUrl, firstServer, JoinRole, renderK3sConfig, rewriteKubeconfig } from "./k3sConfig";
 import { K3sNode } from "./k3sNode";
 import { k3sDataDir } from "./nodeArtifacts";
+import { scriptCommand } from "./nodeScripts";
 import { NodePreflight } from "./nodePreflight";
 import { crossNodeProblems, parsePreflightReport, PreflightError } from "./preflightReport";
 
@@ -29,6 +30,13 @@ export function upgradeOrder(nodes: NodeSpec[]): NodeSpec[] {
 export function joinRoleOf(node: NodeSpec, nodes: NodeSpec[]): JoinRole {
     if (node.role === "agent") return "agent";
     return firstServer(nodes) === node ? "init" : "join-server";
+}
+
+/** The token admin-credential.sh prints (base64, as the Secret stores it), decoded. */
+export function decodeToken(stdout: string): string {
+    const token = Buffer.from(stdout.trim(), "base64").toString("utf8");
+    if (!token) throw new Error("the first server returned no admin credential token; see the admin-credential step's error");
+    return token;
 }
 
 /** The labels picluster applies to a node on top of the user's. */
@@ -167,8 +175,27 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
             },
             { parent: this, dependsOn: [primaryNode.ready], additionalSecretOutputs: ["stdout"] },
         );
+        // The program's credential: a cluster-admin ServiceAccount token that
+        // does not expire (k3s.yaml's client certificate lasts a year, and
+        // k3s renews only the copy on disk). `--replace` on this resource
+        // rotates it: only the kubeconfig's user changes.
+        const adminToken = new command.remote.Command(
+            `${name}-admin-credential`,
+            {
+                connection: primaryConnection,
+                create: scriptCommand("admin-credential.sh", { sudo: true, env: { MODE: "create" } }),
+                delete: scriptCommand("admin-credential.sh", { sudo: true, env: { MODE: "delete" } }),
+                logging: "none",
+                addPreviousOutputInEnv: false,
+                triggers: [primaryNode.install.id],
+            },
+            // Delete first: the new Secret must not be the old one re-applied.
+            { parent: this, dependsOn: [primaryNode.ready], additionalSecretOutputs: ["stdout"], deleteBeforeReplace: true },
+        );
         const contextName = args.contextName ?? name;
-        this.kubeconfig = pulumi.secret(rawKubeconfig.stdout.apply((k) => rewriteKubeconfig(k, serverUrl, contextName)));
+        this.kubeconfig = pulumi.secret(
+            pulumi.all([rawKubeconfig.stdout, adminToken.stdout]).apply(([k, t]) => rewriteKubeconfig(k, serverUrl, contextName, decodeToken(t))),
+        );
         this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { parent: this });
 
         // 4. Labels and taints, server-side applied: changing one changes only it.

@@ -84,10 +84,10 @@ export function renderK3sConfig(args: { cluster: ClusterSpec; node: NodeSpec; ro
 
 /**
  * Rewrites the kubeconfig k3s writes (server https://127.0.0.1:6443) to the
- * cluster's API endpoint. Pure and deterministic, so the exported kubeconfig
+ * cluster's API endpoint, with `token` (when given) as the only credential. Pure and deterministic, so the exported kubeconfig
  * stays byte-identical across runs.
  */
-export function rewriteKubeconfig(kubeconfig: string, serverUrl: string, contextName: string): string {
+export function rewriteKubeconfig(kubeconfig: string, serverUrl: string, contextName: string, token?: string): string {
     const doc = yaml.load(kubeconfig) as {
         clusters?: { name: string; cluster: Record<string, unknown> }[];
         contexts?: { name: string; context: Record<string, unknown> }[];
@@ -101,7 +101,11 @@ export function rewriteKubeconfig(kubeconfig: string, serverUrl: string, context
         c.name = contextName;
         c.cluster.server = serverUrl;
     }
-    for (const u of doc.users ?? []) u.name = contextName;
+    for (const u of doc.users ?? []) {
+        u.name = contextName;
+        // A bearer token in place of the client certificate and key.
+        if (token !== undefined) u.user = { token };
+    }
     for (const c of doc.contexts ?? []) {
         c.name = contextName;
         c.context.cluster = contextName;

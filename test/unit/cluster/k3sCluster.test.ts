@@ -6,6 +6,7 @@ import { loadConfig, objectSource } from "../../../stacks/config";
 import {
     dependencyNames,
     isSecret,
+    MOCK_ADMIN_TOKEN,
     MOCK_CA_HASH,
     MOCK_CLIENT_KEY,
     plainOccurrences,
@@ -141,6 +142,19 @@ describe("K3sCluster on the pi stack", () => {
         const kc = yaml.load(await valueOf(platform.kubeconfig)) as Record<string, any>;
         expect(kc.clusters[0].cluster.server).toBe("https://192.168.1.10:6443");
         expect(kc["current-context"]).toBe("picluster-pi");
+    });
+
+    it("authenticates with a non-expiring admin ServiceAccount token, not k3s.yaml's one-year client certificate", async () => {
+        const kc = yaml.load(await valueOf(platform.kubeconfig)) as Record<string, any>;
+        expect(kc.users).toEqual([{ name: "picluster-pi", user: { token: MOCK_ADMIN_TOKEN } }]);
+        const cred = registered.find((r) => r.name === "cluster-admin-credential") as RegisteredResource;
+        expect(cred.inputs.create).toContain("MODE=create");
+        expect(cred.inputs.delete).toContain("MODE=delete");
+        expect(cred.inputs.logging).toBe("none");
+        const opts = byName(rec.resources, "cluster-admin-credential").opts;
+        expect(opts.additionalSecretOutputs).toContain("stdout");
+        // Rotation (--replace) deletes the old Secret before making the new one.
+        expect(opts.deleteBeforeReplace).toBe(true);
     });
 
     it("reads the kubeconfig once, hidden from logs, re-read only if the first server is reinstalled", () => {

@@ -104,6 +104,14 @@ describe("kubeconfig rewrite", () => {
         expect(rewriteKubeconfig(k3sWritten, "https://x:6443", "c")).toBe(rewriteKubeconfig(k3sWritten, "https://x:6443", "c"));
     });
 
+    it("uses the admin token as the only credential, so rotating it changes the user's token and nothing else", () => {
+        const a = yaml.load(rewriteKubeconfig(k3sWritten, "https://10.0.0.10:6443", "picluster-pi", "tok-1")) as Record<string, any>;
+        const b = yaml.load(rewriteKubeconfig(k3sWritten, "https://10.0.0.10:6443", "picluster-pi", "tok-2")) as Record<string, any>;
+        expect(a.users).toEqual([{ name: "picluster-pi", user: { token: "tok-1" } }]);
+        expect({ ...b, users: undefined }).toEqual({ ...a, users: undefined });
+        expect(b.users[0].user).toEqual({ token: "tok-2" });
+    });
+
     it("explains an empty kubeconfig instead of crashing", () => {
         expect(() => rewriteKubeconfig("", "https://x:6443", "c")).toThrow(/no clusters/);
     });

@@ -184,7 +184,9 @@ run_installer() {
         bin="$(stage "$ARTIFACT_DIR/${K3S_BIN_FILE:?K3S_BIN_FILE is required with ARTIFACT_DIR}" "${K3S_BIN_SHA256:-}")"
         dir="$(bin_dir)"
         mkdir -p "$dir"
-        install -m 0755 "$bin" "$dir/k3s"
+        # Replace atomically: the running binary ("text file busy") is never written to.
+        install -m 0755 "$bin" "$dir/.k3s.new"
+        mv -f "$dir/.k3s.new" "$dir/k3s"
         if [ -n "${IMAGES_FILE:-}" ]; then
             local images
             images="$(stage "$ARTIFACT_DIR/$IMAGES_FILE" "${IMAGES_SHA256:-}")"

@@ -166,7 +166,15 @@ export interface MockAnswers {
 
 export const offlineAnswers: MockAnswers = {
     secret: (kind, name) => offlineSecret(`${kind}:${name}`),
-    stdout: (name) => (name.endsWith("-kubeconfig") ? OFFLINE_KUBECONFIG : ""),
+    // The CA hash joins pin: a placeholder offline (64 hex digits, like sha256sum's).
+    stdout: (name) =>
+        name.endsWith("-kubeconfig")
+            ? OFFLINE_KUBECONFIG
+            : name.endsWith("-ca-hash")
+              ? `${"0".repeat(64)}  server-ca.crt\n`
+              : name.endsWith("-admin-credential")
+                ? Buffer.from(offlineSecret("admin-credential")).toString("base64")
+                : "",
 };
 
 /**

@@ -7,6 +7,8 @@ import type { ClusterTarget } from "./clusterTarget";
 import { nodeConnection } from "./connection";
 import { apiEndpointOf, apiServerUrl, firstServer, JoinRole, renderK3sConfig, rewriteKubeconfig } from "./k3sConfig";
 import { K3sNode } from "./k3sNode";
+import { k3sDataDir } from "./nodeArtifacts";
+import { scriptCommand } from "./nodeScripts";
 import { NodePreflight } from "./nodePreflight";
 import { crossNodeProblems, parsePreflightReport, PreflightError } from "./preflightReport";
 
@@ -30,6 +32,13 @@ export function joinRoleOf(node: NodeSpec, nodes: NodeSpec[]): JoinRole {
     return firstServer(nodes) === node ? "init" : "join-server";
 }
 
+/** The token admin-credential.sh prints (base64, as the Secret stores it), decoded. */
+export function decodeToken(stdout: string): string {
+    const token = Buffer.from(stdout.trim(), "base64").toString("utf8");
+    if (!token) throw new Error("the first server returned no admin credential token; see the admin-credential step's error");
+    return token;
+}
+
 /** The labels picluster applies to a node on top of the user's. */
 export function nodeLabels(node: NodeSpec): Record<string, string> {
     return {
@@ -51,8 +60,10 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
     public readonly kubeconfig: pulumi.Output<string>;
     public readonly readyResources: pulumi.Resource[];
     public readonly nodes: NodeSpec[];
-    /** The k3s join token. Secret. */
+    /** The k3s server token: servers only. Secret. */
     public readonly joinToken: pulumi.Output<string>;
+    /** The k3s agent token: all agents get, in secure format, only this. Secret. */
+    public readonly agentToken: pulumi.Output<string>;
     public readonly nodeResources: Record<string, K3sNode>;
     public readonly preflights: Record<string, NodePreflight>;
 
@@ -73,8 +84,13 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
         const endpoint = apiEndpointOf(cluster);
         const serverUrl = apiServerUrl(endpoint);
 
+        // Two tokens: the server token never leaves the servers (whoever holds
+        // it is cluster admin); agents join with the agent token. Replacing
+        // either resource rotates it (docs/operations.md).
         const token = new random.RandomPassword(`${name}-join-token`, { length: 48, special: false }, { parent: this });
+        const agentToken = new random.RandomPassword(`${name}-agent-token`, { length: 48, special: false }, { parent: this });
         this.joinToken = pulumi.secret(token.result);
+        this.agentToken = pulumi.secret(agentToken.result);
 
         // 1. Pre-flight everywhere, in parallel; installs wait for the verdict.
         this.preflights = {};
@@ -99,12 +115,19 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
         this.nodeResources = {};
         let previousServer: K3sNode | undefined;
         let previousInUpgrade: pulumi.Resource | undefined;
+        // The cluster CA's hash, read from the first server once it runs;
+        // every joining node's token pins it.
+        let caHash: pulumi.Output<string> = pulumi.output("");
         for (const node of upgradeOrder(cluster.nodes)) {
             const joinRole = joinRoleOf(node, cluster.nodes);
             // upgradeOrder puts the first server first, so it exists by now for everyone else.
             const first = this.nodeResources[primary.name];
             const joinAfter = joinRole === "init" ? [] : joinRole === "join-server" ? [(previousServer ?? first).install] : [first.install];
-            const k3sConfig = pulumi.secret(token.result.apply((t) => renderK3sConfig({ cluster, node, role: joinRole, token: t, serverUrl })));
+            const k3sConfig = pulumi.secret(
+                pulumi
+                    .all([token.result, agentToken.result, caHash])
+                    .apply(([server, agent, hash]) => renderK3sConfig({ cluster, node, role: joinRole, tokens: { server, agent, caHash: hash }, serverUrl })),
+            );
             const k3sNode = new K3sNode(
                 node.name,
                 {
@@ -121,6 +144,19 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
                 { parent: this },
             );
             this.nodeResources[node.name] = k3sNode;
+            if (joinRole === "init") {
+                const readCaHash = new command.remote.Command(
+                    `${name}-ca-hash`,
+                    {
+                        connection: primaryConnection,
+                        create: `sudo -n sha256sum ${k3sDataDir(primary)}/server/tls/server-ca.crt`,
+                        addPreviousOutputInEnv: false,
+                        triggers: [k3sNode.install.id],
+                    },
+                    { parent: this, dependsOn: [k3sNode.install] },
+                );
+                caHash = readCaHash.stdout.apply((out) => out.trim().split(/\s+/)[0] ?? "");
+            }
             if (node.role === "server") previousServer = k3sNode;
             previousInUpgrade = k3sNode.ready;
         }
@@ -139,8 +175,27 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
             },
             { parent: this, dependsOn: [primaryNode.ready], additionalSecretOutputs: ["stdout"] },
         );
+        // The program's credential: a cluster-admin ServiceAccount token that
+        // does not expire (k3s.yaml's client certificate lasts a year, and
+        // k3s renews only the copy on disk). `--replace` on this resource
+        // rotates it: only the kubeconfig's user changes.
+        const adminToken = new command.remote.Command(
+            `${name}-admin-credential`,
+            {
+                connection: primaryConnection,
+                create: scriptCommand("admin-credential.sh", { sudo: true, env: { MODE: "create" } }),
+                delete: scriptCommand("admin-credential.sh", { sudo: true, env: { MODE: "delete" } }),
+                logging: "none",
+                addPreviousOutputInEnv: false,
+                triggers: [primaryNode.install.id],
+            },
+            // Delete first: the new Secret must not be the old one re-applied.
+            { parent: this, dependsOn: [primaryNode.ready], additionalSecretOutputs: ["stdout"], deleteBeforeReplace: true },
+        );
         const contextName = args.contextName ?? name;
-        this.kubeconfig = pulumi.secret(rawKubeconfig.stdout.apply((k) => rewriteKubeconfig(k, serverUrl, contextName)));
+        this.kubeconfig = pulumi.secret(
+            pulumi.all([rawKubeconfig.stdout, adminToken.stdout]).apply(([k, t]) => rewriteKubeconfig(k, serverUrl, contextName, decodeToken(t))),
+        );
         this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { parent: this });
 
         // 4. Labels and taints, server-side applied: changing one changes only it.

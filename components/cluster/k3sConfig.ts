@@ -1,15 +1,37 @@
 import * as yaml from "js-yaml";
-import type { ClusterSpec, NodeSpec } from "../../stacks/schema/cluster";
+import { endpointHost, type ClusterSpec, type NodeSpec } from "../../stacks/schema/cluster";
 
 /** How a node enters the cluster. */
 export type JoinRole = "init" | "join-server" | "agent";
 
 export const K3S_API_PORT = 6443;
 
-/** `host[:port]` → the https URL of the API server. */
+/** `host[:port]`, `[v6][:port]` or a bare IPv6 address → the https URL of the API server (IPv6 bracketed). */
 export function apiServerUrl(endpoint: string): string {
-    const hasPort = /^[^:]+:\d+$/.test(endpoint) || /^\[.*\]:\d+$/.test(endpoint);
-    return `https://${hasPort ? endpoint : `${endpoint}:${K3S_API_PORT}`}`;
+    if (/^[^:]+:\d+$/.test(endpoint) || /^\[.*\]:\d+$/.test(endpoint)) return `https://${endpoint}`;
+    const host = endpointHost(endpoint);
+    return `https://${host.includes(":") ? `[${host}]` : host}:${K3S_API_PORT}`;
+}
+
+/**
+ * The join tokens. Servers hold the server token (full admin, and the key of
+ * the datastore's encrypted secrets) and the agent token; agents get only the
+ * agent token, in the secure format that pins the cluster CA:
+ * `K10<sha256 of the server CA PEM>::node:<agent token>`.
+ */
+export interface JoinTokens {
+    server: string;
+    agent: string;
+    /** sha256 (hex) of the first server's server-ca.crt, read after its install. */
+    caHash?: string;
+}
+
+const CA_HASH = /^[0-9a-f]{64}$/;
+
+/** The secure-format token a node of `role` joins with. */
+export function secureToken(caHash: string, user: "server" | "node", password: string): string {
+    if (!CA_HASH.test(caHash)) throw new Error(`the cluster CA hash read from the first server is not a sha256 ('${caHash}'); is k3s running there?`);
+    return `K10${caHash}::${user}:${password}`;
 }
 
 /** The first declared server: it initialises the cluster and runs kubectl for the others. */
@@ -31,14 +53,18 @@ export function apiEndpointOf(cluster: ClusterSpec): string {
  * Renders /etc/rancher/k3s/config.yaml for one node. The result contains the
  * join token, so callers keep it inside a secret Output.
  */
-export function renderK3sConfig(args: { cluster: ClusterSpec; node: NodeSpec; role: JoinRole; token: string; serverUrl: string }): string {
-    const { cluster, node, role, token, serverUrl } = args;
+export function renderK3sConfig(args: { cluster: ClusterSpec; node: NodeSpec; role: JoinRole; tokens: JoinTokens; serverUrl: string }): string {
+    const { cluster, node, role, tokens, serverUrl } = args;
+    // The first server starts with the short server token (its CA does not
+    // exist yet); everyone else joins with the CA pinned.
+    const token =
+        role === "init" ? tokens.server : role === "join-server" ? secureToken(tokens.caHash ?? "", "server", tokens.server) : secureToken(tokens.caHash ?? "", "node", tokens.agent);
     const config: Record<string, unknown> = { token, "node-name": node.name };
     if (role !== "init") config.server = serverUrl;
     if (node.dataDir) config["data-dir"] = `${node.dataDir}/k3s`;
     if (role !== "agent") {
-        const endpointHost = apiEndpointOf(cluster).replace(/:\d+$/, "");
-        config["tls-san"] = [...new Set([endpointHost, node.host, ...cluster.tlsSans])];
+        config["agent-token"] = tokens.agent;
+        config["tls-san"] = [...new Set([endpointHost(apiEndpointOf(cluster)), node.host, ...cluster.tlsSans])];
         config["write-kubeconfig-mode"] = "0600";
         const s = cluster.server;
         if (s.disable.length > 0) config.disable = s.disable;
@@ -58,10 +84,10 @@ export function renderK3sConfig(args: { cluster: ClusterSpec; node: NodeSpec; ro
 
 /**
  * Rewrites the kubeconfig k3s writes (server https://127.0.0.1:6443) to the
- * cluster's API endpoint. Pure and deterministic, so the exported kubeconfig
+ * cluster's API endpoint, with `token` (when given) as the only credential. Pure and deterministic, so the exported kubeconfig
  * stays byte-identical across runs.
  */
-export function rewriteKubeconfig(kubeconfig: string, serverUrl: string, contextName: string): string {
+export function rewriteKubeconfig(kubeconfig: string, serverUrl: string, contextName: string, token?: string): string {
     const doc = yaml.load(kubeconfig) as {
         clusters?: { name: string; cluster: Record<string, unknown> }[];
         contexts?: { name: string; context: Record<string, unknown> }[];
@@ -75,7 +101,11 @@ export function rewriteKubeconfig(kubeconfig: string, serverUrl: string, context
         c.name = contextName;
         c.cluster.server = serverUrl;
     }
-    for (const u of doc.users ?? []) u.name = contextName;
+    for (const u of doc.users ?? []) {
+        u.name = contextName;
+        // A bearer token in place of the client certificate and key.
+        if (token !== undefined) u.user = { token };
+    }
     for (const c of doc.contexts ?? []) {
         c.name = contextName;
         c.context.cluster = contextName;

@@ -2,6 +2,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterSpec, NodeSpec } from "../../stacks/schema/cluster";
 import type { JoinRole } from "./k3sConfig";
+import { copyArtifacts, installerEnv, k3sDataDir } from "./nodeArtifacts";
 import { scriptCommand } from "./nodeScripts";
 
 type ConnectionArgs = command.types.input.remote.ConnectionArgs;
@@ -50,7 +51,9 @@ export class K3sNode extends pulumi.ComponentResource {
         super("picluster:cluster:K3sNode", name, {}, opts);
         const { node, cluster } = args;
         const role = node.role;
-        const common = { ROLE: role, NODE_NAME: node.name, INSTALL_URL: cluster.installScriptUrl };
+        const common = { ROLE: role, NODE_NAME: node.name, ...installerEnv(cluster, node) };
+        // Artifact mode: the installer, binary and images are on the node before the install runs.
+        const artifacts = copyArtifacts(name, cluster, node, args.connection, this);
 
         this.install = new command.remote.Command(
             `${name}-install`,
@@ -62,19 +65,19 @@ export class K3sNode extends pulumi.ComponentResource {
                     scriptCommand("k3s-install.sh", { sudo: true, env: { ...common, MODE: "install", K3S_VERSION: cluster.k3sVersion } }),
                 ),
                 update: scriptCommand("k3s-install.sh", { sudo: true, env: { ...common, MODE: "reconfigure" } }),
-                delete: scriptCommand("k3s-uninstall.sh", { sudo: true, env: {} }),
+                delete: scriptCommand("k3s-uninstall.sh", { sudo: true, env: { DATA_DIR: k3sDataDir(node) } }),
                 stdin: pulumi.secret(args.k3sConfig),
                 addPreviousOutputInEnv: false,
             },
             // `create` carries the version of the first install only; version
             // changes go through the upgrade chain below, one node at a time.
-            { parent: this, dependsOn: args.joinAfter, ignoreChanges: ["create"] },
+            { parent: this, dependsOn: [...args.joinAfter, ...artifacts], ignoreChanges: ["create"] },
         );
 
         // Each step decides from the node's live state (kubelet version, the
         // drain annotation), so an update triggered by anything else, such as
         // a rotated SSH key, drains nothing and uncordons nothing.
-        const drainEnv = { MODE: "drain", NODE_NAME: node.name, K3S_VERSION: cluster.k3sVersion };
+        const drainEnv = { MODE: "drain", NODE_NAME: node.name, K3S_VERSION: cluster.k3sVersion, DRAIN_TIMEOUT: String(cluster.timeouts.drainSeconds) };
         this.drain = new command.remote.Command(
             `${name}-drain`,
             {
@@ -95,16 +98,17 @@ export class K3sNode extends pulumi.ComponentResource {
                 }),
                 addPreviousOutputInEnv: false,
             },
-            { parent: this, dependsOn: [this.drain] },
+            { parent: this, dependsOn: [this.drain, ...artifacts] },
         );
+        const readyTimeout = String(cluster.timeouts.readySeconds);
         this.ready = new command.remote.Command(
             `${name}-ready`,
             {
                 connection: args.primaryConnection,
-                create: scriptCommand("node-ready.sh", { sudo: true, env: { NODE_NAME: node.name, UNCORDON: "0" } }),
+                create: scriptCommand("node-ready.sh", { sudo: true, env: { NODE_NAME: node.name, UNCORDON: "0", READY_TIMEOUT: readyTimeout } }),
                 update: scriptCommand("node-ready.sh", {
                     sudo: true,
-                    env: { NODE_NAME: node.name, UNCORDON: "1", K3S_VERSION: cluster.k3sVersion },
+                    env: { NODE_NAME: node.name, UNCORDON: "1", K3S_VERSION: cluster.k3sVersion, READY_TIMEOUT: readyTimeout },
                 }),
                 addPreviousOutputInEnv: false,
             },

@@ -38,6 +38,10 @@ export class NodePreflight extends pulumi.ComponentResource {
             PREPARE: prepare ? "1" : "0",
             MIN_FREE_DISK_MIB: String(cluster.preflight.minFreeDiskMiB),
             HA: isHighlyAvailable(cluster.nodes) ? "1" : "0",
+            CLUSTER_CIDR: cluster.server.clusterCidr,
+            SERVICE_CIDR: cluster.server.serviceCidr,
+            FLANNEL_BACKEND: cluster.server.flannelBackend,
+            NEEDS_CURL: cluster.artifacts ? "0" : "1",
             ...(node.dataDir ? { DATA_DIR: node.dataDir } : {}),
         });
         let dependsOn: pulumi.Resource[] = [];

@@ -78,6 +78,37 @@ export const serverOptionsSchema = z.strictObject({
     etcdSnapshotRetention: z.number().int().min(1).default(10),
 });
 
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be a sha256 in lower-case hex (64 characters), as `sha256sum FILE` prints it");
+
+/** A file on the workstation, copied to the nodes and checked there by its sha256. */
+export const artifactFileSchema = z.strictObject({
+    /** Path on the workstation (relative paths are relative to the project directory). */
+    path: z.string().min(1, "must name a file on the workstation"),
+    sha256,
+});
+
+/**
+ * Artifact mode: nothing is downloaded on the nodes. The installer script, the
+ * k3s binary of each node's arch and optionally the airgap images tarball are
+ * copied from the workstation, checked by sha256 on the node, and the installer
+ * runs with INSTALL_K3S_SKIP_DOWNLOAD=true.
+ */
+export const artifactsSchema = z.strictObject({
+    installScript: artifactFileSchema,
+    /** The k3s release binary per arch (`k3s` for amd64, `k3s-arm64` for arm64). */
+    k3s: z.strictObject({ amd64: artifactFileSchema.optional(), arm64: artifactFileSchema.optional() }),
+    /** The airgap images tarball per arch (k3s-airgap-images-ARCH.tar.zst), placed in the agent images dir. */
+    images: z.strictObject({ amd64: artifactFileSchema.optional(), arm64: artifactFileSchema.optional() }).optional(),
+});
+
+/** Bounds on every wait of the node life cycle. */
+export const timeoutsSchema = z.strictObject({
+    /** Install, join, reconfigure and upgrade: until the unit is active and the node Ready. */
+    readySeconds: z.number().int().min(1).default(300),
+    /** A drain before an upgrade; a budget-blocked drain fails after this. */
+    drainSeconds: z.number().int().min(1).default(300),
+});
+
 export const preflightSchema = z.strictObject({
     minFreeDiskMiB: z.number().int().min(0).default(4096),
     maxClockSkewSeconds: z.number().int().min(1).default(5),
@@ -89,8 +120,20 @@ export const clusterSchema = z
         apiEndpoint: z.string().optional(),
         /** Extra names/addresses in the API server certificate (a VIP or DNS name). */
         tlsSans: z.array(hostname).default([]),
-        /** Where nodes fetch the k3s installer from; `file:///path` uses a copy already on the node. */
-        installScriptUrl: z.string().regex(/^(https?|file):\/\/\S+$/, "must be an http(s):// or file:// URL").default("https://get.k3s.io"),
+        /**
+         * Where nodes fetch the k3s installer from (https only, checked against
+         * installScriptSha256); `file:///path` uses a copy already on the node.
+         * Default: install.sh at the tag of k3sVersion (see installerUrl).
+         */
+        installScriptUrl: z
+            .string()
+            .regex(/^(https|file):\/\/\S+$/, "must be an https:// or file:// URL (plain http:// is refused: the installer runs as root)")
+            .optional(),
+        /** sha256 of the installer at installScriptUrl; required for https URLs. */
+        installScriptSha256: sha256.optional(),
+        /** Copy pinned artifacts from the workstation instead of downloading on the nodes. */
+        artifacts: artifactsSchema.optional(),
+        timeouts: timeoutsSchema.default(timeoutsSchema.parse({})),
         /** Apply Pi/Ubuntu fixes (cgroups, swap, firewall) and reboot; false only checks. */
         prepare: z.boolean().default(false),
         server: serverOptionsSchema.default(serverOptionsSchema.parse({})),
@@ -140,7 +183,7 @@ function crossNodeChecks(c: RawCluster, ctx: z.RefinementCtx): void {
         }
     });
     if (typeof c.apiEndpoint === "string") {
-        const host = c.apiEndpoint.replace(/:\d+$/, "");
+        const host = endpointHost(c.apiEndpoint);
         const sans = Array.isArray(c.tlsSans) ? c.tlsSans : [];
         const known = [...servers.map((n) => n.host), ...servers.map((n) => n.name), ...sans];
         if (!known.includes(host)) {
@@ -151,6 +194,42 @@ function crossNodeChecks(c: RawCluster, ctx: z.RefinementCtx): void {
             });
         }
     }
+}
+
+/** The installer URL: the configured one, else install.sh at the tag of the pinned k3s release. */
+export function installerUrl(cluster: { installScriptUrl?: string; k3sVersion: string }): string {
+    return cluster.installScriptUrl ?? `https://raw.githubusercontent.com/k3s-io/k3s/${encodeURIComponent(cluster.k3sVersion)}/install.sh`;
+}
+
+/** The host part of `host`, `host:port`, `[v6]` or `[v6]:port`; a bare IPv6 address is returned whole. */
+export function endpointHost(endpoint: string): string {
+    const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(endpoint);
+    if (bracketed) return bracketed[1];
+    if ((endpoint.match(/:/g) ?? []).length > 1) return endpoint;
+    return endpoint.replace(/:\d+$/, "");
+}
+
+/**
+ * Cross-key problems of the node installer settings, each as "key: message".
+ * Pure; the plan stage runs it before any resource is registered.
+ */
+export function installerProblems(cluster: Pick<ClusterSpec, "installScriptUrl" | "installScriptSha256" | "artifacts" | "nodes" | "k3sVersion">): string[] {
+    const problems: string[] = [];
+    if (cluster.artifacts) {
+        cluster.nodes.forEach((n, i) => {
+            if (!cluster.artifacts?.k3s[n.arch]) {
+                problems.push(`cluster.artifacts.k3s.${n.arch}: is missing, but nodes[${i}] '${n.name}' is ${n.arch}; add the k3s binary for ${n.arch} with its sha256 (from the release's sha256sum-${n.arch}.txt)`);
+            }
+        });
+        return problems;
+    }
+    const url = installerUrl(cluster);
+    if (url.startsWith("https://") && !cluster.installScriptSha256) {
+        problems.push(
+            `cluster.installScriptSha256: is required to run the installer from ${url}; review the script, then set its sha256 (curl -fsSL '${url}' | sha256sum), or use cluster.artifacts`,
+        );
+    }
+    return problems;
 }
 
 export type NodeSpec = z.output<typeof nodeSchema>;

@@ -44,9 +44,17 @@ export const MOCK_K3S_KUBECONFIG = [
     "",
 ].join("\n");
 
+/** The admin ServiceAccount token the mocked first server hands out. */
+export const MOCK_ADMIN_TOKEN = "mock-admin-sa-token";
+
+/** sha256 of the first server's CA, as the mocked `sha256sum` prints it. */
+export const MOCK_CA_HASH = "c0ffee".repeat(10) + "c0ff";
+
 /** Realistic answers for the commands whose stdout other resources parse. */
 export function defaultCommandStdout(name: string): string {
     if (name.endsWith("-kubeconfig")) return MOCK_K3S_KUBECONFIG;
+    if (name.endsWith("-admin-credential")) return `${Buffer.from(MOCK_ADMIN_TOKEN).toString("base64")}\n`;
+    if (name.endsWith("-ca-hash")) return `${MOCK_CA_HASH}  /var/lib/rancher/k3s/server/tls/server-ca.crt\n`;
     const preflight = /^(.*)-preflight$/.exec(name);
     if (preflight) return `check arch ok\nfact hostname ${preflight[1]}\nfact machine-id id-${preflight[1]}\n`;
     return "";

@@ -1,4 +1,3 @@
-import * as os from "os";
 import { describe, expect, it } from "vitest";
 import { parsePreflightReport } from "../../components/cluster/preflightReport";
 import { Sandbox } from "./sandbox";
@@ -60,15 +59,25 @@ describe("preflight.sh on a node", () => {
         expect(node.calls()).toEqual([]);
     });
 
-    it("reports missing passwordless sudo for a non-root user", () => {
-        if (os.userInfo().uid === 0) {
-            // As root the script needs no sudo; prove the check through the stub instead.
-            const r = healthyPi().run("preflight.sh", { ...base, STUB_SUDO: "denied" });
-            expect(parsePreflightReport(r.stdout).checks.find((c) => c.name === "sudo")?.status).toBe("ok");
-            return;
-        }
+    it("reports missing passwordless sudo, for root too: every later step runs through sudo -n", () => {
         const r = healthyPi().run("preflight.sh", { ...base, STUB_SUDO: "denied" });
         expect(parsePreflightReport(r.stdout).checks.find((c) => c.name === "sudo")?.status).toBe("problem");
+    });
+
+    it("trusts the pod and service networks in ufw and opens 51820/udp for wireguard-native", () => {
+        const node = healthyPi();
+        const r = node.run("preflight.sh", { ...base, PREPARE: "1", STUB_UFW: "active", FLANNEL_BACKEND: "wireguard-native", CLUSTER_CIDR: "10.52.0.0/16", SERVICE_CIDR: "10.53.0.0/16" });
+        expect(parsePreflightReport(r.stdout).checks.find((c) => c.name === "firewall")?.status).toBe("fixed");
+        expect(node.calls()).toEqual(expect.arrayContaining(["ufw allow 51820/udp", "ufw allow from 10.52.0.0/16 to any", "ufw allow from 10.53.0.0/16 to any"]));
+        expect(node.calls()).not.toContain("ufw allow 8472/udp");
+    });
+
+    it("checks for curl only when the installer is downloaded on the node", () => {
+        const without = parsePreflightReport(healthyPi().run("preflight.sh", base).stdout);
+        expect(without.checks.find((c) => c.name === "curl")).toBeUndefined();
+        const withCurl = parsePreflightReport(healthyPi().run("preflight.sh", { ...base, NEEDS_CURL: "1" }).stdout);
+        // The sandbox's PATH has the curl stub.
+        expect(withCurl.checks.find((c) => c.name === "curl")?.status).toBe("ok");
     });
 
     it("with PREPARE=1 adds the cgroup flags, turns swap off for good, opens the firewall and schedules a reboot", () => {

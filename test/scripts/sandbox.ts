@@ -26,6 +26,12 @@ export class Sandbox {
         fs.writeFileSync(this.log, "");
     }
 
+    /** Puts the stub k3s where the installer would: <root>/usr/local/bin/k3s (or another bin dir). */
+    installK3s(binDir = "usr/local/bin"): void {
+        const file = this.write(path.join(binDir, "k3s"), `#!/bin/sh\nexec "${path.join(FIXTURES, "bin", "k3s")}" "$@"\n`);
+        fs.chmodSync(file, 0o755);
+    }
+
     /** Writes a file below the root, creating its folders. */
     write(rel: string, content: string): string {
         const file = path.join(this.root, rel);
@@ -51,6 +57,9 @@ export class Sandbox {
         const result = spawnSync("bash", [path.join(SCRIPTS, script)], {
             input: stdin,
             encoding: "utf8",
+            // A script that blocks (e.g. on a start job that never ends) fails
+            // the test instead of hanging it.
+            timeout: 30_000,
             env: {
                 PATH: `${path.join(FIXTURES, "bin")}:${path.join(this.root, "usr/local/bin")}:/usr/bin:/bin:/usr/sbin:/sbin`,
                 PICLUSTER_ROOT: this.root,

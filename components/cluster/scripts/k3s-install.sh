@@ -9,8 +9,23 @@
 # the environment, and is written root-owned 0600. Each mode is idempotent:
 # with the same inputs a second run changes nothing and says "unchanged".
 #
-# Inputs (environment): MODE, ROLE (server|agent), K3S_VERSION, INSTALL_URL
-# (http(s):// or file://), NODE_NAME, READY_TIMEOUT (seconds, default 300).
+# Every wait is bounded. The installer runs with INSTALL_K3S_SKIP_START=true,
+# so it never blocks on `systemctl restart` of the Type=notify unit (whose
+# TimeoutStartSec=0 would wait forever on a join that cannot succeed); this
+# script starts the unit with --no-block and waits up to READY_TIMEOUT seconds
+# for it to become active. On timeout it names the node and the likely cause
+# and prints the unit's last journal lines.
+#
+# Changes k3s cannot make in place (role, data-dir, the CIDRs, removing
+# cluster-init) are refused on an installed node, with what to do instead.
+#
+# Inputs (environment): MODE, ROLE (server|agent), K3S_VERSION, NODE_NAME,
+# READY_TIMEOUT (seconds, default 300), POLL_INTERVAL (seconds, default 2),
+# INSTALL_URL (https:// or file://), INSTALL_SHA256 (required for https://),
+# and for artifact mode (no download on the node) ARTIFACT_DIR holding files
+# copied from the workstation: INSTALLER_FILE, K3S_BIN_FILE and optionally
+# IMAGES_FILE, each checked against INSTALL_SHA256, K3S_BIN_SHA256,
+# IMAGES_SHA256. DATA_DIR is k3s's data dir (default /var/lib/rancher/k3s).
 # PICLUSTER_ROOT prefixes file paths, for tests.
 set -euo pipefail
 
@@ -19,17 +34,79 @@ MODE="${MODE:?MODE is required (install|reconfigure|upgrade)}"
 ROLE="${ROLE:?ROLE is required (server|agent)}"
 NODE_NAME="${NODE_NAME:?NODE_NAME is required}"
 READY_TIMEOUT="${READY_TIMEOUT:-300}"
+POLL_INTERVAL="${POLL_INTERVAL:-2}"
+DATA_DIR="${DATA_DIR:-/var/lib/rancher/k3s}"
 CONFIG_DIR="$ROOT/etc/rancher/k3s"
 CONFIG="$CONFIG_DIR/config.yaml"
+STAGING="$ROOT/var/lib/picluster/artifacts"
 
 if [ "$ROLE" = server ]; then SERVICE=k3s; else SERVICE=k3s-agent; fi
 
 log() { printf '[%s] %s\n' "$NODE_NAME" "$*"; }
+fail() {
+    printf '[%s] %s\n' "$NODE_NAME" "$*" >&2
+    exit 1
+}
+
+# k3s by absolute path: sudo's secure_path on RHEL-family systems lacks
+# /usr/local/bin, and the installer falls back to /opt/bin when
+# /usr/local/bin is read-only.
+k3s_bin() {
+    local dir
+    for dir in "$ROOT/usr/local/bin" "$ROOT/opt/bin"; do
+        if [ -x "$dir/k3s" ]; then
+            printf '%s\n' "$dir/k3s"
+            return 0
+        fi
+    done
+    return 1
+}
+# The directory the installer will use, by its rule: /usr/local/bin unless
+# root cannot write there and /opt/bin exists.
+bin_dir() {
+    if [ -w "$ROOT/usr/local/bin" ] || [ ! -d "$ROOT/opt/bin" ]; then
+        printf '%s\n' "$ROOT/usr/local/bin"
+    else
+        printf '%s\n' "$ROOT/opt/bin"
+    fi
+}
 
 installed_version() {
-    command -v k3s >/dev/null 2>&1 || return 0
+    local bin
+    bin="$(k3s_bin)" || return 0
     # A broken binary counts as "not installed": the installer repairs it.
-    { k3s --version 2>/dev/null || true; } | awk 'NR == 1 { print $3 }'
+    { "$bin" --version 2>/dev/null || true; } | awk 'NR == 1 { print $3 }'
+}
+
+# The line of KEY in a k3s config file (empty when absent).
+config_line() { grep -E "^$1:" "$2" 2>/dev/null || true; }
+
+# Refuses changes k3s cannot make in place on an installed node: its role,
+# data dir, the cluster and service CIDRs and cluster-init. Restarting with
+# them would break the node, or start a server on a new, empty datastore.
+refuse_immutable_changes() {
+    local new="$1" key other before after
+    [ -n "$(installed_version)" ] || return 0
+    if [ "$ROLE" = server ]; then other=k3s-agent; else other=k3s; fi
+    if [ -x "$ROOT/usr/local/bin/$other-uninstall.sh" ] || [ -x "$ROOT/opt/bin/$other-uninstall.sh" ]; then
+        rm -f "$new"
+        fail "role change refused: this node runs $other, the config asks for $ROLE. k3s cannot change a node's role in place: remove the node from cluster.nodes and run pulumi up (drain, uninstall), then add it back with the new role"
+    fi
+    [ -f "$CONFIG" ] || return 0
+    # cluster-init may be added (k3s converts the server's datastore to
+    # embedded etcd when a second server is declared) but not removed.
+    if [ -n "$(config_line cluster-init "$CONFIG")" ] && [ -z "$(config_line cluster-init "$new")" ]; then
+        rm -f "$new"
+        fail "cluster-init removal refused: this server's datastore is embedded etcd and stays so. Keep at least two servers declared, or rebuild the cluster"
+    fi
+    for key in data-dir cluster-cidr service-cidr; do
+        if [ "$(config_line "$key" "$CONFIG")" != "$(config_line "$key" "$new")" ]; then
+            before="$(config_line "$key" "$CONFIG")" after="$(config_line "$key" "$new")"
+            before="${before#*: }" after="${after#*: }"
+            rm -f "$new"
+            fail "$key change refused: ${before:-unset} -> ${after:-unset}. k3s cannot change it on a running node (a server would start on a new, empty datastore). Revert it, or rebuild: remove the node (an agent) or the cluster (the first server), then add it back"
+        fi
+    done
 }
 
 # Writes stdin to the config file; returns 0 when the file changed.
@@ -43,42 +120,146 @@ write_config() {
         rm -f "$tmp"
         return 1
     fi
+    refuse_immutable_changes "$tmp"
     chmod 600 "$tmp"
     mv -f "$tmp" "$CONFIG"
     return 0
 }
 
-run_installer() {
-    local version="$1"
-    log "installing k3s $version ($ROLE)"
-    case "${INSTALL_URL:?INSTALL_URL is required}" in
+sha256_of() { sha256sum "$1" | awk '{ print $1 }'; }
+
+# Copies $1 (a file copied from the workstation) into root-owned staging and
+# checks the copy, so the file used is the file checked.
+stage() {
+    local src="$1" want="$2" name dest got
+    [ -n "$want" ] || fail "no sha256 given for $src"
+    [ -f "$src" ] || fail "artifact $src is missing on the node; it is copied there by the program before the install"
+    name="$(basename "$src")"
+    mkdir -p "$STAGING"
+    chmod 700 "$STAGING"
+    dest="$STAGING/$name"
+    cp -f "$src" "$dest"
+    got="$(sha256_of "$dest")"
+    if [ "$got" != "$want" ]; then
+        rm -f "$dest"
+        fail "artifact $name has sha256 $got, expected $want; the copy is corrupt or the configured checksum is wrong"
+    fi
+    printf '%s\n' "$dest"
+}
+
+# Prints the path of a verified installer script.
+fetch_installer() {
+    case "${INSTALL_URL:-}" in
+        https://*)
+            [ -n "${INSTALL_SHA256:-}" ] || fail "INSTALL_SHA256 is required with INSTALL_URL $INSTALL_URL"
+            command -v curl >/dev/null 2>&1 || fail "curl is needed to download $INSTALL_URL; install curl or use artifact mode"
+            local tmp got
+            tmp="$(mktemp)"
+            # https only, redirects included, and a bounded time.
+            curl -fsSL --proto '=https' --proto-redir '=https' --max-redirs 5 --max-time 120 --retry 3 -o "$tmp" "$INSTALL_URL" ||
+                fail "cannot download the k3s installer from $INSTALL_URL"
+            got="$(sha256_of "$tmp")"
+            if [ "$got" != "$INSTALL_SHA256" ]; then
+                rm -f "$tmp"
+                fail "the installer from $INSTALL_URL has sha256 $got, expected $INSTALL_SHA256; refusing to run it"
+            fi
+            printf '%s\n' "$tmp"
+            ;;
         file://*)
-            INSTALL_K3S_VERSION="$version" INSTALL_K3S_EXEC="$ROLE" sh "${INSTALL_URL#file://}"
+            local file="${INSTALL_URL#file://}"
+            [ -f "$file" ] || fail "installer $file not found on the node"
+            if [ -n "${INSTALL_SHA256:-}" ]; then stage "$file" "$INSTALL_SHA256"; else printf '%s\n' "$file"; fi
             ;;
-        *)
-            local installer
-            installer="$(mktemp)"
-            curl -sfL --retry 3 -o "$installer" "$INSTALL_URL"
-            INSTALL_K3S_VERSION="$version" INSTALL_K3S_EXEC="$ROLE" sh "$installer"
-            rm -f "$installer"
-            ;;
+        *) fail "INSTALL_URL must be https:// or file:// (got '${INSTALL_URL:-}')" ;;
     esac
 }
 
+run_installer() {
+    local version="$1" installer
+    log "installing k3s $version ($ROLE)"
+    local -a vars=(INSTALL_K3S_VERSION="$version" INSTALL_K3S_EXEC="$ROLE" INSTALL_K3S_SKIP_START=true)
+    if [ -n "${ARTIFACT_DIR:-}" ]; then
+        local bin dir
+        installer="$(stage "$ARTIFACT_DIR/${INSTALLER_FILE:?INSTALLER_FILE is required with ARTIFACT_DIR}" "${INSTALL_SHA256:-}")"
+        bin="$(stage "$ARTIFACT_DIR/${K3S_BIN_FILE:?K3S_BIN_FILE is required with ARTIFACT_DIR}" "${K3S_BIN_SHA256:-}")"
+        dir="$(bin_dir)"
+        mkdir -p "$dir"
+        # Replace atomically: the running binary ("text file busy") is never written to.
+        install -m 0755 "$bin" "$dir/.k3s.new"
+        mv -f "$dir/.k3s.new" "$dir/k3s"
+        if [ -n "${IMAGES_FILE:-}" ]; then
+            local images
+            images="$(stage "$ARTIFACT_DIR/$IMAGES_FILE" "${IMAGES_SHA256:-}")"
+            mkdir -p "$ROOT$DATA_DIR/agent/images"
+            cp -f "$images" "$ROOT$DATA_DIR/agent/images/$IMAGES_FILE"
+        fi
+        vars+=(INSTALL_K3S_SKIP_DOWNLOAD=true)
+        log "placed the k3s binary and checked every artifact's sha256"
+    else
+        installer="$(fetch_installer)"
+    fi
+    env "${vars[@]}" sh "$installer"
+    case "$installer" in "$STAGING"/* | "${TMPDIR:-/tmp}"/*) rm -f "$installer" ;; esac
+}
+
+# The join target, from the config: "host:port" of its `server:` URL.
+server_of_config() {
+    sed -n 's/^server: *//p' "$CONFIG" 2>/dev/null | head -n 1 | sed -E "s/^['\"]//; s/['\"]\$//; s#^https://##; s#/.*##"
+}
+
+journal_excerpt() { journalctl -u "$SERVICE" -n 20 --no-pager -o cat 2>/dev/null || true; }
+
+# Names the cause from the journal's k3s messages.
+diagnose() {
+    local journal="$1" server
+    server="$(server_of_config)"
+    server="${server:-the server}"
+    if grep -qiE '401 Unauthorized|token .*(invalid|rejected|does not match)|CA hash does not match|invalid token' <<<"$journal"; then
+        echo "token rejected by $server"
+    elif grep -qiE 'dial tcp|connection refused|no route to host|i/o timeout|network is unreachable|context deadline exceeded' <<<"$journal"; then
+        echo "cannot reach $server"
+    else
+        echo "$SERVICE did not report ready"
+    fi
+}
+
+not_ready() {
+    local what="$1" journal line
+    journal="$(journal_excerpt)"
+    {
+        printf '[%s] %s within %ss: %s\n' "$NODE_NAME" "$what" "$READY_TIMEOUT" "$(diagnose "$journal")"
+        printf '[%s] last lines of the %s journal:\n' "$NODE_NAME" "$SERVICE"
+        if [ -n "$journal" ]; then
+            while IFS= read -r line; do printf '    %s\n' "$line"; done <<<"$journal"
+        else
+            echo "    (empty)"
+        fi
+        printf '[%s] the unit keeps retrying; fix the cause and run the update again\n' "$NODE_NAME"
+    } >&2
+    exit 1
+}
+
+# Starts (or restarts) the unit without waiting for it: a Type=notify unit
+# whose join cannot succeed would otherwise block here forever.
+start_service() { systemctl restart --no-block "$SERVICE"; }
+
 wait_ready() {
-    local deadline=$((SECONDS + READY_TIMEOUT))
+    local deadline=$((SECONDS + READY_TIMEOUT)) state bin
+    until state="$(systemctl is-active "$SERVICE" 2>/dev/null)" && [ "$state" = active ]; do
+        [ "$SECONDS" -lt "$deadline" ] || not_ready "$SERVICE not active (${state:-unknown})"
+        sleep "$POLL_INTERVAL"
+    done
     if [ "$ROLE" = server ]; then
-        until k3s kubectl get node "$NODE_NAME" >/dev/null 2>&1; do
-            [ "$SECONDS" -lt "$deadline" ] || { log "node did not register within ${READY_TIMEOUT}s"; exit 1; }
-            sleep 2
+        bin="$(k3s_bin)" || fail "k3s binary not found after the install"
+        until "$bin" kubectl get node "$NODE_NAME" >/dev/null 2>&1; do
+            [ "$SECONDS" -lt "$deadline" ] || not_ready "node did not register"
+            sleep "$POLL_INTERVAL"
         done
-        k3s kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout="$((deadline - SECONDS > 0 ? deadline - SECONDS : 1))s" >/dev/null
+        local remaining=$((deadline - SECONDS))
+        [ "$remaining" -gt 0 ] || remaining=1
+        "$bin" kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout="${remaining}s" >/dev/null || not_ready "node not Ready"
         log "node Ready"
     else
-        until systemctl is-active --quiet "$SERVICE"; do
-            [ "$SECONDS" -lt "$deadline" ] || { log "$SERVICE not active within ${READY_TIMEOUT}s"; exit 1; }
-            sleep 2
-        done
         log "$SERVICE active"
     fi
 }
@@ -92,13 +273,18 @@ case "$MODE" in
         if [ "$current" = "$version" ]; then
             if [ "$changed" = 1 ]; then
                 log "config changed; restarting $SERVICE"
-                systemctl restart "$SERVICE"
+                start_service
+                wait_ready
+            elif [ "$(systemctl is-active "$SERVICE" 2>/dev/null || true)" != active ]; then
+                # A previous run timed out: wait for the unit again.
+                log "k3s $version installed, $SERVICE not active yet; waiting"
                 wait_ready
             else
                 log "k3s $version already installed, config unchanged"
             fi
         else
             run_installer "$version"
+            start_service
             wait_ready
         fi
         ;;
@@ -106,7 +292,7 @@ case "$MODE" in
         if write_config; then
             if [ -n "$(installed_version)" ]; then
                 log "config changed; restarting $SERVICE"
-                systemctl restart "$SERVICE"
+                start_service
                 wait_ready
             else
                 log "config written; k3s is not installed yet"
@@ -123,6 +309,7 @@ case "$MODE" in
         else
             log "upgrading k3s ${current:-none} -> $version"
             run_installer "$version"
+            start_service
             wait_ready
         fi
         ;;

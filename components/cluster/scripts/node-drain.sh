@@ -8,15 +8,37 @@
 #   MODE=remove  drain (best effort), delete the Node object and its k3s node
 #                password secret, so the host can rejoin under the same name
 #
+# Disruption budgets: a single-instance CloudNativePG cluster on the node gets
+# its operator's node maintenance window (spec.nodeMaintenanceWindow
+# inProgress/reusePVC), which lifts its budget; node-ready.sh closes the
+# window once the node is back. A drain that a budget still blocks ends
+# within DRAIN_TIMEOUT with a message naming the budget and the choices, and
+# the node is uncordoned again: it is never left cordoned without a word.
+#
 # A node that is already gone is not an error. Inputs (environment): MODE,
 # NODE_NAME, K3S_VERSION (drain), DRAIN_TIMEOUT (seconds, default 300).
+# PICLUSTER_ROOT prefixes file paths, for tests.
 set -euo pipefail
 
+ROOT="${PICLUSTER_ROOT:-}"
 MODE="${MODE:?MODE is required (drain|remove)}"
 NODE_NAME="${NODE_NAME:?NODE_NAME is required}"
 DRAIN_TIMEOUT="${DRAIN_TIMEOUT:-300}"
+MAINTENANCE_KEY="picluster.io/cnpg-maintenance"
 
-kubectl() { k3s kubectl "$@"; }
+# k3s by absolute path (sudo's secure_path may lack /usr/local/bin).
+K3S=""
+for dir in "$ROOT/usr/local/bin" "$ROOT/opt/bin"; do
+    if [ -x "$dir/k3s" ]; then
+        K3S="$dir/k3s"
+        break
+    fi
+done
+[ -n "$K3S" ] || {
+    echo "k3s is not installed on this server (looked in /usr/local/bin and /opt/bin)" >&2
+    exit 1
+}
+kubectl() { "$K3S" kubectl "$@"; }
 
 if ! kubectl get node "$NODE_NAME" >/dev/null 2>&1; then
     echo "node $NODE_NAME not registered; nothing to do"
@@ -27,6 +49,46 @@ drain() {
     kubectl drain "$NODE_NAME" --ignore-daemonsets --delete-emptydir-data --timeout="${DRAIN_TIMEOUT}s"
 }
 
+# namespace/name of each single-instance CloudNativePG cluster with a pod on the node.
+single_instance_pg() {
+    local ref ns name instances
+    { kubectl get pods -A --field-selector "spec.nodeName=$NODE_NAME" -l cnpg.io/cluster \
+        -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.labels.cnpg\.io/cluster}{"\n"}{end}' 2>/dev/null || true; } |
+        sort -u | while IFS= read -r ref; do
+        [ -n "$ref" ] || continue
+        ns="${ref%%/*}" name="${ref#*/}"
+        instances="$(kubectl -n "$ns" get clusters.postgresql.cnpg.io "$name" -o jsonpath='{.spec.instances}' 2>/dev/null || true)"
+        if [ "$instances" = 1 ]; then echo "$ref"; fi
+    done
+}
+
+maintenance() {
+    local ref="$1" on="$2"
+    kubectl -n "${ref%%/*}" patch clusters.postgresql.cnpg.io "${ref#*/}" --type=merge \
+        -p "{\"spec\":{\"nodeMaintenanceWindow\":{\"inProgress\":$on,\"reusePVC\":true}}}" >/dev/null
+}
+
+# Puts the node back as it was and explains what blocked the drain.
+blocked() {
+    local output="$1" budgets
+    kubectl uncordon "$NODE_NAME" >/dev/null || true
+    kubectl annotate node "$NODE_NAME" "picluster.io/drained-for-" "$MAINTENANCE_KEY-" >/dev/null || true
+    for ref in "${windows[@]}"; do maintenance "$ref" false || true; done
+    {
+        if grep -q "disruption budget" <<<"$output"; then
+            budgets="$(kubectl get pdb -A -o jsonpath='{range .items[?(@.status.disruptionsAllowed==0)]}{.metadata.namespace}/{.metadata.name}{" "}{end}' 2>/dev/null || true)"
+            echo "drain of $NODE_NAME blocked within ${DRAIN_TIMEOUT}s by PodDisruptionBudget ${budgets:-(unknown)}(0 disruptions allowed)."
+            echo "Choices: run a second replica so a pod can move; for a CloudNativePG cluster set spec.nodeMaintenanceWindow {inProgress: true, reusePVC: true};"
+            echo "or accept the downtime and delete the blocking pod by hand; then run the update again."
+        else
+            echo "drain of $NODE_NAME failed within ${DRAIN_TIMEOUT}s:"
+            tail -n 5 <<<"$output"
+        fi
+        echo "$NODE_NAME was uncordoned again; k3s on it was not upgraded."
+    } >&2
+    exit 1
+}
+
 case "$MODE" in
     drain)
         target="${K3S_VERSION:?K3S_VERSION is required with MODE=drain}"
@@ -35,8 +97,17 @@ case "$MODE" in
             echo "node $NODE_NAME already runs $target; not draining"
             exit 0
         fi
-        kubectl annotate node "$NODE_NAME" --overwrite "picluster.io/drained-for=$target" >/dev/null
-        drain
+        windows=()
+        while IFS= read -r ref; do [ -z "$ref" ] || windows+=("$ref"); done < <(single_instance_pg)
+        for ref in "${windows[@]}"; do
+            maintenance "$ref" true
+            echo "CloudNativePG cluster $ref: node maintenance window opened (single instance, PVC reused)"
+        done
+        annotations=("picluster.io/drained-for=$target")
+        if [ "${#windows[@]}" -gt 0 ]; then annotations+=("$MAINTENANCE_KEY=$(IFS=,; echo "${windows[*]}")"); fi
+        kubectl annotate node "$NODE_NAME" --overwrite "${annotations[@]}" >/dev/null
+        if ! output="$(drain 2>&1)"; then blocked "$output"; fi
+        printf '%s\n' "$output"
         echo "node $NODE_NAME drained for $running -> $target"
         ;;
     remove)

@@ -1,32 +1,58 @@
 #!/usr/bin/env bash
 # Runs on the first server: waits until NODE_NAME is registered and Ready,
 # then (UNCORDON=1) makes it schedulable again if node-drain.sh cordoned it
-# for an upgrade (a node cordoned by hand stays cordoned). Runs as root;
+# for an upgrade (a node cordoned by hand stays cordoned) and closes the
+# CloudNativePG node maintenance windows node-drain.sh opened. Runs as root;
 # idempotent. Inputs (environment): NODE_NAME, UNCORDON (0|1),
-# READY_TIMEOUT (seconds, default 300).
+# READY_TIMEOUT (seconds, default 300), POLL_INTERVAL (seconds, default 2).
+# PICLUSTER_ROOT prefixes file paths, for tests.
 set -euo pipefail
 
+ROOT="${PICLUSTER_ROOT:-}"
 NODE_NAME="${NODE_NAME:?NODE_NAME is required}"
 UNCORDON="${UNCORDON:-0}"
 READY_TIMEOUT="${READY_TIMEOUT:-300}"
+POLL_INTERVAL="${POLL_INTERVAL:-2}"
 
-kubectl() { k3s kubectl "$@"; }
+# k3s by absolute path (sudo's secure_path may lack /usr/local/bin).
+K3S=""
+for dir in "$ROOT/usr/local/bin" "$ROOT/opt/bin"; do
+    if [ -x "$dir/k3s" ]; then
+        K3S="$dir/k3s"
+        break
+    fi
+done
+[ -n "$K3S" ] || {
+    echo "k3s is not installed on this server (looked in /usr/local/bin and /opt/bin)" >&2
+    exit 1
+}
+kubectl() { "$K3S" kubectl "$@"; }
 
 deadline=$((SECONDS + READY_TIMEOUT))
 until kubectl get node "$NODE_NAME" >/dev/null 2>&1; do
     if [ "$SECONDS" -ge "$deadline" ]; then
-        echo "node $NODE_NAME did not register within ${READY_TIMEOUT}s" >&2
+        echo "node $NODE_NAME did not register within ${READY_TIMEOUT}s; see its k3s journal (journalctl -u k3s-agent, or -u k3s on a server)" >&2
         exit 1
     fi
-    sleep 2
+    sleep "$POLL_INTERVAL"
 done
 remaining=$((deadline - SECONDS))
 [ "$remaining" -gt 0 ] || remaining=1
-kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout="${remaining}s" >/dev/null
+if ! kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout="${remaining}s" >/dev/null; then
+    echo "node $NODE_NAME registered but not Ready within ${READY_TIMEOUT}s" >&2
+    exit 1
+fi
 drained_for="$(kubectl get node "$NODE_NAME" -o jsonpath='{.metadata.annotations.picluster\.io/drained-for}')"
+windows="$(kubectl get node "$NODE_NAME" -o jsonpath='{.metadata.annotations.picluster\.io/cnpg-maintenance}')"
 if [ "$UNCORDON" = 1 ] && [ -n "$drained_for" ]; then
     kubectl uncordon "$NODE_NAME" >/dev/null
-    kubectl annotate node "$NODE_NAME" "picluster.io/drained-for-" >/dev/null
+    IFS=, read -r -a refs <<<"$windows"
+    for ref in "${refs[@]}"; do
+        kubectl -n "${ref%%/*}" patch clusters.postgresql.cnpg.io "${ref#*/}" --type=merge \
+            -p '{"spec":{"nodeMaintenanceWindow":{"inProgress":false,"reusePVC":true}}}' >/dev/null
+        echo "CloudNativePG cluster $ref: node maintenance window closed"
+    done
+    kubectl annotate node "$NODE_NAME" "picluster.io/drained-for-" "picluster.io/cnpg-maintenance-" >/dev/null
     echo "node $NODE_NAME Ready and uncordoned after upgrade to $drained_for"
 else
     echo "node $NODE_NAME Ready"

@@ -12,7 +12,9 @@
 # (hostname, machine-id) are compared across nodes by the program.
 #
 # Inputs (environment): DECLARED_ARCH (amd64|arm64), ROLE (server|agent),
-# PREPARE (0|1), MIN_FREE_DISK_MIB, DATA_DIR (optional), HA (0|1).
+# PREPARE (0|1), MIN_FREE_DISK_MIB, DATA_DIR (optional), HA (0|1),
+# CLUSTER_CIDR, SERVICE_CIDR, FLANNEL_BACKEND (firewall rules),
+# NEEDS_CURL (0|1: the installer is downloaded on the node).
 # PICLUSTER_ROOT prefixes every file path, for tests against fixture trees.
 set -euo pipefail
 
@@ -23,6 +25,10 @@ PREPARE="${PREPARE:-0}"
 MIN_FREE_DISK_MIB="${MIN_FREE_DISK_MIB:-4096}"
 DATA_DIR="${DATA_DIR:-}"
 HA="${HA:-0}"
+CLUSTER_CIDR="${CLUSTER_CIDR:-10.42.0.0/16}"
+SERVICE_CIDR="${SERVICE_CIDR:-10.43.0.0/16}"
+FLANNEL_BACKEND="${FLANNEL_BACKEND:-vxlan}"
+NEEDS_CURL="${NEEDS_CURL:-0}"
 
 if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo -n); fi
 reboot_needed=0
@@ -34,9 +40,12 @@ report() {
 }
 fact() { printf 'fact %s %s\n' "$1" "$2"; }
 
-# --- passwordless sudo: every later step runs k3s as root ---------------
-if [ "$(id -u)" -eq 0 ] || sudo -n true 2>/dev/null; then
-    report sudo ok "root or passwordless sudo"
+# --- passwordless sudo: every later step runs `sudo -n`, root included ------
+if ! command -v sudo >/dev/null 2>&1; then
+    report sudo problem "sudo is not installed; every install step runs through 'sudo -n' (also as root): install sudo"
+    if [ "$(id -u)" -ne 0 ]; then SUDO=(false); fi
+elif sudo -n true 2>/dev/null; then
+    report sudo ok "passwordless sudo"
 else
     report sudo problem "user $(id -un) needs passwordless sudo (add '$(id -un) ALL=(ALL) NOPASSWD:ALL' to /etc/sudoers.d/picluster)"
     SUDO=(false)
@@ -143,25 +152,42 @@ else
     report clock problem "cannot tell whether the clock is synchronised (no timedatectl); install systemd-timesyncd or chrony"
 fi
 
+# --- curl: the k3s installer downloads with it ---------------------------------
+if [ "$NEEDS_CURL" = 1 ]; then
+    if command -v curl >/dev/null 2>&1; then
+        report curl ok "$(command -v curl)"
+    else
+        report curl problem "curl is missing and the k3s installer is downloaded on the node; install curl, or use cluster.artifacts"
+    fi
+fi
+
 # --- firewall ---------------------------------------------------------------
-# Ports k3s needs between nodes.
-ports=("10250/tcp" "8472/udp")
+# What the k3s docs require between nodes: the ports, and the pod and
+# service networks as trusted sources.
+ports=("10250/tcp")
+case "$FLANNEL_BACKEND" in
+    vxlan) ports+=("8472/udp") ;;
+    wireguard-native) ports+=("51820/udp") ;;
+esac
 if [ "$ROLE" = server ]; then ports+=("6443/tcp"); fi
 if [ "$ROLE" = server ] && [ "$HA" = 1 ]; then ports+=("2379:2380/tcp"); fi
+sources=("$CLUSTER_CIDR" "$SERVICE_CIDR")
 if command -v ufw >/dev/null 2>&1 && "${SUDO[@]}" ufw status 2>/dev/null | grep -q '^Status: active'; then
     if [ "$PREPARE" = 1 ]; then
         for p in "${ports[@]}"; do "${SUDO[@]}" ufw allow "$p" >/dev/null; done
-        report firewall fixed "ufw: allowed ${ports[*]}"
+        for s in "${sources[@]}"; do "${SUDO[@]}" ufw allow from "$s" to any >/dev/null; done
+        report firewall fixed "ufw: allowed ${ports[*]} and traffic from ${sources[*]}"
     else
-        report firewall problem "ufw is active; allow ${ports[*]} (ufw allow PORT) or set cluster.prepare: true"
+        report firewall problem "ufw is active; allow ${ports[*]} (ufw allow PORT) and traffic from ${sources[*]} (ufw allow from CIDR to any), or set cluster.prepare: true"
     fi
 elif command -v firewall-cmd >/dev/null 2>&1 && "${SUDO[@]}" firewall-cmd --state >/dev/null 2>&1; then
     if [ "$PREPARE" = 1 ]; then
         for p in "${ports[@]}"; do "${SUDO[@]}" firewall-cmd --permanent --add-port="${p/:/-}" >/dev/null; done
+        for s in "${sources[@]}"; do "${SUDO[@]}" firewall-cmd --permanent --zone=trusted --add-source="$s" >/dev/null; done
         "${SUDO[@]}" firewall-cmd --reload >/dev/null
-        report firewall fixed "firewalld: opened ${ports[*]}"
+        report firewall fixed "firewalld: opened ${ports[*]}, trusted ${sources[*]}"
     else
-        report firewall problem "firewalld is active; open ${ports[*]} or set cluster.prepare: true"
+        report firewall problem "firewalld is active; open ${ports[*]} and add ${sources[*]} to the trusted zone, or set cluster.prepare: true"
     fi
 else
     report firewall ok "no active host firewall"

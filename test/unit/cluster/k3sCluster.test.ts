@@ -7,6 +7,8 @@ import { loadConfig, objectSource } from "../../../stacks/config";
 import {
     dependencyNames,
     isSecret,
+    MOCK_ADMIN_TOKEN,
+    MOCK_CA_HASH,
     MOCK_CLIENT_KEY,
     plainOccurrences,
     recorder,
@@ -98,17 +100,39 @@ describe("K3sCluster on the pi stack", () => {
         expect(prepare.inputs.create).toContain("DECLARED_ARCH=arm64");
     });
 
-    it("sends each node's k3s config with the join token only as a secret on stdin", async () => {
-        const token = await valueOf(platform.cluster instanceof K3sCluster ? platform.cluster.joinToken : platform.kubeconfig);
+    it("sends each node's k3s config with its token only as a secret on stdin; agents never get the server token", async () => {
+        const cluster = platform.cluster as K3sCluster;
+        const [serverToken, agentToken] = [await valueOf(cluster.joinToken), await valueOf(cluster.agentToken)];
+        expect(agentToken).not.toBe(serverToken);
+        const stdinOf = (n: string) => JSON.stringify(unwrapSecrets((registered.find((r) => r.name === n) as RegisteredResource).inputs.stdin));
         const install = registered.find((r) => r.name === "pi-1-install") as RegisteredResource;
-        expect(plainOccurrences(install.inputs, token)).toEqual([]);
-        expect(JSON.stringify(unwrapSecrets(install.inputs.stdin))).toContain(token);
-        expect(JSON.stringify(unwrapSecrets(install.inputs.stdin))).toContain("server: https://192.168.1.10:6443");
+        expect(plainOccurrences(install.inputs, agentToken)).toEqual([]);
+        expect(await isSecret(cluster.nodeResources["pi-1"].install.stdin as any)).toBe(true);
+        expect(stdinOf("pi-1-install")).toContain(`token: K10${MOCK_CA_HASH}::node:${agentToken}`);
+        expect(stdinOf("pi-1-install")).toContain("server: https://192.168.1.10:6443");
+        for (const agent of ["pi-1", "pi-2", "pi-3", "pi-4"]) expect(stdinOf(`${agent}-install`)).not.toContain(serverToken);
+        expect(stdinOf("cp-1-install")).toContain(`token: ${serverToken}`);
+        expect(stdinOf("cp-1-install")).toContain(`agent-token: ${agentToken}`);
+    });
+
+    it("reads the cluster CA hash from the first server after its install, for the agents' tokens", async () => {
+        const ca = registered.find((r) => r.name === "cluster-ca-hash") as RegisteredResource;
+        expect(ca.inputs.create).toBe("sudo -n sha256sum /var/lib/rancher/k3s/server/tls/server-ca.crt");
+        expect(await dependencyNames(byName(rec.resources, "cluster-ca-hash").opts)).toEqual(["cp-1-install"]);
+    });
+
+    it("bounds every wait by the configured timeouts and uninstalls with the node's data dir", () => {
+        const install = registered.find((r) => r.name === "pi-1-install") as RegisteredResource;
+        expect(install.inputs.create).toContain("READY_TIMEOUT=300");
+        expect(install.inputs.delete).toContain("DATA_DIR=/var/lib/rancher/k3s");
+        expect((registered.find((r) => r.name === "pi-1-drain") as RegisteredResource).inputs.update).toContain("DRAIN_TIMEOUT=300");
+        expect((registered.find((r) => r.name === "pi-1-ready") as RegisteredResource).inputs.create).toContain("READY_TIMEOUT=300");
     });
 
     it("never puts the join token, SSH key or kubeconfig client key in plain inputs", async () => {
         const token = await valueOf((platform.cluster as K3sCluster).joinToken);
-        for (const needle of [token, "test-key-material", CLIENT_KEY]) {
+        const agentToken = await valueOf((platform.cluster as K3sCluster).agentToken);
+        for (const needle of [token, agentToken, "test-key-material", CLIENT_KEY]) {
             const leaks = registered.flatMap((r) => plainOccurrences(r.inputs, needle).map((p) => `${r.name}.${p}`));
             expect(leaks, `plain occurrences of ${needle.slice(0, 12)}…`).toEqual([]);
         }
@@ -119,6 +143,19 @@ describe("K3sCluster on the pi stack", () => {
         const kc = yaml.load(await valueOf(platform.kubeconfig)) as Record<string, any>;
         expect(kc.clusters[0].cluster.server).toBe("https://192.168.1.10:6443");
         expect(kc["current-context"]).toBe("picluster-pi");
+    });
+
+    it("authenticates with a non-expiring admin ServiceAccount token, not k3s.yaml's one-year client certificate", async () => {
+        const kc = yaml.load(await valueOf(platform.kubeconfig)) as Record<string, any>;
+        expect(kc.users).toEqual([{ name: "picluster-pi", user: { token: MOCK_ADMIN_TOKEN } }]);
+        const cred = registered.find((r) => r.name === "cluster-admin-credential") as RegisteredResource;
+        expect(cred.inputs.create).toContain("MODE=create");
+        expect(cred.inputs.delete).toContain("MODE=delete");
+        expect(cred.inputs.logging).toBe("none");
+        const opts = byName(rec.resources, "cluster-admin-credential").opts;
+        expect(opts.additionalSecretOutputs).toContain("stdout");
+        // Rotation (--replace) deletes the old Secret before making the new one.
+        expect(opts.deleteBeforeReplace).toBe(true);
     });
 
     it("reads the kubeconfig once, hidden from logs, re-read only if the first server is reinstalled", () => {

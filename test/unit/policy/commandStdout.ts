@@ -1,4 +1,5 @@
 import * as yaml from "js-yaml";
+import { defaultCommandStdout } from "../../helpers/mocks";
 
 /** A kubeconfig as k3s writes it, with a recognisable client key. */
 export function k3sKubeconfig(clientKey = "a2V5"): string {
@@ -12,12 +13,7 @@ export function k3sKubeconfig(clientKey = "a2V5"): string {
     });
 }
 
-/** What the cluster's remote commands print under mocks: the kubeconfig, and a clean pre-flight per node. */
+/** What the cluster's remote commands print under mocks: this kubeconfig, the rest as the shared mocks answer (pre-flight, CA hash, admin token). */
 export function clusterCommandStdout(clientKey?: string): (name: string) => string {
-    return (name) => {
-        if (name.endsWith("-kubeconfig")) return k3sKubeconfig(clientKey);
-        const preflight = /^(.*)-preflight$/.exec(name);
-        if (preflight) return `check arch ok\nfact hostname ${preflight[1]}\nfact machine-id id-${preflight[1]}\n`;
-        return "";
-    };
+    return (name) => (name.endsWith("-kubeconfig") ? k3sKubeconfig(clientKey) : defaultCommandStdout(name));
 }

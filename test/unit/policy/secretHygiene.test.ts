@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { isSecret, plainOccurrences, type RegisteredResource, registeredResources, resetRegistry, setCommandStdout, unwrapSecrets, valueOf } from "../../helpers/mocks";
+import { isSecret, MOCK_ADMIN_TOKEN, plainOccurrences, type RegisteredResource, registeredResources, resetRegistry, setCommandStdout, unwrapSecrets, valueOf } from "../../helpers/mocks";
 import { stackValues, TEST_SSH_KEY } from "../../helpers/stacks";
 import { clusterCommandStdout } from "./commandStdout";
 
@@ -38,12 +38,14 @@ describe("secret hygiene of the whole pi stack, run through index.ts", () => {
         const passwords = registered.filter((r) => r.type === "random:index/randomPassword:RandomPassword");
         return [
             { what: "SSH private key", needle: SSH_KEY_BODY, mustReach: "command:remote:Command" },
-            { what: "kubeconfig client key", needle: CLIENT_KEY, mustReach: "pulumi:providers:kubernetes" },
+            // k3s.yaml's client key is read but no longer used: the provider authenticates with the admin token.
+            { what: "kubeconfig client key", needle: CLIENT_KEY },
+            { what: "admin ServiceAccount token", needle: MOCK_ADMIN_TOKEN, mustReach: "pulumi:providers:kubernetes" },
             { what: "app secret from stack config", needle: APP_SECRET, mustReach: "kubernetes:" },
             ...passwords.map((p) => ({
                 what: `generated password ${p.name}`,
                 needle: `mock-password-${p.name}`,
-                mustReach: p.name.endsWith("-join-token") ? "command:remote:Command" : "kubernetes:",
+                mustReach: p.name.endsWith("-join-token") || p.name.endsWith("-agent-token") ? "command:remote:Command" : "kubernetes:",
             })),
         ];
     }

@@ -1,0 +1,66 @@
+import * as fs from "fs";
+import * as path from "path";
+import { describe, expect, it } from "vitest";
+import { Sandbox } from "./sandbox";
+
+function firstServer(binDir = "usr/local/bin"): Sandbox {
+    const node = new Sandbox();
+    node.installK3s(binDir);
+    fs.mkdirSync(path.join(node.state, "node-pi-1"));
+    fs.writeFileSync(path.join(node.state, "node-pi-1", "kubelet-version"), "v1.33.5+k3s1");
+    return node;
+}
+const drain = { MODE: "drain", NODE_NAME: "pi-1", K3S_VERSION: "v1.34.1+k3s1", DRAIN_TIMEOUT: "5" };
+const ready = { NODE_NAME: "pi-1", UNCORDON: "1", READY_TIMEOUT: "5", POLL_INTERVAL: "0.1" };
+
+describe("node-drain.sh with disruption budgets", () => {
+    it("stops a budget-blocked drain naming the budget and the choices, and uncordons the node", () => {
+        const node = firstServer();
+        fs.writeFileSync(path.join(node.state, "pdbs"), "db/pg-primary ");
+        const r = node.run("node-drain.sh", { ...drain, STUB_DRAIN: "pdb" });
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain("drain of pi-1 blocked within 5s by PodDisruptionBudget db/pg-primary (0 disruptions allowed)");
+        expect(r.stderr).toContain("Choices: run a second replica");
+        expect(r.stderr).toContain("nodeMaintenanceWindow");
+        expect(r.stderr).toContain("pi-1 was uncordoned again; k3s on it was not upgraded.");
+        expect(node.calls()).toContain("kubectl uncordon pi-1");
+        // The drain marker is gone, so a later node-ready.sh uncordons nothing by mistake.
+        expect(fs.existsSync(path.join(node.state, "node-pi-1/annotations/picluster.io_drained-for"))).toBe(false);
+    });
+
+    it("opens the CloudNativePG node maintenance window for a single-instance cluster on the node, and node-ready closes it", () => {
+        const node = firstServer();
+        fs.writeFileSync(path.join(node.state, "cnpg-pods"), "db/pg\nbig/pg3\n");
+        fs.writeFileSync(path.join(node.state, "cnpg-pg-instances"), "1");
+        fs.writeFileSync(path.join(node.state, "cnpg-pg3-instances"), "3");
+        const r = node.run("node-drain.sh", drain);
+        expect(r.status, r.stderr).toBe(0);
+        const open = `kubectl -n db patch clusters.postgresql.cnpg.io pg --type=merge -p {"spec":{"nodeMaintenanceWindow":{"inProgress":true,"reusePVC":true}}}`;
+        expect(node.calls()).toContain(open);
+        // A three-instance cluster fails over by itself; its window stays shut.
+        expect(node.calls().some((c) => c.includes("patch clusters.postgresql.cnpg.io pg3"))).toBe(false);
+        expect(node.calls().indexOf(open)).toBeLessThan(node.calls().findIndex((c) => c.startsWith("kubectl drain")));
+        const back = node.run("node-ready.sh", ready);
+        expect(back.status, back.stderr).toBe(0);
+        expect(back.stdout).toContain("CloudNativePG cluster db/pg: node maintenance window closed");
+        expect(node.calls()).toContain(
+            `kubectl -n db patch clusters.postgresql.cnpg.io pg --type=merge -p {"spec":{"nodeMaintenanceWindow":{"inProgress":false,"reusePVC":true}}}`,
+        );
+    });
+
+    it("closes the maintenance window again when the drain is blocked anyway", () => {
+        const node = firstServer();
+        fs.writeFileSync(path.join(node.state, "cnpg-pods"), "db/pg\n");
+        fs.writeFileSync(path.join(node.state, "cnpg-pg-instances"), "1");
+        const r = node.run("node-drain.sh", { ...drain, STUB_DRAIN: "pdb" });
+        expect(r.status).toBe(1);
+        expect(node.calls().some((c) => c.includes(`"inProgress":false`))).toBe(true);
+    });
+
+    it("finds k3s in /opt/bin when the installer put it there", () => {
+        const node = firstServer("opt/bin");
+        const r = node.run("node-drain.sh", drain);
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stdout).toContain("drained for v1.33.5+k3s1 -> v1.34.1+k3s1");
+    });
+});

@@ -224,12 +224,23 @@ export function installerProblems(cluster: Pick<ClusterSpec, "installScriptUrl" 
         return problems;
     }
     const url = installerUrl(cluster);
-    if (url.startsWith("https://") && !cluster.installScriptSha256) {
+    // The default URL is only warned about (installerWarnings): no checksum of
+    // the tag's install.sh could be verified to ship as a default.
+    if (cluster.installScriptUrl !== undefined && url.startsWith("https://") && !cluster.installScriptSha256) {
         problems.push(
             `cluster.installScriptSha256: is required to run the installer from ${url}; review the script, then set its sha256 (curl -fsSL '${url}' | sha256sum), or use cluster.artifacts`,
         );
     }
     return problems;
+}
+
+/** Risky but allowed: the default installer downloaded without a checksum to check it against. */
+export function installerWarnings(cluster: Pick<ClusterSpec, "installScriptUrl" | "installScriptSha256" | "artifacts" | "k3sVersion">): string[] {
+    if (cluster.artifacts || cluster.installScriptUrl !== undefined || cluster.installScriptSha256) return [];
+    const url = installerUrl(cluster);
+    return [
+        `cluster.installScriptSha256 is not set: nodes run ${url} (https only) unchecked; review it, then pin it (curl -fsSL '${url}' | sha256sum), or use cluster.artifacts`,
+    ];
 }
 
 export type NodeSpec = z.output<typeof nodeSchema>;

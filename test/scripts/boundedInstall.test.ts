@@ -68,10 +68,9 @@ describe("k3s-install.sh installs only checked installers", () => {
         expect(r.stderr).toContain("INSTALL_URL must be https:// or file://");
     });
 
-    it("refuses an https:// installer without a sha256", () => {
-        const r = new Sandbox().run("k3s-install.sh", env({ INSTALL_URL: "https://example.invalid/install.sh" }), CONFIG);
-        expect(r.status).toBe(1);
-        expect(r.stderr).toContain("INSTALL_SHA256 is required");
+    it("runs an https:// installer without a sha256 only with a warning (the plan refuses it unless it is the default URL)", () => {
+        const r = new Sandbox().run("k3s-install.sh", env({ INSTALL_URL: "https://example.invalid/install.sh", STUB_DOWNLOAD: INSTALLER }), CONFIG);
+        expect(r.stderr).toContain("no INSTALL_SHA256 for https://example.invalid/install.sh: running it unchecked (https only)");
     });
 
     it("downloads over https only and runs the installer only when its sha256 matches", () => {

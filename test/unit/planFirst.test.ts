@@ -50,6 +50,7 @@ const badInputs: [string, (v: Values, secretKeys: string[]) => void, RegExp][] =
     ["an out-of-range etcd snapshot cron", (v) => (v.cluster.server.etcdSnapshotCron = "0 25 * * *"), /picluster:cluster\.server\.etcdSnapshotCron = "0 25 \* \* \*": has an invalid hour field/],
     ["an Ingress host that is an IP", (v) => (v.apps[0].ingress = { host: "192.168.1.50" }), /picluster:apps\[0\]\.ingress\.host = "192\.168\.1\.50": is an IP address/],
     ["an Ingress host with uppercase letters", (v) => (v.services.rocketchat = { host: "Chat.Example.org" }), /picluster:services\.rocketchat\.host = "Chat\.Example\.org": has uppercase letters/],
+    ["an https installer URL without its sha256", (v) => (v.cluster.installScriptUrl = "https://get.k3s.io"), /picluster:cluster\.installScriptSha256: is required to run the installer from https:\/\/get\.k3s\.io/],
     ["storageClass: \"\"", (v) => (v.services.storageClass = ""), /picluster:services\.storageClass = "": must name a StorageClass/],
     ["metrics-server disabled while the agent-host HPA needs it", (v) => (v.cluster.server.disable = ["traefik", "metrics-server"]), /picluster:cluster\.server\.disable = .*metrics-server is disabled but agentHost's HorizontalPodAutoscaler/],
     [

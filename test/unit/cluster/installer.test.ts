@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { artifactName, installerEnv, k3sDataDir } from "../../../components/cluster/nodeArtifacts";
-import { clusterSchema, endpointHost, installerProblems, installerUrl } from "../../../stacks/schema/cluster";
+import { clusterSchema, endpointHost, installerProblems, installerUrl, installerWarnings } from "../../../stacks/schema/cluster";
 import { agent, clusterWith, server } from "../../helpers/stacks";
 
 const SHA = (c: string) => c.repeat(64);
@@ -22,10 +22,18 @@ describe("installer settings", () => {
         expect(JSON.stringify(r.error?.issues)).toContain("plain http:// is refused");
     });
 
-    it("asks for the installer's sha256 when it is downloaded, with the command that gives it", () => {
-        const c = clusterSchema.parse(clusterWith([server()]));
+    it("asks for the sha256 of a configured https installer, with the command that gives it", () => {
+        const c = clusterSchema.parse(clusterWith([server()], { installScriptUrl: "https://get.example/install.sh" }));
         expect(installerProblems(c)).toEqual([expect.stringMatching(/^cluster\.installScriptSha256: is required .*\| sha256sum/)]);
         expect(installerProblems({ ...c, installScriptSha256: SHA("e") })).toEqual([]);
+        expect(installerWarnings(c)).toEqual([]);
+    });
+
+    it("warns, and does not refuse, when the default installer has no checksum", () => {
+        const c = clusterSchema.parse(clusterWith([server()]));
+        expect(installerProblems(c)).toEqual([]);
+        expect(installerWarnings(c)).toEqual([expect.stringMatching(/^cluster\.installScriptSha256 is not set: nodes run https:\/\/raw\.githubusercontent\.com\/k3s-io\/k3s\/v1\.33\.5%2Bk3s1\/install\.sh \(https only\) unchecked/)]);
+        expect(installerWarnings({ ...c, installScriptSha256: SHA("e") })).toEqual([]);
     });
 
     it("in artifact mode needs a k3s binary for every node's arch", () => {

@@ -24,11 +24,18 @@ describe("plan checks", () => {
     it("warns about embedded etcd on a Pi server without dataDir, and only then", () => {
         const ha = (dataDir?: string) =>
             clusterSchema.parse(
-                clusterWith([server("cp-1", "10.0.0.10"), { ...agent("pi-1", "10.0.0.21"), role: "server", ...(dataDir ? { dataDir } : {}) }, { ...agent("pi-2", "10.0.0.22"), role: "server", dataDir: "/mnt/ssd" }]),
+                clusterWith([server("cp-1", "10.0.0.10"), { ...agent("pi-1", "10.0.0.21"), role: "server", ...(dataDir ? { dataDir } : {}) }, { ...agent("pi-2", "10.0.0.22"), role: "server", dataDir: "/mnt/ssd" }], {
+                    installScriptSha256: "e".repeat(64),
+                }),
             );
         expect(clusterWarnings(ha())).toEqual([expect.stringMatching(/^picluster:cluster\.nodes\[1\] \(pi-1\) runs embedded etcd without dataDir/)]);
         expect(clusterWarnings(ha("/mnt/ssd"))).toEqual([]);
-        expect(clusterWarnings(clusterSchema.parse(clusterWith([{ ...agent("pi-1", "10.0.0.21"), role: "server" }])))).toEqual([]);
+        expect(clusterWarnings(clusterSchema.parse(clusterWith([{ ...agent("pi-1", "10.0.0.21"), role: "server" }], { installScriptSha256: "e".repeat(64) })))).toEqual([]);
+    });
+
+    it("warns that the default installer runs unchecked until its sha256 is set", () => {
+        const single = clusterSchema.parse(clusterWith([server()]));
+        expect(clusterWarnings(single)).toEqual([expect.stringMatching(/^picluster:cluster\.installScriptSha256 is not set: nodes run https:\/\/.*install\.sh \(https only\) unchecked/)]);
     });
 });
 

@@ -7,6 +7,13 @@ import type { ClusterTarget } from "./cluster/clusterTarget";
 import { ExistingCluster } from "./cluster/existingCluster";
 import { K3sCluster } from "./cluster/k3sCluster";
 import { Platform } from "./platform/platform";
+import { registrySecretRefs } from "../stacks/schema/registries";
+
+/** The secret values `cluster.registries` refers to, by key. */
+function registrySecrets(config: PiclusterConfig): Record<string, pulumi.Output<string>> {
+    const refs = config.cluster.registries ? registrySecretRefs(config.cluster.registries) : [];
+    return Object.fromEntries(refs.map((r) => [r.key, config.secret(r.key)]));
+}
 
 /** What a stack exports about its nodes. */
 export interface NodeSummary {
@@ -43,7 +50,11 @@ export class Picluster extends pulumi.ComponentResource {
         const parent = { parent: this };
         this.cluster = config.existingCluster
             ? new ExistingCluster("cluster", { kubeconfig: config.kubeconfig as pulumi.Output<string> }, parent)
-            : new K3sCluster("cluster", { cluster: config.cluster, nodeKeys: config.nodeKeys, contextName: `picluster-${config.stack}` }, parent);
+            : new K3sCluster(
+                  "cluster",
+                  { cluster: config.cluster, nodeKeys: config.nodeKeys, registrySecrets: registrySecrets(config), contextName: `picluster-${config.stack}` },
+                  parent,
+              );
         this.platform = new Platform(
             "platform",
             // The agents' guaranteed demand counts in the one capacity check.

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { agentHostSchema, workerAgentsSchema } from "./schema/agents";
 import { appsSchema } from "./schema/apps";
 import { clusterSchema } from "./schema/cluster";
+import { registrySecretProblems } from "./schema/registries";
 import { servicesSchema } from "./schema/services";
 
 /** The `picluster:` namespace every key of the config contract lives in. */
@@ -173,6 +174,10 @@ export function loadConfig(source: ConfigSource = runtimeSource()): PiclusterCon
             const key = perKey.get(n.sshKey);
             if (key) nodeKeys[n.name] = key;
         });
+    }
+
+    if (cluster?.registries) {
+        problems.push(...registrySecretProblems(cluster.registries, (k) => (source.get(k) === undefined ? "missing" : source.isSecret(k) ? "secret" : "plain")));
     }
 
     if (problems.length > 0) throw new ConfigError(problems);

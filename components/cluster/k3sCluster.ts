@@ -8,6 +8,7 @@ import { nodeConnection } from "./connection";
 import { apiEndpointOf, apiServerUrl, firstServer, JoinRole, renderK3sConfig, rewriteKubeconfig } from "./k3sConfig";
 import { K3sNode } from "./k3sNode";
 import { NodePreflight } from "./nodePreflight";
+import { NodeRegistries } from "./nodeRegistries";
 import { crossNodeProblems, parsePreflightReport, PreflightError } from "./preflightReport";
 
 export interface K3sClusterArgs {
@@ -15,6 +16,8 @@ export interface K3sClusterArgs {
     cluster: ClusterSpec;
     /** Each node's SSH private key (secret), by node name. */
     nodeKeys: Record<string, pulumi.Output<string>>;
+    /** Secret values `cluster.registries` refers to (passwordKey, tokenKey), by key. */
+    registrySecrets?: Record<string, pulumi.Output<string>>;
     /** Name of the kubeconfig context; defaults to the component name. */
     contextName?: string;
 }
@@ -55,6 +58,8 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
     public readonly joinToken: pulumi.Output<string>;
     public readonly nodeResources: Record<string, K3sNode>;
     public readonly preflights: Record<string, NodePreflight>;
+    /** The registries.yaml steps, when `cluster.registries` is set. */
+    public readonly registries?: NodeRegistries;
 
     constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("picluster:cluster:K3sCluster", name, {}, opts);
@@ -95,6 +100,22 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
                 return "passed";
             });
 
+        // 1b. registries.yaml before k3s starts; later changes roll node by node.
+        this.registries = cluster.registries
+            ? new NodeRegistries(
+                  `${name}-registries`,
+                  {
+                      spec: cluster.registries,
+                      secrets: args.registrySecrets ?? {},
+                      nodes: upgradeOrder(cluster.nodes),
+                      connections: Object.fromEntries(cluster.nodes.map((n) => [n.name, connectionOf(n)])),
+                      preflightPassed,
+                  },
+                  { parent: this },
+              )
+            : undefined;
+        const registriesOf = (node: NodeSpec) => (this.registries ? [this.registries.steps[node.name]] : []);
+
         // 2. Install: first server, further servers one at a time, agents in parallel.
         this.nodeResources = {};
         let previousServer: K3sNode | undefined;
@@ -115,7 +136,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
                     primaryConnection,
                     k3sConfig,
                     preflightPassed,
-                    joinAfter,
+                    joinAfter: [...joinAfter, ...registriesOf(node)],
                     upgradeAfter: previousInUpgrade,
                 },
                 { parent: this },

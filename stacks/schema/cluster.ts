@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { byteQuantity, dnsLabel, hostname, isLabelKey, isLabelValue, labels } from "./common";
+import { registriesSchema } from "./registries";
 
 /** A k3s release such as `v1.31.4+k3s1`; channels (`stable`, `latest`) are refused. */
 export const k3sVersion = z
@@ -96,6 +97,8 @@ export const clusterSchema = z
         server: serverOptionsSchema.default(serverOptionsSchema.parse({})),
         preflight: preflightSchema.default(preflightSchema.parse({})),
         nodes: z.array(nodeSchema).default([]),
+        /** k3s registries.yaml: mirrors, auth (secret key names) and TLS, written to every node. */
+        registries: registriesSchema.optional(),
         /** Existing cluster instead of bootstrapping (must be set with --secret). */
         kubeconfig: z.string().optional(),
     })

@@ -7,6 +7,7 @@ import type { ClusterTarget } from "./clusterTarget";
 import { nodeConnection } from "./connection";
 import { apiEndpointOf, apiServerUrl, firstServer, JoinRole, renderK3sConfig, rewriteKubeconfig } from "./k3sConfig";
 import { K3sNode } from "./k3sNode";
+import { gpuRuntimeCheck } from "./gpuRuntimeCheck";
 import { NodePreflight } from "./nodePreflight";
 import { NodeRegistries } from "./nodeRegistries";
 import { crossNodeProblems, parsePreflightReport, PreflightError } from "./preflightReport";
@@ -181,7 +182,11 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
                     { parent: this, provider: this.provider, dependsOn: [this.nodeResources[node.name].ready] },
                 ),
         );
-        this.readyResources = [...Object.values(this.nodeResources).map((n) => n.ready), ...metadata];
+        // 5. On GPU nodes, k3s must have registered the nvidia runtime.
+        const gpuRuntimes = cluster.nodes
+            .filter((n) => n.gpu)
+            .map((n) => gpuRuntimeCheck(n, connectionOf(n), this.nodeResources[n.name].ready, this.nodeResources[n.name].install, this));
+        this.readyResources = [...Object.values(this.nodeResources).map((n) => n.ready), ...metadata, ...gpuRuntimes];
         this.registerOutputs({ kubeconfig: this.kubeconfig });
     }
 }

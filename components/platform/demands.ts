@@ -28,6 +28,7 @@ export function platformDemands(services: ServicesSpec, apps: AppsSpec, nodes: P
             arch: ollama.gpu ? "amd64" : ollama.placement.arch,
             nodeSelector: { ...ollama.placement.nodeSelector, ...(ollama.gpu && gpuNode ? { "kubernetes.io/hostname": gpuNode.name } : {}) },
             gpu: ollama.gpu,
+            gpus: ollama.gpu ? ollama.gpuCount : 0,
         });
     }
     if (postgres.enabled) {

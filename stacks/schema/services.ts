@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { byteQuantity, cpuQuantity, dnsLabel, labels, pinnedVersion } from "./common";
+import { devicePluginSchema } from "./gpu";
 
 /** The architectures a workload can be pinned to. */
 export const archSchema = z.enum(["amd64", "arm64"], { error: "must be 'amd64' (x86-64) or 'arm64' (Raspberry Pi)" });
@@ -168,6 +169,8 @@ export const servicesSchema = z
         rocketchat: rocketchatSchema,
         monitoring: monitoringSchema,
         catalog: z.array(catalogEntrySchema).default([]),
+        /** NVIDIA device plugin on `gpu: true` nodes (optional GPU time-slicing). */
+        nvidiaDevicePlugin: devicePluginSchema,
     })
     .superRefine((s, ctx) => {
         const seen = new Map<string, number>();

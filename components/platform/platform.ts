@@ -13,6 +13,7 @@ import { PlatformNamespace } from "./namespace";
 import { OLLAMA_NAMESPACE, Ollama } from "./ollama";
 import { Postgres, type DatabaseSpec } from "./postgres";
 import { RocketChat } from "./rocketchat";
+import { deployDevicePlugin, devicePluginDemands, type NvidiaDevicePlugin } from "./services/nvidiaDevicePlugin";
 
 export const NAMESPACES = {
     ollama: OLLAMA_NAMESPACE,
@@ -80,6 +81,8 @@ export class Platform extends pulumi.ComponentResource {
     readonly postgres?: Postgres;
     readonly rocketchat?: RocketChat;
     readonly monitoring?: Monitoring;
+    /** The NVIDIA device plugin, when a node is `gpu: true`. */
+    readonly nvidiaDevicePlugin?: NvidiaDevicePlugin;
     readonly catalog: Record<string, CatalogRelease> = {};
     readonly apps: Record<string, App> = {};
 
@@ -125,7 +128,10 @@ export class Platform extends pulumi.ComponentResource {
         if (problems.length > 0) throw new ConfigError(problems);
 
         if (cluster.nodes.length > 0) {
-            this.capacityPlan = checkCapacity([...platformDemands(services, apps, cluster.nodes), ...(args.extraDemands ?? [])], nodeCapacities(cluster.nodes));
+            this.capacityPlan = checkCapacity(
+                [...platformDemands(services, apps, cluster.nodes), ...devicePluginDemands(services.nvidiaDevicePlugin, cluster.nodes), ...(args.extraDemands ?? [])],
+                nodeCapacities(cluster.nodes, { gpuSharing: services.nvidiaDevicePlugin.gpuSharing }),
+            );
         }
 
         for (const [ns, p] of namespacePlan(services, apps)) {
@@ -135,6 +141,7 @@ export class Platform extends pulumi.ComponentResource {
         const endpoints: Record<string, string> = {};
         const credentials: Record<string, pulumi.Output<string>> = {};
 
+        this.nvidiaDevicePlugin = deployDevicePlugin(name, { cluster, spec: services.nvidiaDevicePlugin, skipAwait: services.skipAwait }, this);
         if (services.ollama.enabled) {
             this.ollama = new Ollama(`${name}-ollama`, { ...common, namespace: this.namespaces[NAMESPACES.ollama], spec: services.ollama }, { parent: this });
             endpoints.ollama = this.ollama.endpoint;

@@ -1,10 +1,10 @@
 import { Picluster } from "./components/picluster";
-import { loadConfig } from "./stacks/config";
+import { planStack } from "./stacks/plan";
 import { limitStackTraces } from "./stacks/runtime";
 
 limitStackTraces();
-const config = loadConfig();
-const picluster = new Picluster("picluster", config);
+// Every check runs here; nothing is registered unless the whole plan holds.
+const picluster = new Picluster("picluster", planStack());
 
 export const kubeconfig = picluster.kubeconfig;
 export const nodes = picluster.nodes;

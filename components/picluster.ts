@@ -1,19 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { PiclusterConfig } from "../stacks/config";
+import type { StackPlan } from "../stacks/plan";
 import { AgentHostPool } from "./agents/agentHostPool";
-import { agentHostDemand } from "./agents/demand";
 import { WorkerAgents } from "./agents/workerAgents";
 import type { ClusterTarget } from "./cluster/clusterTarget";
 import { ExistingCluster } from "./cluster/existingCluster";
 import { K3sCluster } from "./cluster/k3sCluster";
 import { Platform } from "./platform/platform";
-import { registrySecretRefs } from "../stacks/schema/registries";
-
-/** The secret values `cluster.registries` refers to, by key. */
-function registrySecrets(config: PiclusterConfig): Record<string, pulumi.Output<string>> {
-    const refs = config.cluster.registries ? registrySecretRefs(config.cluster.registries) : [];
-    return Object.fromEntries(refs.map((r) => [r.key, config.secret(r.key)]));
-}
 
 /** What a stack exports about its nodes. */
 export interface NodeSummary {
@@ -26,9 +18,9 @@ export interface NodeSummary {
 
 /**
  * The whole platform for one stack: the cluster (bootstrapped or existing)
- * and everything deployed onto it. index.ts only loads config, builds this
- * and exports its outputs; tests and the offline render build it the same
- * way under mocks.
+ * and everything deployed onto it, from a plan that has already passed every
+ * check (stacks/plan.ts). index.ts only plans, builds this and exports its
+ * outputs; tests and the offline render build it the same way under mocks.
  */
 export class Picluster extends pulumi.ComponentResource {
     public readonly cluster: ClusterTarget;
@@ -45,22 +37,14 @@ export class Picluster extends pulumi.ComponentResource {
     /** Kubeconfig scoped to the worker-agent namespace for the external orchestrator, secret. */
     public readonly orchestratorKubeconfig?: pulumi.Output<string>;
 
-    constructor(name: string, config: PiclusterConfig, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, plan: StackPlan, opts?: pulumi.ComponentResourceOptions) {
         super("picluster:index:Picluster", name, {}, opts);
+        const { config } = plan;
         const parent = { parent: this };
         this.cluster = config.existingCluster
             ? new ExistingCluster("cluster", { kubeconfig: config.kubeconfig as pulumi.Output<string> }, parent)
-            : new K3sCluster(
-                  "cluster",
-                  { cluster: config.cluster, nodeKeys: config.nodeKeys, registrySecrets: registrySecrets(config), contextName: `picluster-${config.stack}` },
-                  parent,
-              );
-        this.platform = new Platform(
-            "platform",
-            // The agents' guaranteed demand counts in the one capacity check.
-            { cluster: this.cluster, services: config.services, apps: config.apps, config, extraDemands: agentHostDemand(config.agentHost) },
-            parent,
-        );
+            : new K3sCluster("cluster", { cluster: config.cluster, nodeKeys: config.nodeKeys, registrySecrets: plan.registrySecrets, contextName: `picluster-${config.stack}` }, parent);
+        this.platform = new Platform("platform", { cluster: this.cluster, plan: plan.platform }, parent);
         const skipAwait = config.services.skipAwait;
         this.agentHost = new AgentHostPool("agent-host", { cluster: this.cluster, spec: config.agentHost, skipAwait }, parent);
         this.workerAgents = new WorkerAgents("worker-agents", { cluster: this.cluster, spec: config.workerAgents, skipAwait }, parent);

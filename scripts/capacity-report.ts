@@ -10,41 +10,30 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import type { z } from "zod";
-import { formatNodePlan, nodeCapacities, planCapacity } from "../components/platform/capacity";
-import { agentHostDemand } from "../components/agents/demand";
-import { platformDemands } from "../components/platform/demands";
-import { formatPath, NAMESPACE } from "../stacks/config";
-import { agentHostSchema } from "../stacks/schema/agents";
-import { appsSchema } from "../stacks/schema/apps";
-import { clusterSchema } from "../stacks/schema/cluster";
-import { servicesSchema } from "../stacks/schema/services";
+import { CapacityError, formatNodePlan, type CapacityPlan } from "../components/platform/capacity";
+import { ConfigError, loadConfig, objectSource, secretsOf } from "../stacks/config";
+import { fillSshKeys, OFFLINE_SSH_KEY, stackConfigValues } from "../stacks/offline";
+import { buildPlan } from "../stacks/plan";
 
-/** Validates the keys the plan needs; problems come in the usual `key: message` form. */
-export function readStack(config: Record<string, unknown>) {
-    const problems: string[] = [];
-    function parse<S extends z.ZodType>(key: string, schema: S): z.output<S> | undefined {
-        const r = schema.safeParse(config[`${NAMESPACE}:${key}`]);
-        if (r.success) return r.data;
-        for (const i of r.error.issues) problems.push(`${formatPath(key, i.path)}: ${i.message}`);
-        return undefined;
-    }
-    const cluster = parse("cluster", clusterSchema);
-    const services = parse("services", servicesSchema);
-    const apps = parse("apps", appsSchema);
-    const agentHost = parse("agentHost", agentHostSchema);
-    return { cluster, services, apps, agentHost, problems };
-}
-
-/** The report text and whether everything fits. */
+/**
+ * The report text and whether everything fits, from the program's own plan:
+ * the same checks and the same demands `pulumi preview` uses. Secrets are
+ * stand-ins; only their presence matters here.
+ */
 export function capacityReport(config: Record<string, unknown>): { text: string; fits: boolean; problems: string[] } {
-    const { cluster, services, apps, agentHost, problems } = readStack(config);
-    if (!cluster || !services || !apps || !agentHost) return { text: "", fits: false, problems };
-    if (cluster.nodes.length === 0) return { text: "No cluster.nodes declared (existing cluster): nothing to plan.", fits: true, problems };
-    // The same demands the program's check counts: platform plus the agent-host pool.
-    const demands = [...platformDemands(services, apps, cluster.nodes), ...agentHostDemand(agentHost)];
-    const plan = planCapacity(demands, nodeCapacities(cluster.nodes));
-    return { text: formatNodePlan(plan), fits: plan.fits, problems };
+    const { values, secretKeys } = stackConfigValues({ config });
+    fillSshKeys(values, secretKeys, () => OFFLINE_SSH_KEY, true);
+    const source = objectSource("report", values, secretKeys);
+    let capacity: CapacityPlan | undefined;
+    try {
+        capacity = buildPlan(loadConfig(source), secretsOf(source)).capacity;
+    } catch (e) {
+        if (e instanceof ConfigError) return { text: "", fits: false, problems: e.problems };
+        if (!(e instanceof CapacityError)) throw e;
+        capacity = e.plan;
+    }
+    if (!capacity) return { text: "No cluster.nodes declared (existing cluster): nothing to plan.", fits: true, problems: [] };
+    return { text: formatNodePlan(capacity), fits: capacity.fits, problems: [] };
 }
 
 function main(argv: string[]): number {

@@ -8,7 +8,9 @@
  */
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { ConfigError, loadConfig } from "../stacks/config";
+import { CapacityError } from "../components/platform/capacity";
+import { ConfigError, loadConfig, secretsOf } from "../stacks/config";
+import { buildPlan } from "../stacks/plan";
 import { deployCommand, deployTargets, findTargetUrns, resolveDeployTarget } from "../stacks/deploy";
 import { offlineSource } from "../stacks/offline";
 
@@ -26,12 +28,13 @@ function main(argv: string[]): number {
         return 2;
     }
 
-    // The stack's configuration, read offline (secrets as stand-ins): only the names matter here.
+    // The stack's plan, built offline (secrets as stand-ins): a stack that would not plan is not deployed.
     let loaded;
     try {
-        loaded = loadConfig(offlineSource(root, stack));
+        const source = offlineSource(root, stack);
+        loaded = buildPlan(loadConfig(source), secretsOf(source)).config;
     } catch (e) {
-        if (e instanceof ConfigError) {
+        if (e instanceof ConfigError || e instanceof CapacityError) {
             process.stderr.write(`${e.message}\n`);
             return 1;
         }

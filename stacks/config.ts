@@ -3,7 +3,7 @@ import { z } from "zod";
 import { agentHostSchema, workerAgentsSchema } from "./schema/agents";
 import { appsSchema } from "./schema/apps";
 import { clusterSchema } from "./schema/cluster";
-import { registrySecretProblems } from "./schema/registries";
+import { registrySecretProblems, registrySecretRefs } from "./schema/registries";
 import { servicesSchema } from "./schema/services";
 
 /** The `picluster:` namespace every key of the config contract lives in. */
@@ -32,9 +32,10 @@ export interface PiclusterConfig extends Plain {
     nodeKeys: Record<string, pulumi.Output<string>>;
     /** The existing cluster's kubeconfig (existing-cluster mode only), secret. */
     kubeconfig?: pulumi.Output<string>;
-    /** Other secret values of the namespace, by key, for components that reference them by name. */
-    secret(key: string): pulumi.Output<string>;
 }
+
+/** Reads a secret key under `picluster:` by name: the secret, or why it cannot be used. */
+export type SecretReader = (key: string) => { value: pulumi.Output<string> } | { problem: string };
 
 /** Where configuration comes from: the Pulumi runtime in a program, a plain object in tests and tools. */
 export interface ConfigSource {
@@ -42,6 +43,8 @@ export interface ConfigSource {
     get(key: string): unknown;
     /** True when `picluster:<key>` was stored with `--secret`. */
     isSecret(key: string): boolean;
+    /** Every key set under `picluster:`, without the prefix. */
+    keys(): string[];
     stack: string;
 }
 
@@ -75,6 +78,10 @@ export function runtimeSource(): ConfigSource {
             }
         },
         isSecret: (key) => runtimeIsSecret(`${NAMESPACE}:${key}`),
+        keys: () =>
+            Object.keys(pulumi.runtime.allConfig())
+                .filter((k) => k.startsWith(`${NAMESPACE}:`))
+                .map((k) => k.slice(NAMESPACE.length + 1)),
     };
 }
 
@@ -84,6 +91,7 @@ export function objectSource(stack: string, values: Record<string, unknown>, sec
         stack,
         get: (key) => values[key],
         isSecret: (key) => secretKeys.includes(key),
+        keys: () => Object.keys(values).filter((k) => values[k] !== undefined),
     };
 }
 
@@ -108,6 +116,42 @@ function describeValue(v: unknown): string {
 }
 
 const SECRET_HINT = (key: string) => `set it with \`pulumi config set --secret ${key} < FILE\``;
+
+/** Levenshtein distance, for "did you mean" hints. */
+function distance(a: string, b: string): number {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let prev = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const cur = row[j];
+            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+            prev = cur;
+        }
+    }
+    return row[b.length];
+}
+
+/**
+ * Keys under `picluster:` that nothing reads: not a key of the contract, not
+ * the SSH key, and not a secret some node, app or catalog entry names. A
+ * typo (`agenthost`) would otherwise be ignored silently.
+ */
+function unknownKeys(source: ConfigSource, parsed: Partial<Plain>): string[] {
+    const known = new Set<string>([...Object.keys(keySchemas), "sshPrivateKey"]);
+    for (const n of parsed.cluster?.nodes ?? []) if (n.sshKey) known.add(n.sshKey);
+    for (const a of parsed.apps ?? []) for (const k of Object.values(a.secrets)) known.add(k);
+    for (const c of parsed.services?.catalog ?? []) for (const k of Object.values(c.secretValues)) known.add(k);
+    if (parsed.cluster?.registries) for (const r of registrySecretRefs(parsed.cluster.registries)) known.add(r.key);
+    return source
+        .keys()
+        .filter((k) => !known.has(k))
+        .map((k) => {
+            const near = [...known].find((c) => c.toLowerCase() === k.toLowerCase() || distance(c.toLowerCase(), k.toLowerCase()) <= 2);
+            const hint = near ? `did you mean ${NAMESPACE}:${near}? ` : "";
+            return `${NAMESPACE}:${k} is not a picluster setting and no node, app or catalog entry references it; ${hint}remove it with \`pulumi config rm ${NAMESPACE}:${k}\` (settings: ${Object.keys(keySchemas).join(", ")}, sshPrivateKey)`;
+        });
+}
 
 /**
  * Loads and validates every key of the contract. All problems are collected
@@ -180,6 +224,7 @@ export function loadConfig(source: ConfigSource = runtimeSource()): PiclusterCon
         problems.push(...registrySecretProblems(cluster.registries, (k) => (source.get(k) === undefined ? "missing" : source.isSecret(k) ? "secret" : "plain")));
     }
 
+    problems.push(...unknownKeys(source, parsed));
     if (problems.length > 0) throw new ConfigError(problems);
     const plain = parsed as Plain;
     return {
@@ -189,11 +234,15 @@ export function loadConfig(source: ConfigSource = runtimeSource()): PiclusterCon
         sshPrivateKey,
         nodeKeys,
         kubeconfig: existingCluster ? pulumi.secret(plain.cluster.kubeconfig as string) : undefined,
-        secret(key: string) {
-            const value = source.get(key);
-            if (typeof value !== "string") throw new ConfigError([`${NAMESPACE}:${key} is missing; ${SECRET_HINT(key)}`]);
-            if (!source.isSecret(key)) throw new ConfigError([`${NAMESPACE}:${key} is stored in plain text; ${SECRET_HINT(key)}`]);
-            return pulumi.secret(value);
-        },
+    };
+}
+
+/** The secrets of a config source, for the plan (apps' `secrets`, catalog `secretValues`). */
+export function secretsOf(source: ConfigSource): SecretReader {
+    return (key) => {
+        const value = source.get(key);
+        if (typeof value !== "string") return { problem: `${NAMESPACE}:${key} is missing; ${SECRET_HINT(key)}` };
+        if (!source.isSecret(key)) return { problem: `${NAMESPACE}:${key} is stored in plain text; ${SECRET_HINT(key)}` };
+        return { value: pulumi.secret(value) };
     };
 }

@@ -1,3 +1,5 @@
+import { SERVICES } from "../components/platform/services";
+
 /*
  * `npm run deploy -- <service>`: a targeted `pulumi up` of one service's
  * component and what depends on it. The valid names come from the stack's
@@ -20,12 +22,7 @@ export interface DeployTarget {
 }
 
 /** Built-in services (`picluster:services.<key>`) and their component types. */
-export const SERVICE_COMPONENTS: Record<string, string> = {
-    ollama: "picluster:platform:Ollama",
-    postgres: "picluster:platform:Postgres",
-    rocketchat: "picluster:platform:RocketChat",
-    monitoring: "picluster:platform:Monitoring",
-};
+export const SERVICE_COMPONENTS: Record<string, string> = Object.fromEntries(SERVICES.map((d) => [d.key, d.type]));
 
 type Loose = Record<string, unknown> | undefined;
 

@@ -15,9 +15,8 @@ import { ConfigSource, NAMESPACE, objectSource } from "./config";
 /** What every secret value becomes in rendered output. */
 export const REDACTED = "<redacted>";
 
-/** The marker the SDK wraps secret values in when it serialises them to the engine. */
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+/** The marker the SDK wraps secret values in when it serialises them to the engine (its own constants). */
+const { specialSigKey: SIG_KEY, specialSecretSig: SECRET_SIG } = pulumi.runtime;
 
 export function isSecretEnvelope(v: unknown): v is { value: unknown } {
     return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;

@@ -1,5 +1,7 @@
 import * as YAML from "yaml";
-import { ConfigError, loadConfig, NAMESPACE, objectSource } from "./config";
+import { CapacityError } from "../components/platform/capacity";
+import { ConfigError, loadConfig, NAMESPACE, objectSource, secretsOf } from "./config";
+import { buildPlan } from "./plan";
 import { fillSshKeys, offlineSecret, stackConfigValues } from "./offline";
 
 /*
@@ -104,17 +106,19 @@ export interface PromoteOptions {
     validate?: StackValidator;
 }
 
-/** Validates a stack document with the program's own `loadConfig`; secrets become placeholders. */
+/** Validates a stack document with the program's own plan (every check, capacity included); secrets become placeholders. */
 export function validateStackDocument(doc: YAML.Document, stack: string): string[] {
     if (doc.errors.length > 0) return doc.errors.map((e) => `YAML: ${e.message}`);
     const { values, secretKeys } = stackConfigValues(doc.toJS());
     // SSH keys are often set per machine and never committed; promotion does not check them.
     fillSshKeys(values, secretKeys, offlineSecret);
     try {
-        loadConfig(objectSource(stack, values, secretKeys));
+        const source = objectSource(stack, values, secretKeys);
+        buildPlan(loadConfig(source), secretsOf(source));
         return [];
     } catch (e) {
         if (e instanceof ConfigError) return e.problems;
+        if (e instanceof CapacityError) return [e.message];
         throw e;
     }
 }

@@ -1,6 +1,6 @@
 import * as yaml from "js-yaml";
 import type { JobTemplateSpec } from "../../stacks/schema/agents";
-import { OLLAMA, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./hardening";
+import { OLLAMA, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../k8s/hardening";
 
 /** The ServiceAccount every worker Job runs as: no RBAC, no mounted token. */
 export const WORKER_SERVICE_ACCOUNT = "worker-agent";

@@ -2,8 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { WorkerAgentsSpec } from "../../stacks/schema/agents";
 import type { ClusterTarget } from "../cluster/clusterTarget";
-import { skipAwaitAnnotations } from "../platform/labels";
-import { dnsEgressRule, ollamaEgressRule, restrictedNamespaceLabels } from "./hardening";
+import { podSecurityLabels, skipAwaitAnnotations } from "../k8s/labels";
+import { ollamaEgressRule } from "../k8s/hardening";
+import { isolatedNamespace } from "../k8s/namespace";
 import { CONTAINERS_VARIABLE, JOB_RULES } from "./jobAdmission";
 import { OLLAMA_ACCESS_LABEL, WORKER_SERVICE_ACCOUNT, renderJobTemplate } from "./jobTemplate";
 import { scopedKubeconfig } from "./scopedKubeconfig";
@@ -63,25 +64,10 @@ export class WorkerAgents extends pulumi.ComponentResource {
         const provider = cluster.provider;
         const labels = { "app.kubernetes.io/part-of": "picluster", "app.kubernetes.io/component": "worker-agents" };
 
-        const namespace = new k8s.core.v1.Namespace(
-            `${name}-namespace`,
-            { metadata: { name: ns, labels: { ...restrictedNamespaceLabels(), ...labels } } },
-            { parent: this, provider, dependsOn: cluster.readyResources },
-        );
+        // --- Network: workers get DNS, and Ollama only when their template asks.
+        const namespace = isolatedNamespace(name, { cluster, name: ns, labels: { ...podSecurityLabels("restricted"), ...labels }, policyLabels: labels }, this);
         const inNs = { parent: this, provider, dependsOn: [namespace] };
         const meta = (resourceName: string) => ({ name: resourceName, namespace: ns, labels });
-
-        // --- Network: workers get DNS, and Ollama only when their template asks.
-        new k8s.networking.v1.NetworkPolicy(
-            `${name}-default-deny`,
-            { metadata: meta("default-deny"), spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
-            inNs,
-        );
-        new k8s.networking.v1.NetworkPolicy(
-            `${name}-allow-dns`,
-            { metadata: meta("allow-dns"), spec: { podSelector: {}, policyTypes: ["Egress"], egress: [dnsEgressRule()] } },
-            inNs,
-        );
         new k8s.networking.v1.NetworkPolicy(
             `${name}-allow-ollama`,
             {

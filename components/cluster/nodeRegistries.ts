@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { NodeSpec } from "../../stacks/schema/cluster";
-import { type RegistriesSpec, registrySecretRefs, registryWarnings } from "../../stacks/schema/registries";
+import { type RegistriesSpec, registrySecretRefs } from "../../stacks/schema/registries";
 import { scriptCommand } from "./nodeScripts";
 import { registriesBundle } from "./registriesFile";
 
@@ -34,7 +34,6 @@ export class NodeRegistries extends pulumi.ComponentResource {
 
     constructor(name: string, args: NodeRegistriesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("picluster:cluster:NodeRegistries", name, {}, opts);
-        for (const warning of registryWarnings(args.spec)) pulumi.log.warn(warning, this);
 
         const keys = registrySecretRefs(args.spec).map((r) => r.key);
         const bundle = pulumi.secret(

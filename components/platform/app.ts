@@ -2,9 +2,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { AppSpec } from "../../stacks/schema/apps";
 import type { ClusterTarget } from "../cluster/clusterTarget";
-import { skipAwaitAnnotations, standardLabels } from "./labels";
-import type { NamespaceRef } from "./namespace";
-import type { DatabaseCredentials } from "./postgres";
+import { dnsEgressRule, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../k8s/hardening";
+import { skipAwaitAnnotations, standardLabels } from "../k8s/labels";
+import type { NamespaceRef } from "../k8s/namespace";
+import type { DatabaseCredentials } from "./services/postgres";
 import { nodeSelectorFor } from "./values";
 
 type Probe = AppSpec["readinessProbe"];
@@ -106,13 +107,7 @@ export class App extends pulumi.ComponentResource {
                         spec: {
                             automountServiceAccountToken: false,
                             enableServiceLinks: false,
-                            securityContext: {
-                                runAsNonRoot: true,
-                                runAsUser: spec.runAsUser,
-                                runAsGroup: spec.runAsUser,
-                                fsGroup: spec.runAsUser,
-                                seccompProfile: { type: "RuntimeDefault" },
-                            },
+                            securityContext: restrictedPodSecurityContext(spec.runAsUser),
                             nodeSelector: nodeSelectorFor({ arch: spec.arch, nodeSelector: spec.nodeSelector }),
                             // Spread replicas over nodes so one Pi going down does not take the app with it.
                             topologySpreadConstraints:
@@ -132,14 +127,7 @@ export class App extends pulumi.ComponentResource {
                                     resources: { requests: { ...spec.resources.requests }, limits: { ...spec.resources.limits } },
                                     readinessProbe: probeFor(spec.readinessProbe, spec.port, "readiness"),
                                     livenessProbe: probeFor(spec.livenessProbe, spec.port, "liveness"),
-                                    securityContext: {
-                                        runAsNonRoot: true,
-                                        runAsUser: spec.runAsUser,
-                                        allowPrivilegeEscalation: false,
-                                        readOnlyRootFilesystem: spec.readOnlyRootFilesystem,
-                                        capabilities: { drop: ["ALL"] },
-                                        seccompProfile: { type: "RuntimeDefault" },
-                                    },
+                                    securityContext: restrictedContainerSecurityContext(spec.runAsUser, spec.readOnlyRootFilesystem),
                                     volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
                                 },
                             ],
@@ -191,15 +179,7 @@ export class App extends pulumi.ComponentResource {
         }
 
         const egressNamespaces = [...new Set([...spec.egress.namespaces, ...(args.postgres && args.postgresNamespace ? [args.postgresNamespace] : [])])];
-        const egress: k8s.types.input.networking.v1.NetworkPolicyEgressRule[] = [
-            {
-                to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-                ports: [
-                    { protocol: "UDP", port: 53 },
-                    { protocol: "TCP", port: 53 },
-                ],
-            },
-        ];
+        const egress: k8s.types.input.networking.v1.NetworkPolicyEgressRule[] = [dnsEgressRule()];
         if (egressNamespaces.length > 0) {
             egress.push({ to: [{ namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: egressNamespaces }] } }] });
         }

@@ -8,9 +8,12 @@
  * (spreading replicas of one workload), and gives every DaemonSet-like
  * demand (`perNode`) one replica on each matching node.
  */
-import type { NodeSpec } from "../../stacks/schema/cluster";
+import type { NodeSpec, Taint } from "../../stacks/schema/cluster";
+import { ARCHES, type Arch } from "../k8s/arch";
+import { formatBytes, formatCpu, parseBytes, parseCpu } from "../k8s/quantity";
+import { formatArchSummary } from "./capacityText";
 
-export type Arch = "amd64" | "arm64";
+export { formatArchSummary, formatNodePlan } from "./capacityText";
 
 /** What one workload asks of the cluster; other components (agents) contribute their own. */
 export interface WorkloadDemand {
@@ -32,6 +35,16 @@ export interface WorkloadDemand {
     gpu?: boolean;
     /** `nvidia.com/gpu` per replica (default 1 when `gpu`, else 0). */
     gpus?: number;
+    /** Taints the pods tolerate; a node's NoSchedule/NoExecute taints keep everything else off it. */
+    tolerations?: Toleration[];
+}
+
+/** A pod toleration, as Kubernetes spells it. */
+export interface Toleration {
+    key?: string;
+    operator?: "Exists" | "Equal";
+    value?: string;
+    effect?: string;
 }
 
 /** Allocatable resources of one node, after defaults. */
@@ -44,6 +57,7 @@ export interface NodeCapacity {
     gpu: boolean;
     /** Allocatable `nvidia.com/gpu`: physical GPUs × time-slicing replicas; 0 without a GPU. */
     gpus: number;
+    taints: Taint[];
 }
 
 /**
@@ -56,46 +70,9 @@ export const DEFAULT_CAPACITY: Record<Arch, { cpu: number; memory: string }> = {
     arm64: { cpu: 4, memory: "8Gi" },
 };
 
-const BYTE_UNITS: Record<string, number> = {
-    "": 1,
-    k: 1e3,
-    M: 1e6,
-    G: 1e9,
-    T: 1e12,
-    Ki: 2 ** 10,
-    Mi: 2 ** 20,
-    Gi: 2 ** 30,
-    Ti: 2 ** 40,
-};
-
-/** Parses a CPU quantity (`500m`, `2`, `1.5`, 2) into cores. */
-export function parseCpu(q: string | number): number {
-    if (typeof q === "number") return q;
-    const m = /^(\d+(?:\.\d+)?)(m?)$/.exec(q.trim());
-    if (!m) throw new Error(`'${q}' is not a CPU quantity such as 500m or 2`);
-    return m[2] === "m" ? Number(m[1]) / 1000 : Number(m[1]);
-}
-
-/** Parses a memory quantity (`512Mi`, `8Gi`, `1G`, `1024`) into bytes. */
-export function parseBytes(q: string): number {
-    const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(q.trim());
-    if (!m) throw new Error(`'${q}' is not a memory quantity such as 512Mi or 8Gi`);
-    return Number(m[1]) * BYTE_UNITS[m[2] ?? ""];
-}
-
-export function formatCpu(cores: number): string {
-    return Number.isInteger(cores) ? String(cores) : cores < 1 ? `${Math.round(cores * 1000)}m` : cores.toFixed(2).replace(/0$/, "");
-}
-
-export function formatBytes(bytes: number): string {
-    const gi = bytes / 2 ** 30;
-    if (gi >= 1) return `${Number.isInteger(gi) ? gi : gi.toFixed(1)}Gi`;
-    return `${Math.round(bytes / 2 ** 20)}Mi`;
-}
-
 /** The declared nodes with their capacity, defaults filled in per architecture. */
 export function nodeCapacities(
-    nodes: (Pick<NodeSpec, "name" | "arch" | "labels" | "gpu" | "capacity"> & { gpus?: number })[],
+    nodes: (Pick<NodeSpec, "name" | "arch" | "labels" | "gpu" | "capacity" | "taints"> & { gpus?: number })[],
     opts: { gpuSharing?: number } = {},
 ): NodeCapacity[] {
     return nodes.map((n) => {
@@ -108,6 +85,7 @@ export function nodeCapacities(
             labels: { ...n.labels, "kubernetes.io/arch": n.arch, "kubernetes.io/hostname": n.name },
             gpu: n.gpu,
             gpus: n.gpu ? (n.gpus ?? 1) * (opts.gpuSharing ?? 1) : 0,
+            taints: n.taints ?? [],
         };
     });
 }
@@ -145,15 +123,35 @@ export interface CapacityPlan {
     byArch: ArchSummary[];
 }
 
+/** Whether a toleration admits a taint, by the scheduler's rules. */
+export function tolerates(t: Toleration, taint: Taint): boolean {
+    if (t.effect !== undefined && t.effect !== taint.effect) return false;
+    if (t.key === undefined) return t.operator === "Exists";
+    if (t.key !== taint.key) return false;
+    return t.operator === "Exists" || (t.value ?? "") === (taint.value ?? "");
+}
+
+/** The taints that keep a pod with these tolerations off the node (PreferNoSchedule only discourages). */
+export function untoleratedTaints(node: Pick<NodeCapacity, "taints">, tolerations: Toleration[] = []): Taint[] {
+    return node.taints.filter((taint) => taint.effect !== "PreferNoSchedule" && !tolerations.some((t) => tolerates(t, taint)));
+}
+
 function matches(node: NodeCapacity, d: WorkloadDemand): boolean {
     if (d.arch && node.arch !== d.arch) return false;
     if (d.gpu && !node.gpu) return false;
+    if (untoleratedTaints(node, d.tolerations).length > 0) return false;
     return Object.entries(d.nodeSelector ?? {}).every(([k, v]) => node.labels[k] === v);
 }
 
-function describeTarget(d: WorkloadDemand): string {
+const formatTaint = (t: Taint) => `${t.key}${t.value !== undefined ? `=${t.value}` : ""}:${t.effect}`;
+
+function describeTarget(d: WorkloadDemand, nodes: NodeCapacity[]): string {
     const parts = [d.arch ? `arch ${d.arch}` : undefined, d.gpu ? "gpu: true" : undefined, ...Object.entries(d.nodeSelector ?? {}).map(([k, v]) => `${k}=${v}`)];
-    return parts.filter(Boolean).join(", ") || "any node";
+    const target = parts.filter(Boolean).join(", ") || "any node";
+    // Name the taints when they are what keeps the selected nodes out.
+    const selected = nodes.filter((n) => matches({ ...n, taints: [] }, d));
+    const tainted = selected.flatMap((n) => untoleratedTaints(n, d.tolerations).map((t) => `${n.name} has taint ${formatTaint(t)}`));
+    return selected.length > 0 && tainted.length > 0 ? `${target}; ${tainted.join(", ")} and the workload does not tolerate it` : target;
 }
 
 /** Places every demand on the nodes; never throws for lack of room (see `fits`). */
@@ -171,7 +169,7 @@ export function planCapacity(demands: WorkloadDemand[], nodes: NodeCapacity[]): 
         const targets = plans.filter((p) => matches(p, d));
         if (d.perNode) {
             if (targets.length === 0) {
-                unplaced.push({ replica: d.name, arch: d.arch ?? "any", cpu, memoryBytes: mem, reason: `no declared node matches (${describeTarget(d)})` });
+                unplaced.push({ replica: d.name, arch: d.arch ?? "any", cpu, memoryBytes: mem, reason: `no declared node matches (${describeTarget(d, plans)})` });
             }
             // DaemonSet pods are placed before anything else: the scheduler gives them every node.
             for (const p of targets) {
@@ -189,7 +187,7 @@ export function planCapacity(demands: WorkloadDemand[], nodes: NodeCapacity[]): 
     for (const r of replicas) {
         const candidates = plans.filter((p) => matches(p, r.demand));
         if (candidates.length === 0) {
-            unplaced.push({ replica: r.label, arch: r.demand.arch ?? "any", cpu: r.cpu, memoryBytes: r.mem, reason: `no declared node matches (${describeTarget(r.demand)})` });
+            unplaced.push({ replica: r.label, arch: r.demand.arch ?? "any", cpu: r.cpu, memoryBytes: r.mem, reason: `no declared node matches (${describeTarget(r.demand, plans)})` });
             continue;
         }
         const gpus = gpusOf(r.demand);
@@ -229,7 +227,7 @@ export function planCapacity(demands: WorkloadDemand[], nodes: NodeCapacity[]): 
         node.workloads.push(r.label);
     }
 
-    const archs: (Arch | "any")[] = ["amd64", "arm64"];
+    const archs: (Arch | "any")[] = [...ARCHES];
     const byArch: ArchSummary[] = archs.map((arch) => {
         const ns = plans.filter((p) => p.arch === arch);
         const lost = unplaced.filter((u) => u.arch === arch);
@@ -256,45 +254,6 @@ export function planCapacity(demands: WorkloadDemand[], nodes: NodeCapacity[]): 
         });
     }
     return { fits: unplaced.length === 0, nodes: plans, unplaced, byArch };
-}
-
-function table(header: string[], rows: string[][]): string {
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
-    return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
-}
-
-/** The per-architecture totals and what does not fit, as text. */
-export function formatArchSummary(plan: CapacityPlan): string {
-    const rows = plan.byArch.map((a) => [
-        a.arch,
-        String(a.nodes),
-        `${formatCpu(a.cpuRequested)} / ${formatCpu(a.cpuCapacity)}`,
-        `${formatBytes(a.memoryRequested)} / ${formatBytes(a.memoryCapacity)}`,
-        a.unplaced === 0 ? "ok" : `${a.unplaced} replica(s) do not fit`,
-    ]);
-    let out = table(["arch", "nodes", "cpu requested / allocatable", "memory requested / allocatable", "status"], rows);
-    if (plan.unplaced.length > 0) {
-        out +=
-            "\n\nDoes not fit:\n" +
-            table(
-                ["workload", "arch", "cpu", "memory", "why"],
-                plan.unplaced.map((u) => [u.replica, u.arch, formatCpu(u.cpu), formatBytes(u.memoryBytes), u.reason]),
-            );
-    }
-    return out;
-}
-
-/** The per-node placement, as text (used by scripts/capacity-report.ts). */
-export function formatNodePlan(plan: CapacityPlan): string {
-    const rows = plan.nodes.map((n) => [
-        n.name,
-        n.arch + (n.gpu ? ` (gpu) ${n.gpuRequested}/${n.gpus} nvidia.com/gpu` : ""),
-        `${formatCpu(n.cpuRequested)} / ${formatCpu(n.cpu)}`,
-        `${formatBytes(n.memoryRequested)} / ${formatBytes(n.memoryBytes)}`,
-        n.workloads.join(", ") || "-",
-    ]);
-    return table(["node", "arch", "cpu", "memory", "workloads"], rows) + "\n\n" + formatArchSummary(plan);
 }
 
 /** Thrown at preview when the enabled workloads cannot fit the declared nodes. */

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterTarget } from "../cluster/clusterTarget";
-import type { NamespaceRef } from "./namespace";
+import type { NamespaceRef } from "../k8s/namespace";
 import { deepMerge, setPath, type Values } from "./values";
 
 /** A chart pinned to one version in one repository. */

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { Arch, Placement } from "../../stacks/schema/services";
+import type { Arch } from "../k8s/arch";
 
 /** A Helm values tree whose leaves may be Outputs (secrets stay wrapped per leaf, not per tree). */
 export type Values = { [key: string]: unknown };
@@ -35,16 +35,6 @@ export function setPath(values: Values, path: string, value: unknown): Values {
     return { ...values, [head]: setPath(child, rest.join("."), value) };
 }
 
-/** The value at a dotted path, or undefined. */
-export function getPath(values: Values, path: string): unknown {
-    let cur: unknown = values;
-    for (const p of path.split(".")) {
-        if (!isPlainObject(cur)) return undefined;
-        cur = cur[p];
-    }
-    return cur;
-}
-
 /** The node selector for a placement: `kubernetes.io/arch` when an arch is set, plus any node labels. */
 export function nodeSelectorFor(placement: { arch?: Arch; nodeSelector?: Record<string, string> }): Record<string, string> {
     return {
@@ -53,21 +43,7 @@ export function nodeSelectorFor(placement: { arch?: Arch; nodeSelector?: Record<
     };
 }
 
-/** Same as nodeSelectorFor, from a schema Placement. */
-export function placementSelector(p: Placement): Record<string, string> {
-    return nodeSelectorFor(p);
-}
-
 /** Plain-object resource requirements for chart values. */
 export function resourceValues(r: { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } }): Values {
     return { requests: { ...r.requests }, limits: { ...r.limits } };
-}
-
-/** Paths in a values tree whose leaf is an Output (for tests and diagnostics). */
-export function outputPaths(values: Values, prefix = ""): string[] {
-    return Object.entries(values).flatMap(([k, v]) => {
-        const path = prefix ? `${prefix}.${k}` : k;
-        if (pulumi.Output.isInstance(v)) return [path];
-        return isPlainObject(v) ? outputPaths(v, path) : [];
-    });
 }

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { ARCHES } from "../../components/k8s/arch";
+import { BYTE_QUANTITY, CPU_QUANTITY, parseBytes, parseCpu } from "../../components/k8s/quantity";
 import { byteQuantity, cpuQuantity, dnsLabel, pinnedImage } from "./common";
 
 /*
@@ -8,7 +10,7 @@ import { byteQuantity, cpuQuantity, dnsLabel, pinnedImage } from "./common";
  * which only sets `enabled` and `image` behaves like upstream, minus its gaps.
  */
 
-const arch = z.enum(["amd64", "arm64"], { error: "must be 'amd64' or 'arm64' (or leave unset to run on any node)" });
+const arch = z.enum(ARCHES, { error: "must be 'amd64' or 'arm64' (or leave unset to run on any node)" });
 
 /** requests and limits both required, cpu and memory both required: every container we define has all four. */
 const fullResources = z.strictObject({
@@ -16,19 +18,10 @@ const fullResources = z.strictObject({
     limits: z.strictObject({ cpu: cpuQuantity, memory: byteQuantity }),
 });
 
-const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, M: 1e6, G: 1e9, T: 1e12, "": 1 };
-
-/** Bytes in a Kubernetes memory quantity (`512Mi`, `1G`, `1024`). */
-export function quantityBytes(q: string): number {
-    const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(q);
-    if (!m) return NaN;
-    return Number(m[1]) * BINARY[m[2] ?? ""];
-}
-
-/** Millicores in a Kubernetes CPU quantity (`500m`, `2`, `1.5`). */
-export function cpuMillis(q: string): number {
-    return q.endsWith("m") ? Number(q.slice(0, -1)) : Number(q) * 1000;
-}
+/** Bytes in a Kubernetes memory quantity, NaN when it is not one (the field's own check reports that). */
+const quantityBytes = (q: string): number => (BYTE_QUANTITY.test(q) ? parseBytes(q) : NaN);
+/** Millicores in a Kubernetes CPU quantity. */
+const cpuMillis = (q: string): number => (CPU_QUANTITY.test(q) ? parseCpu(q) * 1000 : NaN);
 
 /** Bytes in a redis.conf memory value; redis reads `1k` as 1000 and `1kb` as 1024. */
 export function redisBytes(v: string): number {

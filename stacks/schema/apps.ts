@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { dnsLabel, hostname, labels, pinnedImage } from "./common";
+import { dnsLabel, ingressHost, labels, pinnedImage } from "./common";
 import { archSchema, serviceResources } from "./services";
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name such as DATABASE_URL");
@@ -42,7 +42,7 @@ export const appSchema = z.strictObject({
         .prefault({}),
     ingress: z
         .strictObject({
-            host: hostname,
+            host: ingressHost,
             path: httpPath.default("/"),
             className: z.string().optional(),
             tlsSecretName: dnsLabel.optional(),

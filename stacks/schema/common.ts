@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { BYTE_QUANTITY, CPU_QUANTITY } from "../../components/k8s/quantity";
 
 /** Kubernetes object names (RFC 1123 label): lowercase alphanumerics and '-', at most 63. */
 export const dnsLabel = z
@@ -51,13 +52,15 @@ export const labels = z.record(z.string(), z.string()).superRefine((record, ctx)
 
 /** A CPU quantity such as `500m`, `2` or `1.5`. */
 export const cpuQuantity = z
-    .union([z.number().positive(), z.string().regex(/^(\d+(\.\d+)?|\d+m)$/, "must be a CPU quantity such as 500m, 1 or 1.5")])
-    .transform((v) => String(v));
+    .union([z.number().positive(), z.string()])
+    .transform((v) => String(v))
+    // A YAML number such as 1e-7 becomes "1e-7", which no Kubernetes quantity parser reads.
+    .pipe(z.string().regex(CPU_QUANTITY, "must be a CPU quantity such as 500m, 1 or 1.5 (write small values in millicores, e.g. 100m)"));
 
 /** A memory/storage quantity such as `512Mi`, `8Gi` or `1G`. */
 export const byteQuantity = z
     .string()
-    .regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/, "must be a quantity such as 512Mi, 8Gi or 20G");
+    .regex(BYTE_QUANTITY, "must be a quantity such as 512Mi, 8Gi or 20G");
 
 export const resourceList = z.strictObject({ cpu: cpuQuantity.optional(), memory: byteQuantity.optional() });
 
@@ -97,9 +100,25 @@ export function imagePinProblem(ref: string): string | undefined {
 export const hostname = z.string().refine(
     (h) =>
         /^(\d{1,3})(\.\d{1,3}){3}$/.test(h)
-            ? h.split(".").every((o) => Number(o) <= 255)
+            ? // A leading zero (192.168.001.022) reads as octal to some resolvers and reaches another machine.
+              h.split(".").every((o) => Number(o) <= 255 && !(o.length > 1 && o.startsWith("0")))
             : /^[0-9a-fA-F:]+$/.test(h) && h.includes(":")
               ? true
               : /^(?=.{1,253}$)[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*$/.test(h),
-    { message: "is not a valid hostname, IPv4 or IPv6 address" },
+    { message: "is not a valid hostname, IPv4 or IPv6 address (write IPv4 octets without leading zeros, e.g. 192.168.1.22)" },
 );
+
+/**
+ * An Ingress host: a lowercase DNS name, not an IP address (Kubernetes
+ * refuses both uppercase and IPs in `spec.rules[].host`); `*.` allowed first.
+ */
+export const ingressHost = z
+    .string()
+    .refine((h) => !/^[\d.]+$/.test(h) && !h.includes(":"), { message: "is an IP address; an Ingress host must be a DNS name such as chat.example.org" })
+    .refine((h) => h === h.toLowerCase(), { message: "has uppercase letters; Ingress hosts must be lowercase, e.g. chat.example.org" })
+    .refine((h) => /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(h) && h.length <= 253, {
+        message: "is not a DNS name such as chat.example.org",
+    });
+
+/** A StorageClass name; empty would silently mean "no dynamic provisioning". */
+export const storageClassName = z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must name a StorageClass such as local-path (an empty name disables dynamic provisioning)");

@@ -1,9 +1,10 @@
 import { z } from "zod";
-import { byteQuantity, cpuQuantity, dnsLabel, labels, pinnedVersion } from "./common";
+import { ARCH_HINT, ARCHES } from "../../components/k8s/arch";
+import { byteQuantity, cpuQuantity, dnsLabel, ingressHost, labels, pinnedVersion, storageClassName } from "./common";
 import { devicePluginSchema } from "./gpu";
 
 /** The architectures a workload can be pinned to. */
-export const archSchema = z.enum(["amd64", "arm64"], { error: "must be 'amd64' (x86-64) or 'arm64' (Raspberry Pi)" });
+export const archSchema = z.enum(ARCHES, { error: ARCH_HINT });
 export type Arch = z.output<typeof archSchema>;
 
 /** A chart repository: an https:// index or an oci:// registry path. */
@@ -43,7 +44,7 @@ const secretValues = z
 
 const storage = (size: string) =>
     z
-        .strictObject({ size: byteQuantity.default(size), storageClass: z.string().optional() })
+        .strictObject({ size: byteQuantity.default(size), storageClass: storageClassName.optional() })
         .default({ size });
 
 /** Fields every Helm-backed service shares. */
@@ -102,7 +103,7 @@ export const rocketchatSchema = z
     .strictObject({
         ...helmFields({ version: "7.0.2", repo: "https://rocketchat.github.io/helm-charts" }),
         /** Public host name; without it no Ingress is made. */
-        host: z.string().optional(),
+        host: ingressHost.optional(),
         storage: storage("8Gi"),
         resources: serviceResources({ cpu: "500m", memory: "1Gi" }, { cpu: "2", memory: "2Gi" }),
         mongodbResources: serviceResources({ cpu: "250m", memory: "512Mi" }, { cpu: "1", memory: "1536Mi" }),
@@ -163,7 +164,7 @@ export const servicesSchema = z
         /** Do not wait for readiness (e2e against an API server without kubelets). */
         skipAwait: z.boolean().default(false),
         /** Default storage class for every volume (k3s ships local-path). */
-        storageClass: z.string().default("local-path"),
+        storageClass: storageClassName.default("local-path"),
         ollama: ollamaSchema,
         postgres: postgresSchema,
         rocketchat: rocketchatSchema,

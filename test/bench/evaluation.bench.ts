@@ -6,9 +6,10 @@
  *
  *   npm run bench
  */
+import { planStack } from "../../stacks/plan";
 import { performance } from "perf_hooks";
 import { Picluster } from "../../components/picluster";
-import { loadConfig, objectSource } from "../../stacks/config";
+import { objectSource } from "../../stacks/config";
 import { limitStackTraces } from "../../stacks/runtime";
 import { installMocks, registeredResources, resetRegistry } from "../helpers/mocks";
 import { stackSource, TEST_SSH_KEY } from "../helpers/stacks";
@@ -35,7 +36,7 @@ function syntheticCluster(nodes: number): Record<string, unknown> {
 async function evaluate(source: ReturnType<typeof objectSource>): Promise<{ ms: number; resources: number }> {
     resetRegistry();
     const start = performance.now();
-    const platform = new Picluster("picluster", loadConfig(source));
+    const platform = new Picluster("picluster", planStack(source));
     await new Promise<void>((resolve) => platform.kubeconfig.apply(() => resolve()));
     const resources = (await registeredResources()).length;
     return { ms: performance.now() - start, resources };

@@ -1,6 +1,6 @@
+import { planStack } from "../../stacks/plan";
 import { describe, expect, it } from "vitest";
 import { Picluster } from "../../components/picluster";
-import { loadConfig } from "../../stacks/config";
 import { recorder, resetRegistry, valueOf } from "../helpers/mocks";
 import { stackSource, stackValues } from "../helpers/stacks";
 import * as pulumi from "@pulumi/pulumi";
@@ -9,7 +9,7 @@ async function agentDeploymentAnnotations(skipAwait: boolean): Promise<Record<st
     resetRegistry();
     const rec = recorder();
     const services = { ...(stackValues("dev").values.services as Record<string, unknown>), skipAwait };
-    const p = new Picluster("picluster", loadConfig(stackSource("dev", { services })), { transformations: [rec.transform] });
+    const p = new Picluster("picluster", planStack(stackSource("dev", { services })), { transformations: [rec.transform] });
     await valueOf(p.endpoints);
     const out: Record<string, Record<string, string>> = {};
     for (const r of rec.resources.filter((x) => ["kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service", "kubernetes:core/v1:ResourceQuota"].includes(x.type))) {

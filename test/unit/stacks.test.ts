@@ -1,13 +1,13 @@
+import { planStack } from "../../stacks/plan";
 import { describe, expect, it } from "vitest";
 import { Picluster } from "../../components/picluster";
-import { loadConfig } from "../../stacks/config";
 import { isSecret, MOCK_CLIENT_KEY, plainOccurrences, recorder, RegisteredResource, registeredResources, resetRegistry, valueOf } from "../helpers/mocks";
 import { stackSource } from "../helpers/stacks";
 
 async function build(stack: string) {
     resetRegistry();
     const rec = recorder();
-    const p = new Picluster("picluster", loadConfig(stackSource(stack)), { transformations: [rec.transform] });
+    const p = new Picluster("picluster", planStack(stackSource(stack)), { transformations: [rec.transform] });
     const endpoints = await valueOf(p.endpoints);
     await valueOf(p.credentials);
     return { p, rec, endpoints, registered: await registeredResources() };

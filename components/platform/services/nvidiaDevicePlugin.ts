@@ -3,9 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { NodeSpec } from "../../../stacks/schema/cluster";
 import type { DevicePluginSpec } from "../../../stacks/schema/gpu";
 import type { ClusterTarget } from "../../cluster/clusterTarget";
-import type { WorkloadDemand } from "../capacity";
+import type { NamespaceRef } from "../../k8s/namespace";
 import { HelmService } from "../helmService";
-import { PlatformNamespace, type NamespaceRef } from "../namespace";
+import { defineService } from "./service";
 import type { Values } from "../values";
 
 /** The namespace of the device plugin; Pod Security privileged (host path to the kubelet's device-plugin socket). */
@@ -93,22 +93,18 @@ export class NvidiaDevicePlugin extends pulumi.ComponentResource {
     }
 }
 
-/** What the plugin's DaemonSet asks of each GPU node, for the capacity check. */
-export function devicePluginDemands(spec: DevicePluginSpec, nodes: Pick<NodeSpec, "gpu">[]): WorkloadDemand[] {
-    if (!spec.enabled || !nodes.some((n) => n.gpu)) return [];
-    return [{ name: "nvidia-device-plugin", cpu: "10m", memory: "32Mi", replicas: 1, perNode: true, gpu: true, gpus: 0 }];
-}
-
-/**
- * The plugin and its namespace, when enabled and some node is `gpu: true`;
- * else nothing. The namespace is privileged: see policy/exemptions.ts.
- */
-export function deployDevicePlugin(
-    name: string,
-    args: { cluster: ClusterTarget; spec: DevicePluginSpec; skipAwait: boolean },
-    parent: pulumi.Resource,
-): NvidiaDevicePlugin | undefined {
-    if (!args.spec.enabled || !args.cluster.nodes.some((n) => n.gpu)) return undefined;
-    const namespace = new PlatformNamespace(`${name}-ns-${DEVICE_PLUGIN_NAMESPACE}`, { cluster: args.cluster, name: DEVICE_PLUGIN_NAMESPACE, podSecurity: "privileged" }, { parent });
-    return new NvidiaDevicePlugin(`${name}-nvidia-device-plugin`, { ...args, namespace }, { parent });
-}
+/** The NVIDIA device plugin as a built-in service: `picluster:services.nvidiaDevicePlugin`, only when a node is `gpu: true`. */
+export const nvidiaDevicePluginService = defineService({
+    key: "nvidiaDevicePlugin",
+    type: "picluster:platform:NvidiaDevicePlugin",
+    // Privileged for the kubelet's device-plugin host path alone: exempted with that reason in policy/exemptions.ts.
+    namespaces: [{ name: DEVICE_PLUGIN_NAMESPACE, podSecurity: "privileged" }],
+    appliesTo: ({ nodes }) => nodes.some((n) => n.gpu),
+    validate: () => [],
+    // One small pod on each GPU node; it uses no nvidia.com/gpu itself.
+    demands: () => [{ name: "nvidia-device-plugin", cpu: "10m", memory: "32Mi", replicas: 1, perNode: true, gpu: true, gpus: 0, tolerations: [{ operator: "Exists" }] }],
+    create(name, args, opts) {
+        const component = new NvidiaDevicePlugin(name, { ...args, namespace: args.namespaces[DEVICE_PLUGIN_NAMESPACE] }, opts);
+        return { component, endpoints: {}, credentials: {} };
+    },
+});

@@ -1,6 +1,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { AgentHostPool, redisConfig } from "../../../components/agents/agentHostPool";
-import { agentHostSchema } from "../../../stacks/schema/agents";
+import { agentChecks } from "../../../stacks/checks";
+import { agentHostSchema, workerAgentsSchema } from "../../../stacks/schema/agents";
+import { clusterSchema } from "../../../stacks/schema/cluster";
 import { dependencyNames, isSecret, plainOccurrences, recorder, registeredResources, resetRegistry, valueOf } from "../../helpers/mocks";
 import { find, ofKind, testCluster } from "./fixtures";
 
@@ -173,9 +175,12 @@ describe("AgentHostPool hardening beyond upstream", () => {
         }
     });
 
-    it("refuses an architecture no declared node has", () => {
+    it("is refused by the plan when no declared node has its architecture", () => {
         const nodes = [{ name: "cp", host: "10.0.0.1", sshPort: 22, user: "pi", role: "server", arch: "amd64", labels: {}, taints: [], gpu: false }] as any;
-        expect(() => new AgentHostPool("pool", { cluster: testCluster(nodes), spec: spec({ arch: "arm64" }) })).toThrow(/agentHost\.arch.*arm64/);
+        const cluster = clusterSchema.parse({ k3sVersion: "v1.33.5+k3s1", nodes });
+        expect(agentChecks({ cluster, agentHost: spec({ arch: "arm64" }), workerAgents: workerAgentsSchema.parse({}) })).toEqual([
+            expect.stringMatching(/^picluster:agentHost\.arch = "arm64": no declared node has that architecture/),
+        ]);
     });
 
     it("protects the pool with a PodDisruptionBudget", async () => {

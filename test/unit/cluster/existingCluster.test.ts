@@ -1,7 +1,8 @@
 import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { Picluster } from "../../../components/picluster";
-import { loadConfig, objectSource } from "../../../stacks/config";
+import { objectSource } from "../../../stacks/config";
+import { planStack } from "../../../stacks/plan";
 import { isSecret, plainOccurrences, RegisteredResource, registeredResources, resetRegistry, valueOf } from "../../helpers/mocks";
 
 const CLIENT_KEY = "Y2xpZW50LWtleS1zZWNyZXQ=";
@@ -15,8 +16,7 @@ const k3sKubeconfig = yaml.dump({
 describe("an existing cluster", () => {
     it("touches no node: no commands, only a provider from the given kubeconfig", async () => {
         resetRegistry();
-        const cfg = loadConfig(objectSource("ext", { cluster: { k3sVersion: "v1.33.5+k3s1", kubeconfig: k3sKubeconfig } }, ["cluster"]));
-        const p = new Picluster("ext", cfg);
+        const p = new Picluster("ext", planStack(objectSource("ext", { cluster: { k3sVersion: "v1.33.5+k3s1", kubeconfig: k3sKubeconfig } }, ["cluster"])));
         await valueOf(p.kubeconfig);
         const registered = await registeredResources();
         expect(registered.filter((r) => r.type.startsWith("command:"))).toEqual([]);

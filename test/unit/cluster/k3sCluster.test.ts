@@ -1,3 +1,4 @@
+import { planStack } from "../../../stacks/plan";
 import * as yaml from "js-yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { K3sCluster } from "../../../components/cluster/k3sCluster";
@@ -33,7 +34,7 @@ describe("K3sCluster on the pi stack", () => {
 
     beforeAll(async () => {
         resetRegistry();
-        platform = new Picluster("picluster", loadConfig(stackSource("pi")), { transformations: [rec.transform] });
+        platform = new Picluster("picluster", planStack(stackSource("pi")), { transformations: [rec.transform] });
         await valueOf(platform.kubeconfig);
         registered = await registeredResources();
     });

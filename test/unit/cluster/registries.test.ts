@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { renderRegistriesYaml } from "../../../components/cluster/registriesFile";
 import { Picluster } from "../../../components/picluster";
 import { ConfigError, loadConfig } from "../../../stacks/config";
+import { planStack } from "../../../stacks/plan";
 import { registriesSchema, registryProblems, registryWarnings } from "../../../stacks/schema/registries";
 import {
     dependencyNames,
@@ -32,14 +33,16 @@ function piSource(regs: unknown, secrets: Record<string, string> = { registryPas
 async function build(regs: unknown): Promise<{ registered: RegisteredResource[]; recorded: RecordedResource[] }> {
     resetRegistry();
     const rec = recorder();
-    const p = new Picluster("picluster", loadConfig(piSource(regs)), { transformations: [rec.transform] });
+    const p = new Picluster("picluster", planStack(piSource(regs)), { transformations: [rec.transform] });
     await valueOf(p.kubeconfig);
     return { registered: await registeredResources(), recorded: rec.resources };
 }
 
 const problemsOf = (regs: unknown) => {
+    // An unreferenced secret key is a problem of its own: set it only when referenced.
+    const secrets = JSON.stringify(regs).includes('"registryPassword"') ? { registryPassword: PASSWORD } : {};
     try {
-        loadConfig(piSource(regs));
+        loadConfig(piSource(regs, secrets));
         return [];
     } catch (e) {
         if (e instanceof ConfigError) return e.problems;
@@ -159,7 +162,7 @@ describe("registries on the pi stack", () => {
 
     it("registers no registries step when cluster.registries is unset", async () => {
         resetRegistry();
-        const p = new Picluster("picluster", loadConfig(stackSource("pi")));
+        const p = new Picluster("picluster", planStack(stackSource("pi")));
         await valueOf(p.kubeconfig);
         expect(steps(await registeredResources())).toEqual([]);
     });

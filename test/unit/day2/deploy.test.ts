@@ -39,7 +39,7 @@ describe("deploy target resolution", () => {
 
     it("offers the enabled services, agents, catalog entries and apps of the stack", () => {
         const names = targets.filter((t) => t.enabled).map((t) => t.name);
-        expect(names).toEqual(["ollama", "postgres", "monitoring", "agent-host", "jupyterhub", "ollama", "placemyparents"]);
+        expect(names).toEqual(["ollama", "monitoring", "postgres", "agent-host", "jupyterhub", "ollama", "placemyparents"]);
     });
 
     it("resolves a known name to its component type", () => {

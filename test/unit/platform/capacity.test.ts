@@ -5,13 +5,18 @@ import {
     DEFAULT_CAPACITY,
     formatNodePlan,
     nodeCapacities,
-    parseBytes,
-    parseCpu,
     planCapacity,
     type WorkloadDemand,
 } from "../../../components/platform/capacity";
-import { platformDemands } from "../../../components/platform/demands";
-import { node, piApps, piNodes, piServices } from "./fixtures";
+import { planPlatform } from "../../../components/platform/plan";
+import type { AppsSpec } from "../../../stacks/schema/apps";
+import type { NodeSpec } from "../../../stacks/schema/cluster";
+import type { ServicesSpec } from "../../../stacks/schema/services";
+import { parseBytes, parseCpu } from "../../../components/k8s/quantity";
+import { node, piApps, piNodes, piServices, testSecrets } from "./fixtures";
+
+/** The platform's demands as the plan states them. */
+const platformDemands = (services: ServicesSpec, apps: AppsSpec, nodes: NodeSpec[] = []) => planPlatform({ services, apps, nodes }, testSecrets, []).demands;
 
 describe("quantities", () => {
     it("parses CPU in cores and millicores", () => {
@@ -100,7 +105,7 @@ describe("capacity check", () => {
     });
 
     it("counts nothing for disabled services", () => {
-        const services = piServices({ ollama: { enabled: false }, rocketchat: { enabled: false }, monitoring: { enabled: false }, postgres: { enabled: false }, catalog: [] });
+        const services = piServices({ ollama: { enabled: false }, rocketchat: { enabled: false }, monitoring: { enabled: false }, postgres: { enabled: false }, nvidiaDevicePlugin: { enabled: false }, catalog: [] });
         expect(platformDemands(services, [], piNodes())).toEqual([]);
     });
 });

@@ -32,6 +32,6 @@ describe("scripts/capacity-report", () => {
 
     it("names the key path of an invalid value instead of planning", () => {
         const r = capacityReport(config(stackYaml("huge")));
-        expect(r.problems).toEqual([expect.stringMatching(/^picluster:services\.ollama\.resources\.requests\.memory: must be a quantity/)]);
+        expect(r.problems).toEqual([expect.stringMatching(/^picluster:services\.ollama\.resources\.requests\.memory = "huge": must be a quantity/)]);
     });
 });

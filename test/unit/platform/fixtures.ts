@@ -1,7 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterTarget } from "../../../components/cluster/clusterTarget";
-import { ConfigError } from "../../../stacks/config";
+import { checkCapacity, nodeCapacities } from "../../../components/platform/capacity";
+import { planPlatform, type PlatformPlan } from "../../../components/platform/plan";
+import { ConfigError, type SecretReader } from "../../../stacks/config";
 import { appsSchema, type AppsSpec } from "../../../stacks/schema/apps";
 import { nodeSchema, type NodeSpec } from "../../../stacks/schema/cluster";
 import { servicesSchema, type ServicesSpec } from "../../../stacks/schema/services";
@@ -75,11 +77,18 @@ export const SECRET_CONFIG: Record<string, string> = {
     rabbitmqAdmin: "rabbit-from-config-456",
 };
 
-/** `config.secret` over a fixed map, refusing unknown keys like the real loader. */
-export const testConfig = {
-    secret(key: string): pulumi.Output<string> {
-        const v = SECRET_CONFIG[key];
-        if (v === undefined) throw new ConfigError([`picluster:${key} is missing; set it with \`pulumi config set --secret ${key} < FILE\``]);
-        return pulumi.secret(v);
-    },
+/** The plan's secret reader over a fixed map, refusing unknown keys like the real one. */
+export const testSecrets: SecretReader = (key) => {
+    const v = SECRET_CONFIG[key];
+    if (v === undefined) return { problem: `picluster:${key} is missing; set it with \`pulumi config set --secret ${key} < FILE\`` };
+    return { value: pulumi.secret(v) };
 };
+
+/** Plans the platform as the program does: every check first (ConfigError), then capacity (CapacityError). */
+export function platformPlan(services: ServicesSpec, apps: AppsSpec, nodes: NodeSpec[]): PlatformPlan {
+    const problems: string[] = [];
+    const plan = planPlatform({ services, apps, nodes }, testSecrets, problems);
+    if (problems.length > 0) throw new ConfigError(problems);
+    if (nodes.length > 0) checkCapacity(plan.demands, nodeCapacities(nodes, { gpuSharing: services.nvidiaDevicePlugin.gpuSharing }));
+    return plan;
+}

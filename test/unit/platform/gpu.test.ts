@@ -1,12 +1,11 @@
 import * as yaml from "js-yaml";
 import { beforeEach, describe, expect, it } from "vitest";
 import { CapacityError, nodeCapacities, planCapacity } from "../../../components/platform/capacity";
-import { platformDemands } from "../../../components/platform/demands";
 import { Platform } from "../../../components/platform/platform";
 import { clusterSchema } from "../../../stacks/schema/cluster";
 import { servicesSchema } from "../../../stacks/schema/services";
 import { registeredResources, resetRegistry, unwrapSecrets, type RegisteredResource } from "../../helpers/mocks";
-import { node, piApps, piNodes, piServices, testCluster, testConfig } from "./fixtures";
+import { node, piApps, piNodes, piServices, platformPlan, testCluster } from "./fixtures";
 
 type Values = Record<string, any>;
 
@@ -17,7 +16,7 @@ let n = 0;
 function build(nodes = piNodes(), services = piServices()) {
     // The app needs postgres; the GPU-only stacks below leave both out.
     const apps = services.postgres.enabled ? piApps() : [];
-    return new Platform(`gpu${++n}`, { cluster: testCluster(nodes), services, apps, config: testConfig });
+    return new Platform(`gpu${++n}`, { cluster: testCluster(nodes), plan: platformPlan(services, apps, nodes) });
 }
 
 /** Only Ollama and the device plugin: nothing else competes for the GPU node. */
@@ -102,8 +101,13 @@ describe("capacity counts GPUs per node", () => {
 
     it("fails a preview that asks for more GPUs than the node has, saying how many exist", () => {
         expect(() => build(piNodes(), ollamaOnly({ ollama: { gpu: true, gpuCount: 2, resources: { requests: { memory: "4Gi" } } } }))).toThrow(CapacityError);
-        const plan = planCapacity(platformDemands(ollamaOnly({ ollama: { gpu: true, gpuCount: 2 } }), [], piNodes()), nodeCapacities(piNodes()));
-        expect(plan.unplaced.map((u) => u.reason)).toEqual([expect.stringContaining("needs 2 nvidia.com/gpu; most free matching node tower has 1 of 1")]);
+        let plan: CapacityError["plan"] | undefined;
+        try {
+            build(piNodes(), ollamaOnly({ ollama: { gpu: true, gpuCount: 2, resources: { requests: { memory: "4Gi" } } } }));
+        } catch (e) {
+            plan = (e as CapacityError).plan;
+        }
+        expect(plan?.unplaced.map((u) => u.reason)).toEqual([expect.stringContaining("needs 2 nvidia.com/gpu; most free matching node tower has 1 of 1")]);
     });
 
     it("fits the same request when time-slicing shares the card", () => {

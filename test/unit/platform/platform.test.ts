@@ -14,7 +14,7 @@ import {
     valueOf,
     type RegisteredResource,
 } from "../../helpers/mocks";
-import { node, piApps, piNodes, piServices, SECRET_CONFIG, testCluster, testConfig } from "./fixtures";
+import { node, piApps, piNodes, piServices, platformPlan, SECRET_CONFIG, testCluster } from "./fixtures";
 
 type Values = Record<string, any>;
 
@@ -28,13 +28,11 @@ const plainValues = (r: RegisteredResource) => unwrapSecrets(r.inputs.values) as
 
 let n = 0;
 function build(opts: { services?: ReturnType<typeof piServices>; apps?: ReturnType<typeof piApps>; nodes?: ReturnType<typeof piNodes> } = {}) {
-    const cluster = testCluster(opts.nodes ?? piNodes());
+    const nodes = opts.nodes ?? piNodes();
+    const plan = platformPlan(opts.services ?? piServices(), opts.apps ?? piApps(), nodes);
+    const cluster = testCluster(nodes);
     const rec = recorder();
-    const platform = new Platform(
-        `pf${++n}`,
-        { cluster, services: opts.services ?? piServices(), apps: opts.apps ?? piApps(), config: testConfig },
-        { transformations: [rec.transform] },
-    );
+    const platform = new Platform(`pf${++n}`, { cluster, plan }, { transformations: [rec.transform] });
     return { cluster, rec, platform };
 }
 

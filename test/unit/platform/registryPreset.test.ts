@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { REGISTRY_NODE_PORT, resolveCatalogEntry } from "../../../components/platform/catalog";
+import { REGISTRY_NODE_PORT, resolveCatalogEntry } from "../../../components/platform/services/catalog";
 import { imagePinProblem } from "../../../stacks/schema/common";
 import { registriesSchema, registryProblems } from "../../../stacks/schema/registries";
 import { servicesSchema } from "../../../stacks/schema/services";

@@ -4,7 +4,7 @@ import { evaluate } from "../../../policy/core/evaluate";
 import type { ResourceView } from "../../../policy/core/types";
 import { exemptions } from "../../../policy/exemptions";
 import { allRules } from "../../../policy/rules";
-import { loadConfig } from "../../../stacks/config";
+import { planStack } from "../../../stacks/plan";
 import { recorder, registeredResources, resetRegistry, setCommandStdout, valueOf } from "../../helpers/mocks";
 import { stackSource, stackValues } from "../../helpers/stacks";
 import { clusterCommandStdout } from "./commandStdout";
@@ -25,7 +25,7 @@ describe("every rule over the pi stack with a GPU node and registries", () => {
         };
         const services = { ...(stackValues("pi").values.services as Record<string, unknown>), ollama: { gpu: true, models: ["llama3:8b"] } };
         const source = stackSource("pi", { cluster, services, registryPassword: "policy-test-registry-password" }, { secretKeys: ["registryPassword"] });
-        const p = new Picluster("picluster", loadConfig(source), { transformations: [recorder().transform] });
+        const p = new Picluster("picluster", planStack(source), { transformations: [recorder().transform] });
         await valueOf(p.kubeconfig);
         resources = (await registeredResources()).map(fromMocks);
     });

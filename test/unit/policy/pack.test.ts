@@ -1,10 +1,10 @@
+import { planStack } from "../../../stacks/plan";
 import * as grpc from "@grpc/grpc-js";
 import { spawn, type ChildProcess } from "child_process";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allRules } from "../../../policy/rules";
 import { Picluster } from "../../../components/picluster";
-import { loadConfig } from "../../../stacks/config";
 import { registeredResources, resetRegistry, setCommandStdout, valueOf, type RegisteredResource } from "../../helpers/mocks";
 import { stackSource } from "../../helpers/stacks";
 import { clusterCommandStdout } from "./commandStdout";
@@ -134,7 +134,7 @@ describe("the pack, run the way the Pulumi CLI runs it", () => {
     it("passes the whole pi stack built under mocks, resource by resource and as a stack", async () => {
         setCommandStdout(clusterCommandStdout());
         resetRegistry();
-        const platform = new Picluster("picluster", loadConfig(stackSource("pi")));
+        const platform = new Picluster("picluster", planStack(stackSource("pi")));
         await valueOf(platform.kubeconfig);
         // Secret envelopes stay as the engine sends them: the pack unwraps them itself.
         const resources = (await registeredResources()).filter((r: RegisteredResource) => r.type !== "pulumi:pulumi:Stack");

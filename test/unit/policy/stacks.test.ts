@@ -1,3 +1,4 @@
+import { planStack } from "../../../stacks/plan";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Picluster } from "../../../components/picluster";
 import { evaluate, type Exempted, type Finding } from "../../../policy/core/evaluate";
@@ -7,7 +8,6 @@ import { exemptions } from "../../../policy/exemptions";
 import { allRules, ruleNames } from "../../../policy/rules";
 import { inlineCredentials } from "../../../policy/rules/helmSecrets";
 import { isSecretAt } from "../../../policy/core/types";
-import { loadConfig } from "../../../stacks/config";
 import { recorder, registeredResources, resetRegistry, setCommandStdout, valueOf } from "../../helpers/mocks";
 import { stackSource } from "../../helpers/stacks";
 import { clusterCommandStdout } from "./commandStdout";
@@ -19,7 +19,7 @@ setCommandStdout(clusterCommandStdout());
 async function buildStack(stack: string): Promise<ResourceView[]> {
     resetRegistry();
     const rec = recorder();
-    const platform = new Picluster("picluster", loadConfig(stackSource(stack)), { transformations: [rec.transform] });
+    const platform = new Picluster("picluster", planStack(stackSource(stack)), { transformations: [rec.transform] });
     await valueOf(platform.kubeconfig);
     return (await registeredResources()).map(fromMocks);
 }

@@ -1,15 +1,18 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { PostgresSpec } from "../../stacks/schema/services";
-import type { ClusterTarget } from "../cluster/clusterTarget";
-import { HelmService } from "./helmService";
-import { standardLabels } from "./labels";
-import type { NamespaceRef } from "./namespace";
-import { nodeSelectorFor, resourceValues, type Values } from "./values";
+import type { PostgresSpec } from "../../../stacks/schema/services";
+import type { ClusterTarget } from "../../cluster/clusterTarget";
+import { HelmService } from "../helmService";
+import { standardLabels } from "../../k8s/labels";
+import type { NamespaceRef } from "../../k8s/namespace";
+import { nodeSelectorFor, resourceValues, type Values } from "../values";
+import { defineService } from "./service";
 
 export const POSTGRES_CLUSTER = "postgres";
 export const POSTGRES_PORT = 5432;
+/** The namespace of the database cluster (apps get egress to it). */
+export const POSTGRES_NAMESPACE = "postgres";
 
 /** One database and the role that owns it. */
 export interface DatabaseSpec {
@@ -169,3 +172,30 @@ export class Postgres extends pulumi.ComponentResource {
         this.registerOutputs({ endpoint: this.endpoint });
     }
 }
+
+/** PostgreSQL through CloudNativePG as a built-in service: `picluster:services.postgres`. */
+export const postgresService = defineService({
+    key: "postgres",
+    type: "picluster:platform:Postgres",
+    namespaces: [
+        { name: "cnpg-system", podSecurity: "restricted" },
+        { name: POSTGRES_NAMESPACE, podSecurity: "restricted" },
+    ],
+    validate: () => [],
+    demands(spec) {
+        const place = { arch: spec.placement.arch, nodeSelector: spec.placement.nodeSelector };
+        return [
+            { name: "postgres/cnpg-operator", ...spec.operatorResources.requests, replicas: 1, ...place },
+            { name: "postgres/instance", ...spec.resources.requests, replicas: spec.instances, ...place },
+        ];
+    },
+    create(name, args, opts) {
+        const component = new Postgres(
+            name,
+            { ...args, operatorNamespace: args.namespaces["cnpg-system"], namespace: args.namespaces[POSTGRES_NAMESPACE], databases: args.databases },
+            opts,
+        );
+        const credentials = Object.fromEntries(Object.entries(component.credentials).map(([db, c]) => [`postgres/${db}`, c.password]));
+        return { component, endpoints: { postgres: component.endpoint }, credentials, databases: component.credentials };
+    },
+});

@@ -1,12 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { CatalogEntrySpec } from "../../stacks/schema/services";
-import type { ClusterTarget } from "../cluster/clusterTarget";
-import { HelmService, type ChartRef } from "./helmService";
-import { standardLabels, type PodSecurityLevel } from "./labels";
-import type { NamespaceRef } from "./namespace";
-import { nodeSelectorFor, setPath, type Values } from "./values";
+import type { CatalogEntrySpec } from "../../../stacks/schema/services";
+import type { ClusterTarget } from "../../cluster/clusterTarget";
+import { HelmService, type ChartRef } from "../helmService";
+import { standardLabels, type PodSecurityLevel } from "../../k8s/labels";
+import type { NamespaceRef } from "../../k8s/namespace";
+import { nodeSelectorFor, setPath, type Values } from "../values";
 
 /** A ready-made catalog entry: a pinned chart plus values that suit a Pi cluster. */
 export interface CatalogPreset extends ChartRef {
@@ -154,6 +154,9 @@ export interface ResolvedCatalogEntry {
     requests?: { cpu: string; memory: string };
     nodeSelector: Record<string, string>;
     defaults: Values;
+    /** The entry's own values, deep-merged over the defaults. */
+    values: Values;
+    timeoutSeconds: number;
     preset?: CatalogPreset;
 }
 
@@ -176,6 +179,8 @@ export function resolveCatalogEntry(entry: CatalogEntrySpec, storageClass: strin
         requests: entry.requests ?? preset?.requests,
         nodeSelector,
         defaults,
+        values: entry.values,
+        timeoutSeconds: entry.timeoutSeconds,
         preset,
     };
 }
@@ -183,10 +188,10 @@ export function resolveCatalogEntry(entry: CatalogEntrySpec, storageClass: strin
 export interface CatalogReleaseArgs {
     cluster: ClusterTarget;
     namespace: NamespaceRef;
-    entry: CatalogEntrySpec;
+    /** The entry with its preset applied (by the plan). */
+    resolved: ResolvedCatalogEntry;
     /** Helm value path → secret, already read from config (`secretValues`). */
     secretValues: Record<string, pulumi.Output<string>>;
-    storageClass: string;
     skipAwait: boolean;
 }
 
@@ -199,7 +204,7 @@ export class CatalogRelease extends pulumi.ComponentResource {
 
     constructor(name: string, args: CatalogReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("picluster:platform:CatalogRelease", name, {}, opts);
-        const resolved = resolveCatalogEntry(args.entry, args.storageClass);
+        const resolved = args.resolved;
         const gen = (what: string) => pulumi.secret(new random.RandomPassword(`${name}-${what}`, { length: 32, special: false }, { parent: this }).result);
         const deps: pulumi.Resource[] = [];
         const preset = resolved.preset;
@@ -210,7 +215,7 @@ export class CatalogRelease extends pulumi.ComponentResource {
                 new k8s.core.v1.Secret(
                     `${name}-${preset.generatedSecret.name}`,
                     {
-                        metadata: { name: preset.generatedSecret.name, namespace: args.namespace.name, labels: standardLabels(args.entry.name, "credentials") },
+                        metadata: { name: preset.generatedSecret.name, namespace: args.namespace.name, labels: standardLabels(resolved.name, "credentials") },
                         stringData: data,
                     },
                     { parent: this, provider: args.cluster.provider, dependsOn: [...args.cluster.readyResources, args.namespace.resource] },
@@ -228,18 +233,18 @@ export class CatalogRelease extends pulumi.ComponentResource {
             {
                 cluster: args.cluster,
                 namespace: args.namespace,
-                releaseName: args.entry.name,
+                releaseName: resolved.name,
                 chart: resolved.chart,
                 defaults: resolved.defaults,
-                overrides: args.entry.values,
+                overrides: resolved.values,
                 secretValues,
-                timeoutSeconds: args.entry.timeoutSeconds,
+                timeoutSeconds: resolved.timeoutSeconds,
                 skipAwait: args.skipAwait,
                 dependsOn: deps,
             },
             { parent: this },
         );
-        if (preset?.service) this.endpoint = `${preset.service.name(args.entry.name)}.${args.namespace.name}.svc.cluster.local:${preset.service.port}`;
+        if (preset?.service) this.endpoint = `${preset.service.name(resolved.name)}.${args.namespace.name}.svc.cluster.local:${preset.service.port}`;
         this.registerOutputs({ endpoint: this.endpoint });
     }
 }

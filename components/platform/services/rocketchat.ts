@@ -1,12 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { RocketchatSpec } from "../../stacks/schema/services";
-import type { ClusterTarget } from "../cluster/clusterTarget";
-import { HelmService } from "./helmService";
-import { standardLabels } from "./labels";
-import type { NamespaceRef } from "./namespace";
-import { resourceValues, type Values } from "./values";
+import type { RocketchatSpec } from "../../../stacks/schema/services";
+import type { ClusterTarget } from "../../cluster/clusterTarget";
+import { HelmService } from "../helmService";
+import { standardLabels } from "../../k8s/labels";
+import type { NamespaceRef } from "../../k8s/namespace";
+import { resourceValues, type Values } from "../values";
+import { defineService } from "./service";
 
 export const ROCKETCHAT_RELEASE = "rocketchat";
 /** Secret the Bitnami MongoDB subchart reads (auth.existingSecret). */
@@ -131,3 +132,33 @@ export class RocketChat extends pulumi.ComponentResource {
         this.registerOutputs({ endpoint: this.endpoint });
     }
 }
+
+/** Rocket.Chat and its MongoDB as a built-in service: `picluster:services.rocketchat`. */
+export const rocketchatService = defineService({
+    key: "rocketchat",
+    type: "picluster:platform:RocketChat",
+    // The chart sets no seccomp profile.
+    namespaces: [{ name: "rocketchat", podSecurity: "baseline" }],
+    validate: () => [],
+    demands(spec) {
+        const nodeSelector = Object.fromEntries(Object.entries(rocketchatNodeSelector(spec)).filter(([k]) => k !== "kubernetes.io/arch"));
+        return [
+            { name: "rocketchat", ...spec.resources.requests, replicas: 1, arch: "amd64", nodeSelector },
+            { name: "rocketchat/mongodb", ...spec.mongodbResources.requests, replicas: 1, arch: "amd64", nodeSelector },
+        ];
+    },
+    create(name, args, opts) {
+        const component = new RocketChat(
+            name,
+            {
+                ...args,
+                namespace: args.namespaces.rocketchat,
+                monitoring: args.created.monitoring !== undefined,
+                // Its PodMonitor kind comes with kube-prometheus-stack.
+                dependsOn: args.created.monitoring?.ready ?? [],
+            },
+            opts,
+        );
+        return { component, endpoints: { rocketchat: component.endpoint }, credentials: { "rocketchat/mongodb-root": component.mongodbRootPassword } };
+    },
+});

@@ -1,15 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { NodeSpec } from "../../stacks/schema/cluster";
-import type { OllamaSpec } from "../../stacks/schema/services";
-import type { ClusterTarget } from "../cluster/clusterTarget";
-import { HelmService } from "./helmService";
-import type { NamespaceRef } from "./namespace";
-import { nodeSelectorFor, resourceValues, type Values } from "./values";
+import type { NodeSpec } from "../../../stacks/schema/cluster";
+import type { OllamaSpec } from "../../../stacks/schema/services";
+import type { ClusterTarget } from "../../cluster/clusterTarget";
+import type { Toleration } from "../capacity";
+import { OLLAMA_NAMESPACE, OLLAMA_PORT, OLLAMA_SERVICE } from "../../k8s/ollama";
+import { HelmService } from "../helmService";
+import type { NamespaceRef } from "../../k8s/namespace";
+import { nodeSelectorFor, resourceValues, type Values } from "../values";
+import { defineService } from "./service";
 
-/** The namespace and Service name the worker agents expect (`ollama-service.ai-services.svc.cluster.local:11434`). */
-export const OLLAMA_NAMESPACE = "ai-services";
-export const OLLAMA_SERVICE = "ollama-service";
-export const OLLAMA_PORT = 11434;
 export const OLLAMA_CHART = "ollama";
 
 /** Where Ollama runs: the declared GPU node when `gpu: true`, else the configured placement. */
@@ -24,11 +23,14 @@ export function ollamaNodeSelector(spec: OllamaSpec, gpuNode?: Pick<NodeSpec, "n
     return nodeSelectorFor(spec.placement);
 }
 
+/** Ollama tolerates every taint of the GPU node it is pinned to. */
+export function gpuTolerations(gpuNode: Pick<NodeSpec, "taints">): Toleration[] {
+    return gpuNode.taints.map((t) => ({ key: t.key, operator: t.value === undefined ? "Exists" : "Equal", ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect }));
+}
+
 /** Chart values for the otwld `ollama` chart. */
 export function ollamaValues(spec: OllamaSpec, ctx: { storageClass: string; gpuNode?: Pick<NodeSpec, "name" | "taints"> }): Values {
-    const gpuTolerations = spec.gpu
-        ? (ctx.gpuNode?.taints ?? []).map((t) => ({ key: t.key, operator: t.value === undefined ? "Exists" : "Equal", ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect }))
-        : [];
+    const tolerations = spec.gpu && ctx.gpuNode ? gpuTolerations(ctx.gpuNode) : [];
     return {
         // The chart names its Service after the fullname: this gives the address the agents use.
         fullnameOverride: OLLAMA_SERVICE,
@@ -46,7 +48,7 @@ export function ollamaValues(spec: OllamaSpec, ctx: { storageClass: string; gpuN
         readinessProbe: { enabled: true, path: "/api/version", initialDelaySeconds: spec.probeDelaySeconds, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
         livenessProbe: { enabled: true, path: "/", initialDelaySeconds: spec.probeDelaySeconds + 60, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 10 },
         nodeSelector: ollamaNodeSelector(spec, ctx.gpuNode),
-        tolerations: gpuTolerations,
+        tolerations,
         serviceAccount: { create: true, automount: false },
         service: { type: "ClusterIP", port: OLLAMA_PORT },
         securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
@@ -91,3 +93,36 @@ export class Ollama extends pulumi.ComponentResource {
         this.registerOutputs({ endpoint: this.endpoint });
     }
 }
+
+/** Ollama as a built-in service: `picluster:services.ollama`. */
+export const ollamaService = defineService({
+    key: "ollama",
+    type: "picluster:platform:Ollama",
+    // The image runs as root.
+    namespaces: [{ name: OLLAMA_NAMESPACE, podSecurity: "baseline" }],
+    validate(spec, { nodes }) {
+        if (spec.gpu && nodes.length > 0 && !nodes.some((n) => n.gpu)) {
+            return ["picluster:services.ollama.gpu = true: no node in cluster.nodes has gpu: true; mark the GPU node (cluster.nodes[i].gpu: true) or set services.ollama.gpu: false"];
+        }
+        return [];
+    },
+    demands(spec, { nodes }) {
+        const gpuNode = nodes.find((n) => n.gpu);
+        return [
+            {
+                name: "ollama",
+                ...spec.resources.requests,
+                replicas: 1,
+                arch: spec.gpu ? "amd64" : spec.placement.arch,
+                nodeSelector: { ...spec.placement.nodeSelector, ...(spec.gpu && gpuNode ? { "kubernetes.io/hostname": gpuNode.name } : {}) },
+                gpu: spec.gpu,
+                gpus: spec.gpu ? spec.gpuCount : 0,
+                tolerations: spec.gpu && gpuNode ? gpuTolerations(gpuNode) : [],
+            },
+        ];
+    },
+    create(name, args, opts) {
+        const component = new Ollama(name, { ...args, namespace: args.namespaces[OLLAMA_NAMESPACE] }, opts);
+        return { component, endpoints: { ollama: component.endpoint }, credentials: {} };
+    },
+});

@@ -1,13 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { MonitoringSpec } from "../../stacks/schema/services";
-import type { ClusterTarget } from "../cluster/clusterTarget";
+import type { MonitoringSpec } from "../../../stacks/schema/services";
+import type { ClusterTarget } from "../../cluster/clusterTarget";
 import { DASHBOARD_LABEL, PiDashboards } from "./dashboards";
-import { HelmService } from "./helmService";
-import { standardLabels } from "./labels";
-import type { NamespaceRef } from "./namespace";
-import { nodeSelectorFor, resourceValues, type Values } from "./values";
+import { HelmService } from "../helmService";
+import { standardLabels } from "../../k8s/labels";
+import type { NamespaceRef } from "../../k8s/namespace";
+import { nodeSelectorFor, resourceValues, type Values } from "../values";
+import { defineService } from "./service";
 
 export const MONITORING_RELEASE = "monitoring";
 export const GRAFANA_ADMIN_SECRET = "grafana-admin";
@@ -152,3 +153,29 @@ export class Monitoring extends pulumi.ComponentResource {
         this.registerOutputs({ endpoints: this.endpoints });
     }
 }
+
+/** kube-prometheus-stack as a built-in service: `picluster:services.monitoring`. */
+export const monitoringService = defineService({
+    key: "monitoring",
+    type: "picluster:platform:Monitoring",
+    // node-exporter needs the host's namespaces.
+    namespaces: [{ name: "monitoring", podSecurity: "privileged" }],
+    validate: () => [],
+    demands(spec) {
+        const place = { arch: spec.placement.arch, nodeSelector: spec.placement.nodeSelector };
+        const fixed = MONITORING_FIXED_RESOURCES;
+        return [
+            { name: "monitoring/prometheus", ...spec.prometheusResources.requests, replicas: 1, ...place },
+            { name: "monitoring/grafana", ...spec.grafanaResources.requests, replicas: 1, ...place },
+            { name: "monitoring/operator", ...fixed.operator.requests, replicas: 1, ...place },
+            { name: "monitoring/kube-state-metrics", ...fixed.kubeStateMetrics.requests, replicas: 1, ...place },
+            ...(spec.alertmanager ? [{ name: "monitoring/alertmanager", ...fixed.alertmanager.requests, replicas: 1, ...place }] : []),
+            // Like the chart values: every node, tainted or not.
+            { name: "monitoring/node-exporter", ...fixed.nodeExporter.requests, replicas: 1, perNode: true, tolerations: [{ operator: "Exists" as const }] },
+        ];
+    },
+    create(name, args, opts) {
+        const component = new Monitoring(name, { ...args, namespace: args.namespaces.monitoring }, opts);
+        return { component, endpoints: component.endpoints, credentials: { "grafana/admin": component.grafanaAdminPassword }, ready: [component.helm.release] };
+    },
+});

@@ -1,24 +1,11 @@
 import type * as k8s from "@pulumi/kubernetes";
+import { OLLAMA } from "./ollama";
 
 type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
 type SecurityContext = k8s.types.input.core.v1.SecurityContext;
 type NetworkPolicyEgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
 
-/** The in-cluster Ollama service every agent talks to (otwld chart in `ai-services`). */
-export const OLLAMA = {
-    namespace: "ai-services",
-    port: 11434,
-    url: "http://ollama-service.ai-services.svc.cluster.local:11434",
-} as const;
-
-/** Labels that make a namespace enforce (and warn/audit) Pod Security `restricted`. */
-export function restrictedNamespaceLabels(): Record<string, string> {
-    return {
-        "pod-security.kubernetes.io/enforce": "restricted",
-        "pod-security.kubernetes.io/audit": "restricted",
-        "pod-security.kubernetes.io/warn": "restricted",
-    };
-}
+export { OLLAMA } from "./ollama";
 
 /** Pod-level securityContext meeting PSS `restricted`: non-root uid/gid and the runtime's seccomp profile. */
 export function restrictedPodSecurityContext(uid: number, gid = uid): PodSecurityContext {

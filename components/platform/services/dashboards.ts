@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterTarget } from "../cluster/clusterTarget";
-import { standardLabels } from "./labels";
-import type { NamespaceRef } from "./namespace";
+import type { ClusterTarget } from "../../cluster/clusterTarget";
+import { standardLabels } from "../../k8s/labels";
+import type { NamespaceRef } from "../../k8s/namespace";
 
 /** The label kube-prometheus-stack's Grafana sidecar watches for dashboards. */
 export const DASHBOARD_LABEL = { grafana_dashboard: "1" };

@@ -1,0 +1,121 @@
+import { isHighlyAvailable } from "../components/cluster/k3sConfig";
+import { parseBytes, parseCpu } from "../components/k8s/quantity";
+import { NAMESPACE, type PiclusterConfig } from "./config";
+import type { ClusterSpec } from "./schema/cluster";
+
+/*
+ * Checks that span keys of the cluster and the agents, run by the plan
+ * before anything is registered. One line per problem: the key, the value,
+ * the fix. The services' own checks live in their descriptors.
+ */
+
+/** `a.b.c.d/n` → [first, last] address as numbers, or undefined when malformed. */
+export function parseCidr(cidr: string): [number, number] | undefined {
+    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+    if (!m) return undefined;
+    const octets = m.slice(1, 5);
+    // A leading zero reads as octal to some resolvers: refuse it rather than guess.
+    if (octets.some((o) => (o.length > 1 && o.startsWith("0")) || Number(o) > 255)) return undefined;
+    const bits = Number(m[5]);
+    if (bits > 32) return undefined;
+    const base = octets.reduce((acc, o) => acc * 256 + Number(o), 0);
+    const size = 2 ** (32 - bits);
+    if (base % size !== 0) return undefined;
+    return [base, base + size - 1];
+}
+
+/** Five cron fields (minute hour day-of-month month day-of-week), each `*`, a number, a range, a list or a step. */
+export function cronProblem(cron: string): string | undefined {
+    const fields = cron.trim().split(/\s+/);
+    if (fields.length !== 5) return `has ${fields.length} field(s); use five: minute hour day-of-month month day-of-week, e.g. "0 */12 * * *"`;
+    const ranges: [number, number][] = [
+        [0, 59],
+        [0, 23],
+        [1, 31],
+        [1, 12],
+        [0, 7],
+    ];
+    const names = ["minute", "hour", "day-of-month", "month", "day-of-week"];
+    for (let i = 0; i < 5; i++) {
+        const [lo, hi] = ranges[i];
+        for (const part of fields[i].split(",")) {
+            const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(part);
+            const nums = m ? [m[2], m[3], m[4]].filter((x) => x !== undefined).map(Number) : [];
+            const inRange = m && [m[2], m[3]].filter((x) => x !== undefined).every((x) => Number(x) >= lo && Number(x) <= hi);
+            if (!m || !inRange || (m[4] !== undefined && Number(m[4]) === 0) || nums.some((n) => !Number.isInteger(n))) {
+                return `has an invalid ${names[i]} field '${part}' (allowed ${lo}-${hi}, *, lists, ranges and /steps), e.g. "0 */12 * * *"`;
+            }
+        }
+    }
+    return undefined;
+}
+
+/** Server count, pod/service CIDRs and the etcd snapshot schedule. */
+export function clusterChecks(cluster: ClusterSpec): string[] {
+    if (cluster.kubeconfig !== undefined) return [];
+    const problems: string[] = [];
+    const key = `${NAMESPACE}:cluster`;
+    const servers = cluster.nodes.filter((n) => n.role === "server");
+    if (servers.length > 1 && servers.length % 2 === 0) {
+        problems.push(
+            `${key}.nodes has ${servers.length} servers (${servers.map((n) => n.name).join(", ")}): embedded etcd needs an odd count to keep quorum; make one of them role: agent or add a server`,
+        );
+    }
+    const cidrs = { clusterCidr: cluster.server.clusterCidr, serviceCidr: cluster.server.serviceCidr };
+    const parsed: Partial<Record<keyof typeof cidrs, [number, number]>> = {};
+    for (const [name, value] of Object.entries(cidrs) as [keyof typeof cidrs, string][]) {
+        const range = parseCidr(value);
+        if (!range) problems.push(`${key}.server.${name} = "${value}": is not a network address with its prefix (octets 0-255 without leading zeros, host bits zero), e.g. 10.42.0.0/16`);
+        else parsed[name] = range;
+    }
+    const [pods, svcs] = [parsed.clusterCidr, parsed.serviceCidr];
+    if (pods && svcs && pods[0] <= svcs[1] && svcs[0] <= pods[1]) {
+        problems.push(`${key}.server.serviceCidr = "${cidrs.serviceCidr}": overlaps clusterCidr "${cidrs.clusterCidr}"; pod and service networks must be disjoint (defaults 10.42.0.0/16 and 10.43.0.0/16)`);
+    }
+    const cron = cronProblem(cluster.server.etcdSnapshotCron);
+    if (cron) problems.push(`${key}.server.etcdSnapshotCron = "${cluster.server.etcdSnapshotCron}": ${cron}`);
+    return problems;
+}
+
+/** Risky but allowed: printed as warnings, the program goes on. */
+export function clusterWarnings(cluster: ClusterSpec): string[] {
+    if (cluster.kubeconfig !== undefined || !isHighlyAvailable(cluster.nodes)) return [];
+    return cluster.nodes.flatMap((n, i) =>
+        n.role === "server" && n.arch === "arm64" && n.dataDir === undefined
+            ? [`${NAMESPACE}:cluster.nodes[${i}] (${n.name}) runs embedded etcd without dataDir: on an SD card etcd's fsync latency can stall the cluster; set cluster.nodes[${i}].dataDir to an SSD mount`]
+            : [],
+    );
+}
+
+/** The agent-host pool and the worker-agent templates against the cluster they run on. */
+export function agentChecks(config: Pick<PiclusterConfig, "cluster" | "agentHost" | "workerAgents">): string[] {
+    const problems: string[] = [];
+    const { cluster, agentHost, workerAgents } = config;
+    if (agentHost.enabled) {
+        if (agentHost.arch !== undefined && cluster.nodes.length > 0 && !cluster.nodes.some((n) => n.arch === agentHost.arch)) {
+            problems.push(`${NAMESPACE}:agentHost.arch = "${agentHost.arch}": no declared node has that architecture; change arch or add a node`);
+        }
+        if (cluster.kubeconfig === undefined && cluster.server.disable.includes("metrics-server")) {
+            problems.push(
+                `${NAMESPACE}:cluster.server.disable = ${JSON.stringify(cluster.server.disable)}: metrics-server is disabled but agentHost's HorizontalPodAutoscaler needs its metrics; remove "metrics-server" from the list or disable agentHost`,
+            );
+        }
+    }
+    if (workerAgents.enabled) {
+        const quota = workerAgents.quota;
+        workerAgents.templates.forEach((t, i) => {
+            const over = (kind: "requests" | "limits") =>
+                (["cpu", "memory"] as const).filter((r) =>
+                    r === "cpu" ? parseCpu(t.resources[kind].cpu) > parseCpu(quota[kind].cpu) : parseBytes(t.resources[kind].memory) > parseBytes(quota[kind].memory),
+                );
+            for (const kind of ["requests", "limits"] as const) {
+                for (const r of over(kind)) {
+                    problems.push(
+                        `${NAMESPACE}:workerAgents.templates[${i}].resources.${kind}.${r} = ${JSON.stringify(t.resources[kind][r])}: exceeds workerAgents.quota.${kind}.${r} (${quota[kind][r]}), so no Job of this template could ever start; lower it or raise the quota`,
+                    );
+                }
+            }
+        });
+    }
+    return problems;
+}

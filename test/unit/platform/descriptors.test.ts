@@ -1,0 +1,24 @@
+import * as fs from "fs";
+import * as path from "path";
+import { describe, expect, it } from "vitest";
+import { SERVICES } from "../../../components/platform/services";
+import { SERVICE_COMPONENTS } from "../../../stacks/deploy";
+import { servicesSchema } from "../../../stacks/schema/services";
+
+describe("built-in service descriptors", () => {
+    it("cover every service key of the schema, once each", () => {
+        const keys = SERVICES.map((d) => d.key).sort();
+        expect(keys).toEqual(["monitoring", "nvidiaDevicePlugin", "ollama", "postgres", "rocketchat"]);
+        const schemaKeys = Object.keys(servicesSchema.parse({})).filter((k) => typeof (servicesSchema.parse({}) as Record<string, unknown>)[k] === "object" && k !== "catalog");
+        expect(schemaKeys.sort()).toEqual(keys);
+    });
+
+    it("give npm run deploy its service names and component types", () => {
+        expect(SERVICE_COMPONENTS).toEqual(Object.fromEntries(SERVICES.map((d) => [d.key, d.type])));
+    });
+
+    it("appear in the docs table with their namespaces and Pod Security levels", () => {
+        const doc = fs.readFileSync(path.join(__dirname, "..", "..", "..", "docs", "services.md"), "utf8");
+        for (const d of SERVICES) for (const ns of d.namespaces) expect(doc).toContain(`\`${ns.name}\` (${ns.podSecurity})`);
+    });
+});

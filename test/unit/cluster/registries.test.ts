@@ -40,7 +40,7 @@ async function build(regs: unknown): Promise<{ registered: RegisteredResource[];
 
 const problemsOf = (regs: unknown) => {
     // An unreferenced secret key is a problem of its own: set it only when referenced.
-    const secrets = JSON.stringify(regs).includes('"registryPassword"') ? { registryPassword: PASSWORD } : {};
+    const secrets: Record<string, string> = JSON.stringify(regs).includes('"registryPassword"') ? { registryPassword: PASSWORD } : {};
     try {
         loadConfig(piSource(regs, secrets));
         return [];

@@ -167,3 +167,10 @@ describe("registries on the pi stack", () => {
         expect(steps(await registeredResources())).toEqual([]);
     });
 });
+
+describe("cluster.registries on an existing cluster", () => {
+    it("is refused: picluster only writes registries.yaml to nodes it bootstraps", () => {
+        const source = stackSource("pi", { cluster: { k3sVersion: "v1.33.5+k3s1", kubeconfig: "apiVersion: v1", registries: registries() }, registryPassword: PASSWORD }, { secretKeys: ["cluster", "registryPassword"] });
+        expect(() => planStack(source)).toThrow(/cluster\.registries is set together with cluster\.kubeconfig/);
+    });
+});

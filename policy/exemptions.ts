@@ -16,6 +16,13 @@ export const exemptions: readonly Exemption[] = [
             "kube-prometheus-stack's prometheus-node-exporter DaemonSet (inside the Helm release) needs hostNetwork, hostPID and hostPath mounts of /proc and /sys to report node metrics; Pod Security would refuse it under baseline. audit/warn stay at restricted.",
     },
     {
+        rule: "namespace-pod-security",
+        type: "kubernetes:core/v1:Namespace",
+        name: "nvidia-device-plugin",
+        reason:
+            "the NVIDIA device plugin (Helm release, GPU nodes only) must mount the kubelet's /var/lib/kubelet/device-plugins host path to register nvidia.com/gpu and runs as root to create its socket there; baseline refuses host paths. Everything else is as tight as the plugin allows: no privileged container (no MIG, no CPU-manager compatibility), no privilege escalation, all capabilities dropped, seccomp RuntimeDefault.",
+    },
+    {
         rule: "helm-no-inline-credentials",
         type: "kubernetes:helm.sh/v3:Release",
         name: "platform-catalog-jupyterhub",

@@ -52,7 +52,12 @@ export function cronProblem(cron: string): string | undefined {
 
 /** Server count, pod/service CIDRs and the etcd snapshot schedule. */
 export function clusterChecks(cluster: ClusterSpec): string[] {
-    if (cluster.kubeconfig !== undefined) return [];
+    if (cluster.kubeconfig !== undefined) {
+        // picluster writes registries.yaml over SSH; an existing cluster's nodes are not its to change.
+        return cluster.registries
+            ? [`${NAMESPACE}:cluster.registries is set together with cluster.kubeconfig: picluster writes registries.yaml only to nodes it bootstraps; configure the existing cluster's nodes yourself, or remove registries`]
+            : [];
+    }
     const problems: string[] = [];
     const key = `${NAMESPACE}:cluster`;
     const servers = cluster.nodes.filter((n) => n.role === "server");

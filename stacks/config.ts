@@ -3,6 +3,7 @@ import { z } from "zod";
 import { agentHostSchema, workerAgentsSchema } from "./schema/agents";
 import { appsSchema } from "./schema/apps";
 import { clusterSchema } from "./schema/cluster";
+import { registrySecretProblems, registrySecretRefs } from "./schema/registries";
 import { servicesSchema } from "./schema/services";
 
 /** The `picluster:` namespace every key of the config contract lives in. */
@@ -141,6 +142,7 @@ function unknownKeys(source: ConfigSource, parsed: Partial<Plain>): string[] {
     for (const n of parsed.cluster?.nodes ?? []) if (n.sshKey) known.add(n.sshKey);
     for (const a of parsed.apps ?? []) for (const k of Object.values(a.secrets)) known.add(k);
     for (const c of parsed.services?.catalog ?? []) for (const k of Object.values(c.secretValues)) known.add(k);
+    if (parsed.cluster?.registries) for (const r of registrySecretRefs(parsed.cluster.registries)) known.add(r.key);
     return source
         .keys()
         .filter((k) => !known.has(k))
@@ -216,6 +218,10 @@ export function loadConfig(source: ConfigSource = runtimeSource()): PiclusterCon
             const key = perKey.get(n.sshKey);
             if (key) nodeKeys[n.name] = key;
         });
+    }
+
+    if (cluster?.registries) {
+        problems.push(...registrySecretProblems(cluster.registries, (k) => (source.get(k) === undefined ? "missing" : source.isSecret(k) ? "secret" : "plain")));
     }
 
     problems.push(...unknownKeys(source, parsed));

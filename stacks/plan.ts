@@ -5,6 +5,7 @@ import { planPlatform, type PlatformPlan } from "../components/platform/plan";
 import type { SecretReader } from "../components/platform/plan";
 import { agentChecks, clusterChecks, clusterWarnings } from "./checks";
 import { ConfigError, loadConfig, runtimeSource, secretsOf, type ConfigSource, type PiclusterConfig } from "./config";
+import { registrySecretRefs, registryWarnings } from "./schema/registries";
 
 /**
  * Everything the components need, decided before the first resource is
@@ -21,6 +22,19 @@ export interface StackPlan {
     capacity?: CapacityPlan;
     /** Risky but allowed settings, one line each. */
     warnings: string[];
+    /** The secret values `cluster.registries` refers to, by key. */
+    registrySecrets: Record<string, pulumi.Output<string>>;
+}
+
+/** Resolves the secret keys `cluster.registries` refers to; each one that cannot be read becomes a problem naming where it is referenced. */
+export function registrySecretsOf(cluster: PiclusterConfig["cluster"], secrets: SecretReader, problems: string[]): Record<string, pulumi.Output<string>> {
+    const out: Record<string, pulumi.Output<string>> = {};
+    for (const { key, path } of cluster.registries ? registrySecretRefs(cluster.registries) : []) {
+        const r = secrets(key);
+        if ("problem" in r) problems.push(`picluster:${path} = "${key}": ${r.problem}`);
+        else out[key] = r.value;
+    }
+    return out;
 }
 
 /**
@@ -33,11 +47,14 @@ export function buildPlan(config: PiclusterConfig, secrets: SecretReader): Stack
     const nodes = config.cluster.nodes;
     const problems = [...clusterChecks(config.cluster), ...agentChecks(config)];
     const platform = planPlatform({ services: config.services, apps: config.apps, nodes }, secrets, problems);
+    const registrySecrets = registrySecretsOf(config.cluster, secrets, problems);
     if (problems.length > 0) throw new ConfigError(problems);
     // The agents' guaranteed demand counts in the one capacity check.
     const demands = [...platform.demands, ...agentHostDemand(config.agentHost)];
-    const capacity = nodes.length > 0 ? checkCapacity(demands, nodeCapacities(nodes)) : undefined;
-    return { config, platform, demands, capacity, warnings: clusterWarnings(config.cluster) };
+    // A GPU node offers gpus × gpuSharing nvidia.com/gpu: what the device plugin advertises.
+    const capacity = nodes.length > 0 ? checkCapacity(demands, nodeCapacities(nodes, { gpuSharing: config.services.nvidiaDevicePlugin.gpuSharing })) : undefined;
+    const warnings = [...clusterWarnings(config.cluster), ...(config.cluster.registries ? registryWarnings(config.cluster.registries) : [])];
+    return { config, platform, demands, capacity, warnings, registrySecrets };
 }
 
 /** Loads, validates and plans the running stack's config (or `source`); logs the warnings. */

@@ -7,9 +7,11 @@ import type { ClusterTarget } from "./clusterTarget";
 import { nodeConnection } from "./connection";
 import { apiEndpointOf, apiServerUrl, firstServer, JoinRole, renderK3sConfig, rewriteKubeconfig } from "./k3sConfig";
 import { K3sNode } from "./k3sNode";
+import { gpuRuntimeCheck } from "./gpuRuntimeCheck";
 import { k3sDataDir } from "./nodeArtifacts";
 import { scriptCommand } from "./nodeScripts";
 import { NodePreflight } from "./nodePreflight";
+import { NodeRegistries } from "./nodeRegistries";
 import { crossNodeProblems, parsePreflightReport, PreflightError } from "./preflightReport";
 
 export interface K3sClusterArgs {
@@ -17,6 +19,8 @@ export interface K3sClusterArgs {
     cluster: ClusterSpec;
     /** Each node's SSH private key (secret), by node name. */
     nodeKeys: Record<string, pulumi.Output<string>>;
+    /** Secret values `cluster.registries` refers to (passwordKey, tokenKey), by key. */
+    registrySecrets?: Record<string, pulumi.Output<string>>;
     /** Name of the kubeconfig context; defaults to the component name. */
     contextName?: string;
 }
@@ -66,6 +70,8 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
     public readonly agentToken: pulumi.Output<string>;
     public readonly nodeResources: Record<string, K3sNode>;
     public readonly preflights: Record<string, NodePreflight>;
+    /** The registries.yaml steps, when `cluster.registries` is set. */
+    public readonly registries?: NodeRegistries;
 
     constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("picluster:cluster:K3sCluster", name, {}, opts);
@@ -111,6 +117,22 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
                 return "passed";
             });
 
+        // 1b. registries.yaml before k3s starts; later changes roll node by node.
+        this.registries = cluster.registries
+            ? new NodeRegistries(
+                  `${name}-registries`,
+                  {
+                      spec: cluster.registries,
+                      secrets: args.registrySecrets ?? {},
+                      nodes: upgradeOrder(cluster.nodes),
+                      connections: Object.fromEntries(cluster.nodes.map((n) => [n.name, connectionOf(n)])),
+                      preflightPassed,
+                  },
+                  { parent: this },
+              )
+            : undefined;
+        const registriesOf = (node: NodeSpec) => (this.registries ? [this.registries.steps[node.name]] : []);
+
         // 2. Install: first server, further servers one at a time, agents in parallel.
         this.nodeResources = {};
         let previousServer: K3sNode | undefined;
@@ -138,7 +160,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
                     primaryConnection,
                     k3sConfig,
                     preflightPassed,
-                    joinAfter,
+                    joinAfter: [...joinAfter, ...registriesOf(node)],
                     upgradeAfter: previousInUpgrade,
                 },
                 { parent: this },
@@ -215,7 +237,11 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
                     { parent: this, provider: this.provider, dependsOn: [this.nodeResources[node.name].ready] },
                 ),
         );
-        this.readyResources = [...Object.values(this.nodeResources).map((n) => n.ready), ...metadata];
+        // 5. On GPU nodes, k3s must have registered the nvidia runtime.
+        const gpuRuntimes = cluster.nodes
+            .filter((n) => n.gpu)
+            .map((n) => gpuRuntimeCheck(n, connectionOf(n), this.nodeResources[n.name].ready, this.nodeResources[n.name].install, this));
+        this.readyResources = [...Object.values(this.nodeResources).map((n) => n.ready), ...metadata, ...gpuRuntimes];
         this.registerOutputs({ kubeconfig: this.kubeconfig });
     }
 }

@@ -26,6 +26,8 @@ export interface NodePreflightArgs {
 export class NodePreflight extends pulumi.ComponentResource {
     /** The final check; replacing it re-runs the checks. */
     public readonly check: command.remote.Command;
+    /** The GPU checks (driver, container toolkit) of a `gpu: true` node; the final check waits for them. */
+    public readonly gpu?: command.remote.Command;
     /** The final check's report (facts such as hostname and machine-id). */
     public readonly report: pulumi.Output<string>;
 
@@ -58,6 +60,19 @@ export class NodePreflight extends pulumi.ComponentResource {
                 { parent: this },
             );
             dependsOn = [settle];
+        }
+        if (node.gpu) {
+            // Driver and container toolkit; with prepare, installs the toolkit where apt offers it.
+            this.gpu = new command.remote.Command(
+                `${name}-gpu-preflight`,
+                {
+                    connection: cluster.prepare ? args.patientConnection : args.connection,
+                    create: scriptCommand("gpu-check.sh", { env: { MODE: "preflight", PREPARE: cluster.prepare ? "1" : "0" }, sudo: false }),
+                    addPreviousOutputInEnv: false,
+                },
+                { parent: this, dependsOn },
+            );
+            dependsOn = [this.gpu];
         }
         this.check = new command.remote.Command(
             `${name}-preflight`,

@@ -2,7 +2,15 @@ import * as fs from "fs";
 import * as path from "path";
 
 /** The node-side scripts shipped with the program (components/cluster/scripts). */
-export type NodeScript = "preflight.sh" | "k3s-install.sh" | "k3s-uninstall.sh" | "node-drain.sh" | "node-ready.sh" | "admin-credential.sh";
+export type NodeScript =
+    | "preflight.sh"
+    | "k3s-install.sh"
+    | "k3s-uninstall.sh"
+    | "node-drain.sh"
+    | "node-ready.sh"
+    | "node-registries.sh"
+    | "gpu-check.sh"
+    | "admin-credential.sh";
 
 const cache = new Map<NodeScript, string>();
 

@@ -33,6 +33,8 @@ export interface WorkloadDemand {
     perNode?: boolean;
     /** Needs a node declared with `gpu: true`. */
     gpu?: boolean;
+    /** `nvidia.com/gpu` per replica (default 1 when `gpu`, else 0). */
+    gpus?: number;
     /** Taints the pods tolerate; a node's NoSchedule/NoExecute taints keep everything else off it. */
     tolerations?: Toleration[];
 }
@@ -53,6 +55,8 @@ export interface NodeCapacity {
     memoryBytes: number;
     labels: Record<string, string>;
     gpu: boolean;
+    /** Allocatable `nvidia.com/gpu`: physical GPUs × time-slicing replicas; 0 without a GPU. */
+    gpus: number;
     taints: Taint[];
 }
 
@@ -67,7 +71,10 @@ export const DEFAULT_CAPACITY: Record<Arch, { cpu: number; memory: string }> = {
 };
 
 /** The declared nodes with their capacity, defaults filled in per architecture. */
-export function nodeCapacities(nodes: Pick<NodeSpec, "name" | "arch" | "labels" | "gpu" | "capacity" | "taints">[]): NodeCapacity[] {
+export function nodeCapacities(
+    nodes: (Pick<NodeSpec, "name" | "arch" | "labels" | "gpu" | "capacity" | "taints"> & { gpus?: number })[],
+    opts: { gpuSharing?: number } = {},
+): NodeCapacity[] {
     return nodes.map((n) => {
         const cap = n.capacity ?? DEFAULT_CAPACITY[n.arch];
         return {
@@ -77,6 +84,7 @@ export function nodeCapacities(nodes: Pick<NodeSpec, "name" | "arch" | "labels" 
             memoryBytes: parseBytes(cap.memory),
             labels: { ...n.labels, "kubernetes.io/arch": n.arch, "kubernetes.io/hostname": n.name },
             gpu: n.gpu,
+            gpus: n.gpu ? (n.gpus ?? 1) * (opts.gpuSharing ?? 1) : 0,
             taints: n.taints ?? [],
         };
     });
@@ -85,6 +93,7 @@ export function nodeCapacities(nodes: Pick<NodeSpec, "name" | "arch" | "labels" 
 export interface NodePlan extends NodeCapacity {
     cpuRequested: number;
     memoryRequested: number;
+    gpuRequested: number;
     /** `name` or `name[i]` of every replica placed here. */
     workloads: string[];
 }
@@ -147,9 +156,10 @@ function describeTarget(d: WorkloadDemand, nodes: NodeCapacity[]): string {
 
 /** Places every demand on the nodes; never throws for lack of room (see `fits`). */
 export function planCapacity(demands: WorkloadDemand[], nodes: NodeCapacity[]): CapacityPlan {
-    const plans: NodePlan[] = nodes.map((n) => ({ ...n, cpuRequested: 0, memoryRequested: 0, workloads: [] }));
+    const plans: NodePlan[] = nodes.map((n) => ({ ...n, cpuRequested: 0, memoryRequested: 0, gpuRequested: 0, workloads: [] }));
     const unplaced: Unplaced[] = [];
-    const free = (p: NodePlan) => ({ cpu: p.cpu - p.cpuRequested, mem: p.memoryBytes - p.memoryRequested });
+    const free = (p: NodePlan) => ({ cpu: p.cpu - p.cpuRequested, mem: p.memoryBytes - p.memoryRequested, gpus: p.gpus - p.gpuRequested });
+    const gpusOf = (d: WorkloadDemand) => d.gpus ?? (d.gpu ? 1 : 0);
 
     type Replica = { label: string; demand: WorkloadDemand; cpu: number; mem: number };
     const replicas: Replica[] = [];
@@ -180,7 +190,20 @@ export function planCapacity(demands: WorkloadDemand[], nodes: NodeCapacity[]): 
             unplaced.push({ replica: r.label, arch: r.demand.arch ?? "any", cpu: r.cpu, memoryBytes: r.mem, reason: `no declared node matches (${describeTarget(r.demand, plans)})` });
             continue;
         }
-        const fitting = candidates.filter((p) => free(p).cpu >= r.cpu - 1e-9 && free(p).mem >= r.mem);
+        const gpus = gpusOf(r.demand);
+        const withGpus = candidates.filter((p) => free(p).gpus >= gpus);
+        if (withGpus.length === 0) {
+            const most = candidates.reduce((a, b) => (free(b).gpus > free(a).gpus ? b : a));
+            unplaced.push({
+                replica: r.label,
+                arch: r.demand.arch ?? "any",
+                cpu: r.cpu,
+                memoryBytes: r.mem,
+                reason: `needs ${gpus} nvidia.com/gpu; most free matching node ${most.name} has ${Math.max(0, free(most).gpus)} of ${most.gpus} (GPUs declared × gpuSharing)`,
+            });
+            continue;
+        }
+        const fitting = withGpus.filter((p) => free(p).cpu >= r.cpu - 1e-9 && free(p).mem >= r.mem);
         if (fitting.length === 0) {
             const best = candidates.reduce((a, b) => (free(b).mem > free(a).mem ? b : a));
             unplaced.push({
@@ -200,6 +223,7 @@ export function planCapacity(demands: WorkloadDemand[], nodes: NodeCapacity[]): 
         const node = fitting[0];
         node.cpuRequested += r.cpu;
         node.memoryRequested += r.mem;
+        node.gpuRequested += gpus;
         node.workloads.push(r.label);
     }
 

@@ -34,7 +34,7 @@ export function formatArchSummary(plan: CapacityPlan): string {
 export function formatNodePlan(plan: CapacityPlan): string {
     const rows = plan.nodes.map((n) => [
         n.name,
-        n.arch + (n.gpu ? " (gpu)" : ""),
+        n.arch + (n.gpu ? ` (gpu) ${n.gpuRequested}/${n.gpus} nvidia.com/gpu` : ""),
         `${formatCpu(n.cpuRequested)} / ${formatCpu(n.cpu)}`,
         `${formatBytes(n.memoryRequested)} / ${formatBytes(n.memoryBytes)}`,
         n.workloads.join(", ") || "-",

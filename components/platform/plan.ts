@@ -89,7 +89,7 @@ function resolveSecrets(refs: Record<string, string>, where: string, secrets: Se
 export function planPlatform(input: { services: ServicesSpec; apps: AppsSpec; nodes: NodeSpec[] }, secrets: SecretReader, problems: string[]): PlatformPlan {
     const { services, apps, nodes } = input;
     const ctx = { services, apps, nodes };
-    const enabled = SERVICES.filter((d) => services[d.key].enabled).map((descriptor) => ({ descriptor, spec: services[descriptor.key] }));
+    const enabled = SERVICES.filter((d) => services[d.key].enabled && (d.appliesTo?.(ctx) ?? true)).map((descriptor) => ({ descriptor, spec: services[descriptor.key] }));
     const demands: WorkloadDemand[] = [];
     const namespaces: { name: string; podSecurity: PodSecurityLevel; owned: boolean }[] = [];
     for (const { descriptor, spec } of enabled) {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { byteQuantity, dnsLabel, hostname, isLabelKey, isLabelValue, labels } from "./common";
+import { registriesSchema } from "./registries";
 
 /** A k3s release such as `v1.31.4+k3s1`; channels (`stable`, `latest`) are refused. */
 export const k3sVersion = z
@@ -60,6 +61,10 @@ export const nodeSchema = z.strictObject({
     dataDir: z.string().regex(/^\/[^\s'"$`\\]*$/, "must be an absolute path without spaces or quotes").optional(),
     /** The node carries an NVIDIA GPU usable by Ollama. */
     gpu: z.boolean().default(false),
+    /** Physical GPUs on a `gpu: true` node (default 1), for the capacity check. */
+    gpus: z.number().int().min(1).optional(),
+    /** Allow `gpu: true` on an arm64 node (e.g. a Jetson); picluster tests GPUs on amd64 only. */
+    allowGpuOnArm64: z.boolean().default(false),
     /** Allocatable capacity, used by the preview-time capacity check. */
     capacity: z
         .strictObject({ cpu: z.number().positive(), memory: byteQuantity })
@@ -139,6 +144,8 @@ export const clusterSchema = z
         server: serverOptionsSchema.default(serverOptionsSchema.parse({})),
         preflight: preflightSchema.default(preflightSchema.parse({})),
         nodes: z.array(nodeSchema).default([]),
+        /** k3s registries.yaml: mirrors, auth (secret key names) and TLS, written to every node. */
+        registries: registriesSchema.optional(),
         /** Existing cluster instead of bootstrapping (must be set with --secret). */
         kubeconfig: z.string().optional(),
     })
@@ -146,7 +153,7 @@ export const clusterSchema = z
     // hence the defensive reads of the raw value.
     .superRefine((value, ctx) => crossNodeChecks(value as unknown as RawCluster, ctx), { when: () => true });
 
-type RawNode = { name?: unknown; host?: unknown; sshPort?: unknown; role?: unknown; arch?: unknown; gpu?: unknown };
+type RawNode = { name?: unknown; host?: unknown; sshPort?: unknown; role?: unknown; arch?: unknown; gpu?: unknown; gpus?: unknown; allowGpuOnArm64?: unknown };
 type RawCluster = { kubeconfig?: unknown; nodes?: unknown; apiEndpoint?: unknown; tlsSans?: unknown };
 
 function crossNodeChecks(c: RawCluster, ctx: z.RefinementCtx): void {
@@ -178,8 +185,15 @@ function crossNodeChecks(c: RawCluster, ctx: z.RefinementCtx): void {
         if (prevHost !== undefined) {
             ctx.addIssue({ code: "custom", path: ["nodes", i, "host"], message: `duplicates nodes[${prevHost}].host '${hostKey}'; each node needs its own host (or sshPort)` });
         } else seenHost.set(hostKey, i);
-        if (n.gpu === true && n.arch !== "amd64") {
-            ctx.addIssue({ code: "custom", path: ["nodes", i, "gpu"], message: "is true on an arm64 node; GPU inference is supported on the amd64 node only" });
+        if (n.gpu === true && n.arch !== "amd64" && n.allowGpuOnArm64 !== true) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["nodes", i, "gpu"],
+                message: "is true on an arm64 node; GPU inference is supported on the amd64 node only (for an arm64 board with an NVIDIA GPU, such as a Jetson, also set allowGpuOnArm64: true)",
+            });
+        }
+        if (n.gpus !== undefined && n.gpu !== true) {
+            ctx.addIssue({ code: "custom", path: ["nodes", i, "gpus"], message: "is set on a node without gpu: true; set gpu: true or remove gpus" });
         }
     });
     if (typeof c.apiEndpoint === "string") {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ARCH_HINT, ARCHES } from "../../components/k8s/arch";
 import { byteQuantity, cpuQuantity, dnsLabel, ingressHost, labels, pinnedVersion, storageClassName } from "./common";
+import { devicePluginSchema } from "./gpu";
 
 /** The architectures a workload can be pinned to. */
 export const archSchema = z.enum(ARCHES, { error: ARCH_HINT });
@@ -127,7 +128,7 @@ export const monitoringSchema = z
     })
     .prefault({});
 
-export const catalogPresetNames = ["jupyterhub", "rabbitmq", "headlamp"] as const;
+export const catalogPresetNames = ["jupyterhub", "rabbitmq", "headlamp", "registry"] as const;
 
 export const catalogEntrySchema = z.strictObject({
     /** Release name; also the namespace unless `namespace` is given. */
@@ -169,6 +170,8 @@ export const servicesSchema = z
         rocketchat: rocketchatSchema,
         monitoring: monitoringSchema,
         catalog: z.array(catalogEntrySchema).default([]),
+        /** NVIDIA device plugin on `gpu: true` nodes (optional GPU time-slicing). */
+        nvidiaDevicePlugin: devicePluginSchema,
     })
     .superRefine((s, ctx) => {
         const seen = new Map<string, number>();

@@ -11,6 +11,8 @@ import * as yaml from "js-yaml";
 import * as path from "path";
 import { Call, kubectlTarget, mutatingCalls, rollingUpgradeProblems } from "./lib/calls";
 import { Harness, K3S_VERSION, run, RunResult, serviceCharts, tail, toolchain } from "./harness";
+import { renderRegistriesYaml } from "../../components/cluster/registriesFile";
+import { registriesSchema } from "../../stacks/schema/registries";
 
 const NEXT_VERSION = "v1.33.6+k3s1";
 const SERVER = "e2e-server-1";
@@ -249,6 +251,40 @@ function scenario(h: Harness): void {
             check(!n.metadata.annotations?.["picluster.io/drained-for"], `${n.metadata.name} still carries the drain annotation`);
         }
         return `up ${r.seconds.toFixed(1)} s; order ${SERVER} → ${AGENT1} → ${AGENT2}, each drain → install → uncordon; ${sudo}`;
+    });
+
+    step("r. registries: set, then one mirror changed: each node restarts once, in order, and its file matches", () => {
+        const password = "e2e-registry-password-0123456789";
+        h.pulumiOk(["config", "set", "--secret", "picluster:registryPassword"], { input: password });
+        const registries = (mirror: string) => ({
+            mirrors: { "docker.io": { endpoint: [mirror] } },
+            configs: { "registry.e2e.invalid": { auth: { username: "e2e", passwordKey: "registryPassword" } } },
+        });
+        const order = [SERVER, AGENT1, AGENT2];
+        const roll = (mirror: string): string => {
+            h.editCluster((c) => {
+                c.registries = registries(mirror);
+            });
+            const calls = h.calls().length;
+            const r = up();
+            const restarts = h.calls().slice(calls).filter((c) => c.event === "systemctl" && c.fields.verb === "restart");
+            const seen = restarts.map((c) => `${c.node}:${c.fields.unit}`);
+            const expected = order.map((n) => `${n}:${n === SERVER ? "k3s" : "k3s-agent"}`);
+            check(JSON.stringify(seen) === JSON.stringify(expected), `restarts ${JSON.stringify(seen)}, expected one per node in order ${JSON.stringify(expected)}`);
+            const file = renderRegistriesYaml(registriesSchema.parse(registries(mirror)), { registryPassword: password });
+            for (const n of order) {
+                const onNode = path.join(h.node(n).root, "etc-rancher", "k3s", "registries.yaml");
+                check(fs.readFileSync(onNode, "utf8") === file, `${n}: registries.yaml differs from the rendered settings`);
+                check((fs.statSync(onNode).mode & 0o777) === 0o600, `${n}: registries.yaml is not 0600`);
+            }
+            return `up ${r.seconds.toFixed(1)} s`;
+        };
+        const first = roll("http://mirror-a.e2e.invalid:5000");
+        const second = roll("http://mirror-b.e2e.invalid:5000");
+        h.pulumiOk(["preview", "--expect-no-changes"]);
+        const exported = h.pulumiOk(["stack", "export"]).stdout;
+        check(!exported.includes(password), "the registry password is in the exported state");
+        return `set: ${first}; mirror changed: ${second}; restarts ${order.join(" → ")} each time; files match, 0600; no-op preview; password not in state`;
     });
 
     step(`e. ${AGENT2} removed from config: drained, Node deleted, uninstalled`, () => {

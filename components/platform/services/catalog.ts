@@ -40,7 +40,10 @@ export function bitnamiLegacy(images: Record<string, string>): Values {
     return v;
 }
 
-export const catalogPresets: Record<"jupyterhub" | "rabbitmq" | "headlamp", CatalogPreset> = {
+/** The node port the registry preset's cache listens on, on every node. */
+export const REGISTRY_NODE_PORT = 30500;
+
+export const catalogPresets: Record<"jupyterhub" | "rabbitmq" | "headlamp" | "registry", CatalogPreset> = {
     // z2jh: hub and proxy images are multi-arch; user pods are spawned on demand and not counted.
     jupyterhub: {
         chart: "jupyterhub",
@@ -109,6 +112,39 @@ export const catalogPresets: Record<"jupyterhub" | "rabbitmq" | "headlamp", Cata
             service: { type: "ClusterIP" },
             // No cluster-admin binding for Headlamp's own account: users sign in with their own token.
             clusterRoleBinding: { create: false },
+        }),
+    },
+    // A pull-through cache of Docker Hub (distribution in proxy mode), for
+    // cluster.registries.mirrors["docker.io"]. It caches every layer any node
+    // pulls through it, so its volume grows with the images the cluster uses.
+    registry: {
+        chart: "docker-registry",
+        repo: "https://helm.twun.io",
+        version: "2.2.3",
+        namespace: "registry",
+        podSecurity: "restricted",
+        requests: { cpu: "50m", memory: "128Mi" },
+        service: { name: (r) => helmFullname(r, "docker-registry"), port: 5000 },
+        nodeSelectorPaths: ["nodeSelector"],
+        values: ({ storageClass }) => ({
+            // The distribution image, pinned; multi-arch (amd64, arm64).
+            image: { repository: "registry", tag: "2.8.3" },
+            replicaCount: 1,
+            proxy: { enabled: true, remoteurl: "https://registry-1.docker.io" },
+            persistence: { enabled: true, size: "20Gi", storageClass, deleteEnabled: true },
+            resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+            // containerd on each node resolves names with the host's DNS, not
+            // the cluster's: a fixed NodePort gives mirrors a stable address.
+            service: { type: "NodePort", port: 5000, nodePort: REGISTRY_NODE_PORT },
+            securityContext: { enabled: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+            containerSecurityContext: {
+                enabled: true,
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                runAsNonRoot: true,
+                capabilities: { drop: ["ALL"] },
+                seccompProfile: { type: "RuntimeDefault" },
+            },
         }),
     },
 };

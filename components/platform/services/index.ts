@@ -1,4 +1,5 @@
 import { monitoringService } from "./monitoring";
+import { nvidiaDevicePluginService } from "./nvidiaDevicePlugin";
 import { ollamaService } from "./ollama";
 import { postgresService } from "./postgres";
 import { rocketchatService } from "./rocketchat";
@@ -9,4 +10,4 @@ import type { ServiceDescriptor } from "./service";
  * earlier one returned: Rocket.Chat waits for monitoring's CRDs). The plan,
  * the Platform, `npm run deploy` and the docs table loop over this list.
  */
-export const SERVICES: readonly ServiceDescriptor[] = [ollamaService, monitoringService, postgresService, rocketchatService] as unknown as ServiceDescriptor[];
+export const SERVICES: readonly ServiceDescriptor[] = [nvidiaDevicePluginService, ollamaService, monitoringService, postgresService, rocketchatService] as unknown as ServiceDescriptor[];

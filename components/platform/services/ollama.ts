@@ -73,6 +73,8 @@ export class Ollama extends pulumi.ComponentResource {
     constructor(name: string, args: OllamaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("picluster:platform:Ollama", name, {}, opts);
         const gpuNode = args.cluster.nodes.find((n) => n.gpu);
+        // The GPU is requested only where one exists; an existing cluster declares no nodes, so its config is trusted.
+        const spec = args.spec.gpu && !gpuNode && args.cluster.nodes.length > 0 ? { ...args.spec, gpu: false } : args.spec;
         this.helm = new HelmService(
             name,
             {
@@ -80,7 +82,7 @@ export class Ollama extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 releaseName: "ollama",
                 chart: { chart: OLLAMA_CHART, repo: args.spec.repo, version: args.spec.version },
-                defaults: ollamaValues(args.spec, { storageClass: args.storageClass, gpuNode }),
+                defaults: ollamaValues(spec, { storageClass: args.storageClass, gpuNode }),
                 overrides: args.spec.values,
                 timeoutSeconds: args.spec.timeoutSeconds,
                 skipAwait: args.skipAwait,
@@ -114,6 +116,7 @@ export const ollamaService = defineService({
                 arch: spec.gpu ? "amd64" : spec.placement.arch,
                 nodeSelector: { ...spec.placement.nodeSelector, ...(spec.gpu && gpuNode ? { "kubernetes.io/hostname": gpuNode.name } : {}) },
                 gpu: spec.gpu,
+                gpus: spec.gpu ? spec.gpuCount : 0,
                 tolerations: spec.gpu && gpuNode ? gpuTolerations(gpuNode) : [],
             },
         ];

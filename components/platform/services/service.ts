@@ -9,7 +9,7 @@ import type { NamespaceRef } from "../../k8s/namespace";
 import type { DatabaseCredentials, DatabaseSpec } from "./postgres";
 
 /** The built-in services: each a key under `picluster:services`. */
-export type BuiltinServiceKey = "ollama" | "postgres" | "rocketchat" | "monitoring";
+export type BuiltinServiceKey = "ollama" | "postgres" | "rocketchat" | "monitoring" | "nvidiaDevicePlugin";
 
 /** What the plan knows when it asks a service to validate itself or state its demands. Pure data. */
 export interface ServicePlanContext {
@@ -59,6 +59,8 @@ export interface ServiceDescriptor<K extends BuiltinServiceKey = BuiltinServiceK
     type: string;
     /** Namespaces the service lives in and the least strict Pod Security level its pods need. */
     namespaces: { name: string; podSecurity: PodSecurityLevel }[];
+    /** Whether the service has work on these nodes (e.g. only with a GPU node); enabled services apply when absent. */
+    appliesTo?(ctx: ServicePlanContext): boolean;
     /** Cross-key problems, one line each naming the key, the value and the fix. Only called when enabled. */
     validate(spec: ServicesSpec[K], ctx: ServicePlanContext): string[];
     /** The requests of its long-running pods, for the capacity check. Only called when enabled. */

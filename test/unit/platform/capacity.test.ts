@@ -105,7 +105,7 @@ describe("capacity check", () => {
     });
 
     it("counts nothing for disabled services", () => {
-        const services = piServices({ ollama: { enabled: false }, rocketchat: { enabled: false }, monitoring: { enabled: false }, postgres: { enabled: false }, catalog: [] });
+        const services = piServices({ ollama: { enabled: false }, rocketchat: { enabled: false }, monitoring: { enabled: false }, postgres: { enabled: false }, nvidiaDevicePlugin: { enabled: false }, catalog: [] });
         expect(platformDemands(services, [], piNodes())).toEqual([]);
     });
 });

@@ -89,6 +89,6 @@ export function platformPlan(services: ServicesSpec, apps: AppsSpec, nodes: Node
     const problems: string[] = [];
     const plan = planPlatform({ services, apps, nodes }, testSecrets, problems);
     if (problems.length > 0) throw new ConfigError(problems);
-    if (nodes.length > 0) checkCapacity(plan.demands, nodeCapacities(nodes));
+    if (nodes.length > 0) checkCapacity(plan.demands, nodeCapacities(nodes, { gpuSharing: services.nvidiaDevicePlugin.gpuSharing }));
     return plan;
 }

@@ -52,6 +52,7 @@ describe("Platform", () => {
             jupyterhub: ["jupyterhub", "https://hub.jupyter.org/helm-chart/", "4.3.3"],
             rabbitmq: ["oci://registry-1.docker.io/bitnamicharts/rabbitmq", undefined, "16.0.14"],
             headlamp: ["headlamp", "https://kubernetes-sigs.github.io/headlamp/", "0.33.0"],
+            "nvidia-device-plugin": ["nvidia-device-plugin", "https://nvidia.github.io/k8s-device-plugin", "0.17.1"],
         });
         for (const r of rs) {
             expect(r.inputs.version).toMatch(/^\d+\.\d+\.\d+$/);
@@ -171,6 +172,8 @@ describe("Platform", () => {
             rabbitmq: "restricted",
             headlamp: "baseline",
             placemyparents: "restricted",
+            // Only because a node is gpu: true; exempted with its reason in policy/exemptions.ts.
+            "nvidia-device-plugin": "privileged",
         });
         for (const r of ns) expect((r.inputs.metadata as Values).labels["app.kubernetes.io/managed-by"]).toBe("pulumi");
     });

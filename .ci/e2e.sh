@@ -24,5 +24,12 @@ for bin in /usr/sbin/sshd sudo unshare ssh-keygen openssl python3; do
     command -v "$bin" >/dev/null 2>&1 || skip "$bin is not installed (apt-get install -y openssh-server sudo)"
 done
 
-echo "e2e: toolchain present; running npm run test:e2e"
+echo "e2e: toolchain present (every piece and where it comes from):"
+scripts/toolchain.sh --sources | sed 's/^/    /'
+# Parts of the suite that are not the upstream ones users run, while they last.
+notes=()
+[ -f test/e2e/fixtures/fake-k3s-install.sh ] && notes+=("k3s installer: the suite's fake (test/e2e/fixtures/fake-k3s-install.sh), not k3s's install.sh")
+grep -qi "stand-in" test/e2e/lib/chartrepo.sh 2>/dev/null && notes+=("Helm charts: the suite's stand-in charts (test/e2e/lib/chartrepo.sh), not the upstream charts")
+for n in "${notes[@]}"; do echo "e2e: NOT upstream: $n"; done
+echo "e2e: running npm run test:e2e"
 exec npm run --silent test:e2e

@@ -1,26 +1,34 @@
 #!/usr/bin/env bash
 # Build (once) and locate the end-to-end toolchain for picluster:
 #   pulumi, pulumi-language-nodejs, pulumi-resource-{kubernetes,command,random},
-#   kube-apiserver, kube-controller-manager, kubectl, etcd.
+#   kube-apiserver, kube-controller-manager, kubectl, etcd; and, by name only,
+#   actionlint (CI's workflow linter).
 #
-# Everything is compiled from Go modules fetched through the Go module proxy
-# (etcd comes from Debian's etcd-server package) and cached OUTSIDE the repo in
-#   ${PICLUSTER_TOOLCHAIN_DIR:-$HOME/.cache/picluster-toolchain}/<piece>-<version>/bin
+# The Pulumi CLI, kube-apiserver and actionlint are compiled from their Go
+# modules (module proxy). The language host and the provider plugins are
+# compiled from their upstream repositories at the tag of the npm package
+# package.json pins (the proxy does not serve them): PICLUSTER_UPSTREAM_SRC
+# names the directory of those repositories (see docs/toolchain.md). etcd comes
+# from Debian's etcd-server package. Everything is cached OUTSIDE the repo in
+#   ${PICLUSTER_TOOLCHAIN_DIR:-$HOME/.cache/picluster-toolchain}/<piece>-v<version>/bin
 # with the Go module and build caches beside it, so a second run takes seconds.
-# A piece is rebuilt only when its version below changes.
+# A piece is rebuilt only when its version changes.
 #
 # Usage:
-#   scripts/toolchain.sh                 build whatever is missing, then print an export line
-#   scripts/toolchain.sh PIECE...        only these pieces (names: see PIECES below)
+#   scripts/toolchain.sh                 build whatever e2e piece is missing, then print an export line
+#   scripts/toolchain.sh PIECE...        only these pieces (see --list)
 #   scripts/toolchain.sh --env           print `export PATH=...` only (no building):
 #                                          eval "$(scripts/toolchain.sh --env)"
 #   scripts/toolchain.sh --check [PIECE...]
 #                                        exit 0 only if every binary (of these pieces) is
 #                                        present; lists what is missing
 #   scripts/toolchain.sh --list          print each piece, its version and its binaries
+#   scripts/toolchain.sh --sources       print where each piece comes from (upstream or
+#                                        not), whether it is built, and whether it can be
+#   scripts/toolchain.sh --available     build the missing e2e pieces whose source is here
+#   scripts/toolchain.sh --which BINARY  print the path of a built binary
 #
-# See docs/toolchain.md for where each version comes from and why some differ
-# from the npm pins.
+# See docs/toolchain.md for each recipe and every deviation from upstream's build.
 set -euo pipefail
 
 # ---------------------------------------------------------------------------
@@ -53,7 +61,11 @@ ETCD_DEBIAN_PACKAGE=etcd-server             # Debian bookworm: etcd 3.4.23
 #     ~/src/upstream/pulumi, pulumi-kubernetes, pulumi-random
 UPSTREAM_SRC=${PICLUSTER_UPSTREAM_SRC:-${XDG_CACHE_HOME:-$HOME/.cache}/picluster-upstream}
 
+ACTIONLINT_VERSION=1.7.12                   # github.com/rhysd/actionlint (CI only)
+
+# What the e2e suite needs (the default set); actionlint is built only by name.
 PIECES=(pulumi language-nodejs provider-kubernetes provider-random provider-command kubernetes etcd)
+ALL_PIECES=("${PIECES[@]}" actionlint)
 
 TOOLCHAIN_DIR=${PICLUSTER_TOOLCHAIN_DIR:-$HOME/.cache/picluster-toolchain}
 export GOMODCACHE="$TOOLCHAIN_DIR/gomod"
@@ -76,7 +88,8 @@ piece_version() {
     provider-command) echo "$COMMAND_PROVIDER_VERSION" ;;
     kubernetes) echo "$KUBERNETES_VERSION" ;;
     etcd) echo "debian" ;;
-    *) die "unknown piece: $1 (known: ${PIECES[*]})" ;;
+    actionlint) echo "$ACTIONLINT_VERSION" ;;
+    *) die "unknown piece: $1 (known: ${ALL_PIECES[*]})" ;;
   esac
 }
 piece_binaries() {
@@ -88,6 +101,7 @@ piece_binaries() {
     provider-command) echo "pulumi-resource-command" ;;
     kubernetes) echo "kube-apiserver kube-controller-manager kubectl" ;;
     etcd) echo "etcd" ;;
+    actionlint) echo "actionlint" ;;
   esac
 }
 piece_dir() { echo "$TOOLCHAIN_DIR/$1-v$(piece_version "$1")"; }
@@ -367,6 +381,14 @@ build_kubernetes() {
   finish kubernetes "$w"
 }
 
+build_actionlint() {
+  local w
+  w=$(new_work actionlint)
+  # A plain module without replace lines: `go install` at the tag is upstream's own recipe.
+  GOBIN="$w/out" go install "${GO_BUILD_FLAGS[@]}" -ldflags "-s -w" "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION" || return 1
+  finish actionlint "$w"
+}
+
 build_etcd() {
   # Debian's package; the binary lands in /usr/bin, which is on PATH already.
   if ! command -v etcd >/dev/null 2>&1; then
@@ -470,17 +492,80 @@ check() { # [PIECE...]
   return "$rc"
 }
 
+# piece -> "upstream project/module and ref|built from"
+piece_source() {
+  case "$1" in
+    pulumi) echo "upstream: Go module github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION (module proxy)" ;;
+    language-nodejs) echo "upstream: pulumi/pulumi tag v$PULUMI_NODEJS_HOST_VERSION, sdk/nodejs/cmd/pulumi-language-nodejs" ;;
+    provider-kubernetes) echo "upstream: pulumi/pulumi-kubernetes tag v$K8S_PROVIDER_VERSION, provider/ (schema.json regenerated as upstream's Makefile does)" ;;
+    provider-random) echo "upstream: pulumi/pulumi-random tag v$RANDOM_PROVIDER_VERSION, provider/" ;;
+    provider-command) echo "upstream: pulumi/pulumi-command tag v$COMMAND_PROVIDER_VERSION, provider/" ;;
+    kubernetes) echo "upstream: Go module k8s.io/kubernetes@v$KUBERNETES_VERSION (module proxy)" ;;
+    etcd) echo "NOT upstream's release build: Debian's $ETCD_DEBIAN_PACKAGE package" ;;
+    actionlint) echo "upstream: Go module github.com/rhysd/actionlint@v$ACTIONLINT_VERSION (module proxy)" ;;
+  esac
+}
+# piece -> the upstream repository it needs under $UPSTREAM_SRC and its tag (empty: none)
+piece_repo() {
+  case "$1" in
+    language-nodejs) echo "pulumi/pulumi v$PULUMI_NODEJS_HOST_VERSION" ;;
+    provider-kubernetes) echo "pulumi/pulumi-kubernetes v$K8S_PROVIDER_VERSION" ;;
+    provider-random) echo "pulumi/pulumi-random v$RANDOM_PROVIDER_VERSION" ;;
+    provider-command) echo "pulumi/pulumi-command v$COMMAND_PROVIDER_VERSION" ;;
+  esac
+}
+# can_build PIECE: its source can be had here (its repository at the tag, or the proxy)
+can_build() {
+  local r
+  r=$(piece_repo "$1")
+  if [[ -n $r ]]; then has_source "${r% *}" "${r#* }"; else [[ $1 == etcd ]] || command -v go >/dev/null 2>&1; fi
+}
+sources() {
+  local piece state bin
+  echo "upstream source directory (PICLUSTER_UPSTREAM_SRC): $UPSTREAM_SRC"
+  for piece in "${ALL_PIECES[@]}"; do
+    state=built
+    for bin in $(piece_binaries "$piece"); do [[ -n $(locate "$bin" "$piece") ]] || state=missing; done
+    if [[ $state == missing ]]; then
+      if can_build "$piece"; then state="missing, buildable"; else state="missing, NO SOURCE"; fi
+    fi
+    printf '%-20s %-9s %-20s %s\n' "$piece" "$(piece_version "$piece")" "[$state]" "$(piece_source "$piece")"
+  done
+}
+
 main() {
   case "${1-}" in
+    --sources) sources; return ;;
+    --which)
+      # --which BINARY: the path of a located binary, or exit 1
+      local pc b d
+      for pc in "${ALL_PIECES[@]}"; do
+        for b in $(piece_binaries "$pc"); do
+          [[ $b == "${2-}" ]] || continue
+          d=$(locate "$b" "$pc"); [[ -n $d ]] && { echo "$d/$b"; return 0; }
+        done
+      done
+      return 1 ;;
+    --available)
+      # build the missing e2e pieces whose source is here; name the others
+      shift
+      local pc want=() skipped=()
+      for pc in "${PIECES[@]}"; do
+        if can_build "$pc"; then want+=("$pc"); else skipped+=("$pc"); fi
+      done
+      ((${#skipped[@]} == 0)) || log "no source here for: ${skipped[*]} (not built; see --sources)"
+      ((${#want[@]})) || return 1
+      main "${want[@]}"
+      return ;;
     --env) print_env; return ;;
     --check) shift; check "$@"; return ;;
     --list)
       local piece
-      for piece in "${PIECES[@]}"; do
+      for piece in "${ALL_PIECES[@]}"; do
         printf '%-20s %-10s %s\n' "$piece" "$(piece_version "$piece")" "$(piece_binaries "$piece")"
       done
       return ;;
-    -h|--help) sed -n '2,23p' "$0"; return ;;
+    -h|--help) sed -n '2,/^[^#]/{/^#/p;}' "$0"; return ;;
   esac
   command -v go >/dev/null 2>&1 || die "go is required (1.25+)"
   mkdir -p "$GOMODCACHE" "$GOCACHE"

@@ -17,7 +17,7 @@ if [ ! -x scripts/toolchain.sh ]; then
     skip "scripts/toolchain.sh is missing, so there is no Pulumi CLI, provider plugins or kube-apiserver to run against"
 fi
 if ! missing=$(test/e2e/lib/toolchain-env.sh 2>&1 >/dev/null); then
-    skip "the e2e toolchain is absent (Pulumi CLI, plugins, kube-apiserver, etcd are built from Go modules by scripts/toolchain.sh, about 20 minutes cold on 2 cores, see docs/toolchain.md)" "$missing"
+    skip "the e2e toolchain is incomplete (scripts/toolchain.sh builds the Pulumi CLI and kube-apiserver from Go modules and the language host and plugins from their upstream repositories in PICLUSTER_UPSTREAM_SRC; see scripts/toolchain.sh --sources and docs/toolchain.md)" "$missing"
 fi
 [ "$(id -u)" -eq 0 ] || skip "the SSH nodes need root (mount namespaces and sshd); run as root"
 for bin in /usr/sbin/sshd sudo unshare ssh-keygen openssl python3; do

@@ -217,13 +217,12 @@ src_extract() {
 
 # The module proxy refuses some of the versions these providers' go.mod files
 # name (403 "This module version is not available"). Two remedies, both logged:
-# use_served_pulumi MODDIR: raise github.com/pulumi/pulumi/{pkg,sdk}/v3 to the
-#   release the CLI is built from (served; upstream's own pins, e.g. v3.243.0,
-#   are refused). Every provider is built against the engine it runs under.
-use_served_pulumi() {
-  (cd "$1" && go mod edit -require "github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION" \
-    -require "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION") || return 1
-  log "$(basename "$(dirname "$1")")/$(basename "$1"): github.com/pulumi/pulumi/{pkg,sdk}/v3 raised to v$PULUMI_VERSION (the CLI's; the proxy refuses upstream's pins)"
+# raise_pulumi MODDIR VERSION: require github.com/pulumi/pulumi/{pkg,sdk}/v3 at
+#   VERSION, the nearest release above upstream's pin that the proxy serves.
+raise_pulumi() {
+  (cd "$1" && go mod edit -require "github.com/pulumi/pulumi/pkg/v3@$2" \
+    -require "github.com/pulumi/pulumi/sdk/v3@$2") || return 1
+  log "github.com/pulumi/pulumi/{pkg,sdk}/v3 raised to $2 (the proxy refuses upstream's pin)"
 }
 # dep_from_source MODDIR MODULE OWNER/NAME SUBDIR [TAG_PREFIX]: the version of
 # MODULE that MODDIR/go.mod requires, taken from its upstream repository (the
@@ -277,7 +276,8 @@ build_provider-kubernetes() {
   # upstream: replace sdk/v4 => ../sdk (same tag); here its release from the proxy
   (cd "$w/src/provider" && go mod edit -dropreplace github.com/pulumi/pulumi-kubernetes/sdk/v4 \
     -require "github.com/pulumi/pulumi-kubernetes/sdk/v4@v$v") || return 1
-  use_served_pulumi "$w/src/provider" || return 1
+  # upstream pins v3.243.0 (refused; so are v3.243.1 and v3.244.0)
+  raise_pulumi "$w/src/provider" v3.245.0 || return 1
   # only pulumi-gen-kubernetes imports it
   dep_from_source "$w/src/provider" github.com/pulumi/pulumi-dotnet/pulumi-language-dotnet/v3 \
     pulumi/pulumi-dotnet pulumi-language-dotnet pulumi-language-dotnet/ || return 1
@@ -342,7 +342,6 @@ build_provider-random() {
   w=$(new_work provider-random)
   export GONOSUMDB=github.com/pulumi,github.com/terraform-providers
   src_extract pulumi/pulumi-random "v$v" provider "$w/src" || return 1
-  use_served_pulumi "$w/src/provider" || return 1
   # the bridge's tfgen (example conversion) imports both
   dep_from_source "$w/src/provider" github.com/pulumi/pulumi-dotnet/pulumi-language-dotnet/v3 \
     pulumi/pulumi-dotnet pulumi-language-dotnet pulumi-language-dotnet/ || return 1

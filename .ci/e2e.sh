@@ -17,12 +17,19 @@ if [ ! -x scripts/toolchain.sh ]; then
     skip "scripts/toolchain.sh is missing, so there is no Pulumi CLI, provider plugins or kube-apiserver to run against"
 fi
 if ! missing=$(test/e2e/lib/toolchain-env.sh 2>&1 >/dev/null); then
-    skip "the e2e toolchain is absent (Pulumi CLI, plugins, kube-apiserver, etcd are built from Go modules by scripts/toolchain.sh, about 20 minutes cold on 2 cores, see docs/toolchain.md)" "$missing"
+    skip "the e2e toolchain is incomplete (scripts/toolchain.sh builds the Pulumi CLI and kube-apiserver from Go modules and the language host and plugins from their upstream repositories in PICLUSTER_UPSTREAM_SRC; see scripts/toolchain.sh --sources and docs/toolchain.md)" "$missing"
 fi
 [ "$(id -u)" -eq 0 ] || skip "the SSH nodes need root (mount namespaces and sshd); run as root"
 for bin in /usr/sbin/sshd sudo unshare ssh-keygen openssl python3; do
     command -v "$bin" >/dev/null 2>&1 || skip "$bin is not installed (apt-get install -y openssh-server sudo)"
 done
 
-echo "e2e: toolchain present; running npm run test:e2e"
+echo "e2e: toolchain present (every piece and where it comes from):"
+scripts/toolchain.sh --sources | sed 's/^/    /'
+# Parts of the suite that are not the upstream ones users run, while they last.
+notes=()
+[ -f test/e2e/fixtures/fake-k3s-install.sh ] && notes+=("k3s installer: the suite's fake (test/e2e/fixtures/fake-k3s-install.sh), not k3s's install.sh")
+grep -qi "stand-in" test/e2e/lib/chartrepo.sh 2>/dev/null && notes+=("Helm charts: the suite's stand-in charts (test/e2e/lib/chartrepo.sh), not the upstream charts")
+for n in "${notes[@]}"; do echo "e2e: NOT upstream: $n"; done
+echo "e2e: running npm run test:e2e"
 exec npm run --silent test:e2e

@@ -5,12 +5,16 @@
  * (docs/policy.md).
  */
 import { PolicyPack, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
+import { DeclaredInputs } from "./core/declared";
 import { annotationProblems, EXEMPT_ANNOTATION, exemptionFor } from "./core/exemptions";
 import { metadataOf, obj } from "./core/k8s";
 import { fromCrossGuard } from "./core/fromCrossGuard";
 import type { ResourceRule, StackRule } from "./core/types";
 import { exemptions } from "./exemptions";
 import { allRules, ruleNames } from "./rules";
+
+/** Inputs seen by `validateResource`, for the stack rules (core/declared.ts). */
+const declared = new DeclaredInputs();
 
 function resourcePolicy(rule: ResourceRule): ResourceValidationPolicy {
     return {
@@ -40,7 +44,7 @@ function stackPolicy(rule: StackRule): StackValidationPolicy {
         enforcementLevel: rule.enforcementLevel,
         remediationSteps: rule.reason,
         validateStack(args, reportViolation) {
-            const views = args.resources.map(fromCrossGuard);
+            const views = declared.apply(args.resources.map(fromCrossGuard));
             for (const v of rule.validate(views)) {
                 if (exemptionFor(rule.name, v.resource, exemptions)) continue;
                 reportViolation(v.message, v.resource.urn);
@@ -49,13 +53,18 @@ function stackPolicy(rule: StackRule): StackValidationPolicy {
     };
 }
 
-/** An exemption annotation that names no rule or gives no reason is itself a violation. */
+/**
+ * An exemption annotation that names no rule or gives no reason is itself a
+ * violation. Runs on every resource, so it also records the declared inputs.
+ */
 const wellFormedExemptions: ResourceValidationPolicy = {
     name: "exemption-annotation",
     description: `Every ${EXEMPT_ANNOTATION} annotation reads "<rule>: <reason>" and names a rule of this pack.`,
     enforcementLevel: "mandatory",
     validateResource(args, reportViolation) {
-        const value = obj(metadataOf(fromCrossGuard(args)).annotations)?.[EXEMPT_ANNOTATION];
+        const view = fromCrossGuard(args);
+        declared.record(view);
+        const value = obj(metadataOf(view).annotations)?.[EXEMPT_ANNOTATION];
         if (typeof value !== "string") return;
         for (const p of annotationProblems(value, ruleNames)) reportViolation(`${EXEMPT_ANNOTATION}: ${p}`);
     },

@@ -4,6 +4,7 @@
 #
 #   npm run dev                 # pulumi preview --diff on dev
 #   npm run dev -- up           # pulumi up on dev
+# preview and up always run the policy pack (--policy-pack policy).
 #
 # State lives in $PICLUSTER_STATE_DIR (default ~/.picluster/state). Secrets
 # are encrypted with $PULUMI_CONFIG_PASSPHRASE; without one, a dev-only
@@ -42,4 +43,8 @@ if ! "${pulumi[@]}" config get sshPrivateKey --stack dev >/dev/null 2>&1; then
 fi
 
 if [ "$#" -eq 0 ]; then set -- preview --diff; fi
-exec "${pulumi[@]}" "$@" --stack dev
+# Every preview and update runs the policy pack (docs/policy.md): a mandatory
+# violation stops it before anything changes.
+policy=()
+case "$1" in preview | up | update) policy=(--policy-pack policy) ;; esac
+exec "${pulumi[@]}" "$@" "${policy[@]}" --stack dev

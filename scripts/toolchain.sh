@@ -1,60 +1,72 @@
 #!/usr/bin/env bash
 # Build (once) and locate the end-to-end toolchain for picluster:
 #   pulumi, pulumi-language-nodejs, pulumi-resource-{kubernetes,command,random},
-#   kube-apiserver, kube-controller-manager, kubectl, etcd, helm, pod-security.
+#   kube-apiserver, kube-controller-manager, kubectl, etcd, helm, pod-security;
+#   and, by name only, actionlint (CI's workflow linter).
 #
-# Everything is compiled from Go modules fetched through the Go module proxy
-# (etcd comes from Debian's etcd-server package) and cached OUTSIDE the repo in
-#   ${PICLUSTER_TOOLCHAIN_DIR:-$HOME/.cache/picluster-toolchain}/<piece>-<version>/bin
+# The Pulumi CLI, kube-apiserver and actionlint are compiled from their Go
+# modules (module proxy). The language host and the provider plugins are
+# compiled from their upstream repositories at the tag of the npm package
+# package.json pins (the proxy does not serve them): PICLUSTER_UPSTREAM_SRC
+# names the directory of those repositories (see docs/toolchain.md). etcd comes
+# from Debian's etcd-server package. Everything is cached OUTSIDE the repo in
+#   ${PICLUSTER_TOOLCHAIN_DIR:-$HOME/.cache/picluster-toolchain}/<piece>-v<version>/bin
 # with the Go module and build caches beside it, so a second run takes seconds.
-# A piece is rebuilt only when its version below changes.
+# A piece is rebuilt only when its version changes.
 #
 # Usage:
-#   scripts/toolchain.sh                 build whatever is missing, then print an export line
-#   scripts/toolchain.sh PIECE...        only these pieces (names: see PIECES below)
+#   scripts/toolchain.sh                 build whatever e2e piece is missing, then print an export line
+#   scripts/toolchain.sh PIECE...        only these pieces (see --list)
 #   scripts/toolchain.sh --env           print `export PATH=...` only (no building):
 #                                          eval "$(scripts/toolchain.sh --env)"
 #   scripts/toolchain.sh --check [PIECE...]
 #                                        exit 0 only if every binary (of these pieces) is
 #                                        present; lists what is missing
 #   scripts/toolchain.sh --list          print each piece, its version and its binaries
+#   scripts/toolchain.sh --sources       print where each piece comes from (upstream or
+#                                        not), whether it is built, and whether it can be
+#   scripts/toolchain.sh --available     build the missing e2e pieces whose source is here
+#   scripts/toolchain.sh --which BINARY  print the path of a built binary
 #
-# See docs/toolchain.md for where each version comes from and why some differ
-# from the npm pins.
+# See docs/toolchain.md for each recipe and every deviation from upstream's build.
 set -euo pipefail
 
 # ---------------------------------------------------------------------------
-# Versions. The npm pins live in package.json; the Go module versions are the
-# ones the module proxy serves (see docs/toolchain.md for each mismatch).
+# Versions. The npm pins in package.json are the truth: the Pulumi CLI, the
+# language host and each provider plugin are built at exactly those versions.
 # ---------------------------------------------------------------------------
-PULUMI_VERSION=3.259.0                      # pulumi + @pulumi/pulumi on npm; pkg/v3 + sdk/v3 tags
-# The Node.js language host is its own Go module since v3.69.0, and the proxy
-# serves none of its (untagged) pseudo-versions; v3.68.0 is the last sdk/v3
-# release that still contains it as a package.
-PULUMI_NODEJS_HOST_VERSION=3.68.0
-# @pulumi/kubernetes on npm is 4.34.2; provider/v4 is untagged and the proxy
-# only serves the pseudo-version of the v4.25.0 release commit.
-K8S_PROVIDER_VERSION=4.25.0
-K8S_PROVIDER_MODULE_VERSION=v4.0.0-20260115033456-f47bc2d6f199
-# @pulumi/random on npm is 4.21.2; its provider/v4 module is not served at all,
-# so the provider is assembled from the parts it is made of (build_provider-random).
-RANDOM_PROVIDER_VERSION=4.21.2
-TF_RANDOM_MODULE_VERSION=v1.3.2-0.20260824155315-e1092b0cfc07   # hashicorp/terraform-provider-random
-TF_BRIDGE_MODULE_VERSION=v3.137.0                               # pulumi-terraform-bridge/v3
-TF_PLUGIN_SDK_FORK_VERSION=v2.0.0-20260318212141-5525259d096b   # pulumi/terraform-plugin-sdk/v2
-# @pulumi/command on npm is 1.2.1 (release commit 7f3eb6f3b77c, 2026-03-03).
-# Its provider module (github.com/pulumi/pulumi-command/provider, untagged) is
-# NOT served by the module proxy at that or any other commit tried (403 "This
-# module version is not available"), so this piece fails until it is; the
-# build recipe is ready for the day it is served.
-COMMAND_PROVIDER_VERSION=1.2.1
-COMMAND_PROVIDER_MODULE=github.com/pulumi/pulumi-command/provider
-COMMAND_PROVIDER_MODULE_VERSION=v0.0.0-20260303235922-7f3eb6f3b77c
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# npm_pin PACKAGE -> the exact version package.json pins for it
+npm_pin() {
+  local v
+  v=$(sed -n "s|^[[:space:]]*\"$1\": \"\([0-9][0-9.]*\)\",\{0,1\}\$|\1|p" "$REPO_ROOT/package.json" | head -n 1)
+  [[ -n $v ]] || { printf '[toolchain] error: package.json pins no exact version of %s\n' "$1" >&2; exit 1; }
+  echo "$v"
+}
+PULUMI_VERSION=$(npm_pin @pulumi/pulumi)          # also the `pulumi` npm package; pkg/v3 + sdk/v3 tags
+PULUMI_NODEJS_HOST_VERSION=$PULUMI_VERSION        # built from pulumi/pulumi's source at tag v<version>
+K8S_PROVIDER_VERSION=$(npm_pin @pulumi/kubernetes)  # pulumi/pulumi-kubernetes tag v<version>
+RANDOM_PROVIDER_VERSION=$(npm_pin @pulumi/random)   # pulumi/pulumi-random tag v<version>
+COMMAND_PROVIDER_VERSION=$(npm_pin @pulumi/command) # pulumi/pulumi-command tag v<version>
 KUBERNETES_VERSION=1.34.4                   # kube-apiserver, kube-controller-manager, kubectl (k8s.io/kubernetes)
 ETCD_DEBIAN_PACKAGE=etcd-server             # Debian bookworm: etcd 3.4.23
 HELM_VERSION=3.20.2                         # helm.sh/helm/v3 as pulumi-kubernetes' provider/go.mod requires it (docs/decisions.md)
 
+# Upstream source. The Go module proxy does not serve the language host or the
+# provider modules at their release commits, so those are built from their
+# repositories: a directory holding one git repository per upstream project,
+# named <owner>+<name> (a bare dir or one with a repo/ bare dir inside, as
+# DEVELOPERS.md's mirrors are) or just <name> (a plain `git clone`):
+#   PICLUSTER_UPSTREAM_SRC=~/src/upstream
+#     ~/src/upstream/pulumi-command   (git clone https://github.com/pulumi/pulumi-command)
+#     ~/src/upstream/pulumi, pulumi-kubernetes, pulumi-random
+UPSTREAM_SRC=${PICLUSTER_UPSTREAM_SRC:-${XDG_CACHE_HOME:-$HOME/.cache}/picluster-upstream}
+
+ACTIONLINT_VERSION=1.7.12                   # github.com/rhysd/actionlint (CI only)
+
+# What the e2e suite needs (the default set); actionlint is built only by name.
 PIECES=(pulumi language-nodejs provider-kubernetes provider-random provider-command kubernetes etcd helm pod-security)
+ALL_PIECES=("${PIECES[@]}" actionlint)
 
 TOOLCHAIN_DIR=${PICLUSTER_TOOLCHAIN_DIR:-$HOME/.cache/picluster-toolchain}
 export GOMODCACHE="$TOOLCHAIN_DIR/gomod"
@@ -79,7 +91,8 @@ piece_version() {
     etcd) echo "debian" ;;
     helm) echo "$HELM_VERSION" ;;
     pod-security) echo "$KUBERNETES_VERSION" ;;
-    *) die "unknown piece: $1 (known: ${PIECES[*]})" ;;
+    actionlint) echo "$ACTIONLINT_VERSION" ;;
+    *) die "unknown piece: $1 (known: ${ALL_PIECES[*]})" ;;
   esac
 }
 piece_binaries() {
@@ -93,6 +106,7 @@ piece_binaries() {
     etcd) echo "etcd" ;;
     helm) echo "helm" ;;
     pod-security) echo "pod-security" ;;
+    actionlint) echo "actionlint" ;;
   esac
 }
 piece_dir() { echo "$TOOLCHAIN_DIR/$1-v$(piece_version "$1")"; }
@@ -124,9 +138,11 @@ locate() { # binary piece
 # ---------------------------------------------------------------------------
 # Build helpers
 # ---------------------------------------------------------------------------
-# new_work PIECE -> prints a fresh work directory
+# new_work PIECE -> prints a fresh work directory (per version: builds of other
+# versions of the piece may be running)
 new_work() {
-  local w="$TOOLCHAIN_DIR/work/$1"
+  local w
+  w="$TOOLCHAIN_DIR/work/$1-v$(piece_version "$1")"
   rm -rf "$w"; mkdir -p "$w"; echo "$w"
 }
 # finish PIECE WORKDIR: move WORKDIR/out/* into the versioned piece dir
@@ -166,240 +182,180 @@ EOF
   finish pulumi "$w"
 }
 
+# ---------------------------------------------------------------------------
+# Upstream source
+# ---------------------------------------------------------------------------
+# upstream_repo OWNER/NAME -> a git dir of that project under $UPSTREAM_SRC
+upstream_repo() {
+  local c
+  for c in "$UPSTREAM_SRC/${1/\//+}/repo" "$UPSTREAM_SRC/${1/\//+}" "$UPSTREAM_SRC/${1#*/}"; do
+    if git -C "$c" rev-parse --git-dir >/dev/null 2>&1; then echo "$c"; return 0; fi
+  done
+  return 1
+}
+# has_source OWNER/NAME TAG: the project's repository is there and has the tag
+has_source() {
+  local repo
+  repo=$(upstream_repo "$1") && git -C "$repo" rev-parse -q --verify "refs/tags/$2^{commit}" >/dev/null
+}
+# src_extract OWNER/NAME TAG PATH DEST: write PATH of TAG's tree under DEST.
+# Files whose content the repository lacks (a partial mirror leaves out very
+# large blobs, e.g. pulumi-kubernetes' generated schema.json) are left out and
+# listed; the recipes below regenerate the ones they need.
+src_extract() {
+  local project=$1 tag=$2 path=$3 dest=$4 repo list gone keep=()
+  repo=$(upstream_repo "$project") \
+    || { log "no source of $project under $UPSTREAM_SRC (set PICLUSTER_UPSTREAM_SRC, see docs/toolchain.md)"; return 1; }
+  git -C "$repo" rev-parse -q --verify "refs/tags/$tag^{commit}" >/dev/null \
+    || { log "$repo has no tag $tag"; return 1; }
+  list=$(git -C "$repo" ls-tree -r --format='%(objecttype) %(objectname) %(path)' "$tag" -- "$path" | awk '$1 == "blob" { sub(/^blob /, ""); print }')
+  gone=$(printf '%s\n' "$list" | cut -d' ' -f1 | git -C "$repo" cat-file --batch-check 2>/dev/null | awk '$2 == "missing" { print $1 }')
+  while read -r p; do
+    log "$project $tag: $p is not in $repo (left out)"
+  done < <(awk 'NR == FNR { g[$1] = 1; next } ($1 in g) { sub(/^[^ ]+ /, ""); print }' <(printf '%s\n' "$gone") <(printf '%s\n' "$list"))
+  # git archive refuses a tree with a missing blob even when excluded: name every file kept.
+  mapfile -t keep < <(awk 'NR == FNR { g[$1] = 1; next } !($1 in g) { sub(/^[^ ]+ /, ""); print }' <(printf '%s\n' "$gone") <(printf '%s\n' "$list"))
+  ((${#keep[@]})) || { log "$project $tag has no files under $path"; return 1; }
+  mkdir -p "$dest"
+  git -C "$repo" --literal-pathspecs archive --format=tar "$tag" -- "${keep[@]}" | tar -x -C "$dest" || return 1
+  log "$project $tag: $path from $repo (commit $(git -C "$repo" rev-parse --short=12 "$tag^{commit}"))"
+}
+
+# The module proxy refuses some of the versions these providers' go.mod files
+# name (403 "This module version is not available"). Two remedies, both logged:
+# raise_pulumi MODDIR VERSION: require github.com/pulumi/pulumi/{pkg,sdk}/v3 at
+#   VERSION, the nearest release above upstream's pin that the proxy serves.
+raise_pulumi() {
+  (cd "$1" && go mod edit -require "github.com/pulumi/pulumi/pkg/v3@$2" \
+    -require "github.com/pulumi/pulumi/sdk/v3@$2") || return 1
+  log "github.com/pulumi/pulumi/{pkg,sdk}/v3 raised to $2 (the proxy refuses upstream's pin)"
+}
+# dep_from_source MODDIR MODULE OWNER/NAME SUBDIR [TAG_PREFIX]: the version of
+# MODULE that MODDIR/go.mod requires, taken from its upstream repository (the
+# commit of a pseudo-version, else tag TAG_PREFIX<version>) and replaced in.
+dep_from_source() {
+  local moddir=$1 module=$2 project=$3 sub=$4 prefix=${5-} ver ref dest
+  ver=$(awk -v m="$module" '$1 == m && $2 ~ /^v/ { print $2; exit } $1 == "require" && $2 == m { print $3; exit }' "$moddir/go.mod")
+  [[ -n $ver ]] || { log "$moddir/go.mod does not require $module"; return 1; }
+  if [[ $ver =~ [.-][0-9]{14}-([0-9a-f]{12})$ ]]; then ref=${BASH_REMATCH[1]}; else ref=$prefix$ver; fi
+  dest="$moddir/.deps/${project#*/}"
+  local repo; repo=$(upstream_repo "$project") \
+    || { log "no source of $project under $UPSTREAM_SRC, needed for $module@$ver"; return 1; }
+  git -C "$repo" rev-parse -q --verify "$ref^{commit}" >/dev/null || { log "$repo has no $ref ($module@$ver)"; return 1; }
+  mkdir -p "$dest"
+  git -C "$repo" archive --format=tar "$ref" -- "${sub:-.}" | tar -x -C "$dest" || return 1
+  (cd "$moddir" && go mod edit -replace "$module=./.deps/${project#*/}/${sub:-.}") || return 1
+  log "$module@$ver: from $project at $ref (the proxy refuses it)"
+}
+
+# The language host has been its own Go module (sdk/nodejs/cmd/pulumi-language-nodejs/v3)
+# since v3.69.0; the proxy serves none of its versions. Built from the tag's
+# folder, with its two local replaces (../../../../pkg, ../../../../sdk) turned
+# into requirements on the same release from the proxy.
 build_language-nodejs() {
-  local w; w=$(new_work language-nodejs)
-  cat > "$w/go.mod" <<EOF
-module picluster.local/toolchain/language-nodejs
-
-go 1.25
-
-require github.com/pulumi/pulumi/sdk/v3 v$PULUMI_NODEJS_HOST_VERSION
-EOF
-  printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs"\n' > "$w/tools.go"
-  (cd "$w" && go mod tidy && go build "${GO_BUILD_FLAGS[@]}" \
-    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_NODEJS_HOST_VERSION" \
-    -o out/pulumi-language-nodejs github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs) || return 1
+  local w v=$PULUMI_NODEJS_HOST_VERSION
+  w=$(new_work language-nodejs)
+  export GONOSUMDB=github.com/pulumi
+  src_extract pulumi/pulumi "v$v" sdk/nodejs/cmd/pulumi-language-nodejs "$w/src" || return 1
+  (cd "$w/src/sdk/nodejs/cmd/pulumi-language-nodejs" \
+    && go mod edit -dropreplace github.com/pulumi/pulumi/pkg/v3 -dropreplace github.com/pulumi/pulumi/sdk/v3 \
+      -require "github.com/pulumi/pulumi/pkg/v3@v$v" -require "github.com/pulumi/pulumi/sdk/v3@v$v" \
+    && go build "${GO_BUILD_FLAGS[@]}" \
+      -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$v" \
+      -o "$w/out/pulumi-language-nodejs" .) || return 1
   finish language-nodejs "$w"
 }
 
+# pulumi-kubernetes at the tag of the npm pin. Its schema.json is generated
+# and too large for a partial mirror; it is made as upstream's Makefile does
+# (`pulumi-gen-kubernetes schema` on the OpenAPI spec of KUBE_VERSION, merged
+# with the older specs main.go lists), the specs taken from the k8s.io/kubernetes
+# Go modules (api/openapi-spec/swagger.json), then compared with the blob id
+# the tag's tree records.
 build_provider-kubernetes() {
-  local w mod=github.com/pulumi/pulumi-kubernetes/provider/v4 src
+  local w v=$K8S_PROVIDER_VERSION mod=github.com/pulumi/pulumi-kubernetes/provider/v4 repo
+  local cmd=provider/cmd/pulumi-resource-kubernetes gen=provider/cmd/pulumi-gen-kubernetes
   w=$(new_work provider-kubernetes)
-  # The checksum database answers 404 for this pseudo-version and for several
-  # of its github.com/pulumi dependencies, which the module proxy does serve.
   export GONOSUMDB=github.com/pulumi
-  src=$(mod_field "$mod@$K8S_PROVIDER_MODULE_VERSION" Dir)
-  [[ -d $src ]] || die "cannot download $mod@$K8S_PROVIDER_MODULE_VERSION"
-  cat > "$w/go.mod" <<EOF
-module picluster.local/toolchain/provider-kubernetes
-
-go 1.24
-
-require (
-	$mod $K8S_PROVIDER_MODULE_VERSION
-	// upstream: replace => ../sdk (same commit); the matching sdk tag
-	github.com/pulumi/pulumi-kubernetes/sdk/v4 v$K8S_PROVIDER_VERSION
-)
-EOF
-  # main.go embeds schema-embed.json / terraform-mapping-embed.json, which the
-  # (gitignored) generate step writes: copy the command out and generate.
-  mkdir -p "$w/cmd/pulumi-resource-kubernetes"
-  cp "$src"/cmd/pulumi-resource-kubernetes/{main.go,generate.go,schema.json,terraform-mapping.json} \
-    "$w/cmd/pulumi-resource-kubernetes/"
-  chmod -R u+w "$w/cmd"
-  (cd "$w" && go mod tidy \
-    && (cd cmd/pulumi-resource-kubernetes && VERSION=$K8S_PROVIDER_VERSION go run generate.go) \
-    && go build "${GO_BUILD_FLAGS[@]}" \
-      -ldflags "-s -w -X $mod/pkg/version.Version=$K8S_PROVIDER_VERSION" \
-      -o out/pulumi-resource-kubernetes ./cmd/pulumi-resource-kubernetes) || return 1
+  src_extract pulumi/pulumi-kubernetes "v$v" provider "$w/src" || return 1
+  repo=$(upstream_repo pulumi/pulumi-kubernetes)
+  # upstream: replace sdk/v4 => ../sdk (same tag); here its release from the proxy
+  (cd "$w/src/provider" && go mod edit -dropreplace github.com/pulumi/pulumi-kubernetes/sdk/v4 \
+    -require "github.com/pulumi/pulumi-kubernetes/sdk/v4@v$v") || return 1
+  # upstream pins v3.243.0 (refused; so are v3.243.1 and v3.244.0)
+  raise_pulumi "$w/src/provider" v3.245.0 || return 1
+  # only pulumi-gen-kubernetes imports it
+  dep_from_source "$w/src/provider" github.com/pulumi/pulumi-dotnet/pulumi-language-dotnet/v3 \
+    pulumi/pulumi-dotnet pulumi-language-dotnet pulumi-language-dotnet/ || return 1
+  dep_from_source "$w/src/provider" github.com/fluxcd/pkg/ssa fluxcd/pkg ssa ssa/ || return 1
+  if [[ ! -f $w/src/$cmd/schema.json ]]; then
+    local kube legacy specs="$w/src/provider/pkg/gen/openapi-specs" k d
+    kube=$(git -C "$repo" show "v$v:Makefile" | sed -n 's/^KUBE_VERSION[[:space:]]*?=[[:space:]]*//p')
+    legacy=$(sed -n 's/.*for _, v := range \[\]string{\(.*\)} {.*/\1/p' "$w/src/$gen/main.go" | tr -d '",')
+    [[ -n $kube && -n $legacy ]] || { log "cannot read KUBE_VERSION or the legacy spec list at v$v"; return 1; }
+    mkdir -p "$specs" "$w/src/sdk/schema"
+    local versions=("$kube")
+    for k in $legacy; do versions+=("v1.$k.0"); done
+    for k in "${versions[@]}"; do
+      d=$(mod_field "k8s.io/kubernetes@$k" Dir)
+      [[ -f $d/api/openapi-spec/swagger.json ]] || { log "no swagger.json in k8s.io/kubernetes@$k"; return 1; }
+      cp "$d/api/openapi-spec/swagger.json" "$specs/swagger-$k.json"
+    done
+    # terraform.json (input of the terraform-mapping.json the tag commits) may be
+    # absent as well: then keep the committed mapping.
+    local keep_mapping=0
+    if [[ ! -f $w/src/$gen/terraform.json ]]; then
+      keep_mapping=1; echo '{}' > "$w/src/$gen/terraform.json"
+      cp "$w/src/$cmd/terraform-mapping.json" "$w/terraform-mapping.json"
+    fi
+    (cd "$w/src/provider" && go build "${GO_BUILD_FLAGS[@]}" -o "$w/pulumi-gen-kubernetes" ./cmd/pulumi-gen-kubernetes \
+      && "$w/pulumi-gen-kubernetes" -version "$v" schema "$specs/swagger-$kube.json" "$w/src") || return 1
+    ((keep_mapping)) && cp "$w/terraform-mapping.json" "$w/src/$cmd/terraform-mapping.json"
+    local want got
+    want=$(git -C "$repo" rev-parse "v$v:$cmd/schema.json")
+    got=$(git hash-object "$w/src/$cmd/schema.json")
+    if [[ $want == "$got" ]]; then
+      log "generated schema.json is byte-identical to the one tag v$v records (blob $want)"
+    else
+      log "generated schema.json differs from the one tag v$v records (blob $want, made $got)"
+      return 1
+    fi
+  fi
+  (cd "$w/src/$cmd" && VERSION=$v go run generate.go \
+    && cd "$w/src/provider" && go build "${GO_BUILD_FLAGS[@]}" \
+      -ldflags "-s -w -X $mod/pkg/version.Version=$v" \
+      -o "$w/out/pulumi-resource-kubernetes" ./cmd/pulumi-resource-kubernetes) || return 1
   finish provider-kubernetes "$w"
 }
 
+# pulumi-command at the tag of the npm pin (its provider module, untagged, is
+# not served by the proxy).
 build_provider-command() {
-  local w mod=$COMMAND_PROVIDER_MODULE out
+  local w v=$COMMAND_PROVIDER_VERSION
   w=$(new_work provider-command)
   export GONOSUMDB=github.com/pulumi
-  out=$(cd "$TOOLCHAIN_DIR" && go mod download -json "$mod@$COMMAND_PROVIDER_MODULE_VERSION" 2>&1) || true
-  if [[ $out == *'"Error"'* || $out != *'"Dir"'* ]]; then
-    printf '%s\n' "$out"
-    log "provider-command: the module proxy does not serve $mod@$COMMAND_PROVIDER_MODULE_VERSION (see docs/toolchain.md)"
-    return 1
-  fi
-  cat > "$w/go.mod" <<EOF
-module picluster.local/toolchain/provider-command
-
-go 1.25
-
-require $mod $COMMAND_PROVIDER_MODULE_VERSION
-EOF
-  printf '//go:build tools\n\npackage tools\n\nimport _ "%s/cmd/pulumi-resource-command"\n' "$mod" > "$w/tools.go"
-  (cd "$w" && go mod tidy && go build "${GO_BUILD_FLAGS[@]}" \
-    -ldflags "-s -w -X $mod/pkg/version.Version=$COMMAND_PROVIDER_VERSION" \
-    -o out/pulumi-resource-command "$mod/cmd/pulumi-resource-command") || return 1
+  src_extract pulumi/pulumi-command "v$v" provider "$w/src" || return 1
+  (cd "$w/src/provider" && go build "${GO_BUILD_FLAGS[@]}" \
+    -ldflags "-s -w -X github.com/pulumi/pulumi-command/provider/pkg/version.Version=$v" \
+    -o "$w/out/pulumi-resource-command" ./cmd/pulumi-resource-command) || return 1
   finish provider-command "$w"
 }
 
-# pulumi-random is a bridged Terraform provider. Its provider/v4 module is not
-# served by the module proxy at any release commit, so the provider is
-# assembled here from the same parts: hashicorp's terraform-provider-random
-# (plugin framework), pulumi-terraform-bridge, and a small glue package (below)
-# that names the resources exactly as @pulumi/random does
-# (random:index/randomPassword:RandomPassword, ...). The schema is produced by
-# the bridge's tfgen, as upstream does, then embedded into the provider.
+# pulumi-random (a bridged Terraform provider) at the tag of the npm pin: its
+# provider/ folder with the local shim module and the committed schema.json.
 build_provider-random() {
-  local w
+  local w v=$RANDOM_PROVIDER_VERSION
   w=$(new_work provider-random)
   export GONOSUMDB=github.com/pulumi,github.com/terraform-providers
-  mkdir -p "$w/shim" "$w/cmd/pulumi-resource-random" "$w/cmd/pulumi-tfgen-random"
-  # terraform-provider-random keeps its provider in internal/, importable only
-  # from below its module path: hence a shim module with that prefix.
-  cat > "$w/shim/go.mod" <<EOF
-module github.com/terraform-providers/terraform-provider-random/shim
-
-go 1.24
-
-require github.com/terraform-providers/terraform-provider-random $TF_RANDOM_MODULE_VERSION
-EOF
-  cat > "$w/shim/shim.go" <<'EOF'
-// Package shim exposes terraform-provider-random's internal provider.
-package shim
-
-import (
-	fwprovider "github.com/hashicorp/terraform-plugin-framework/provider"
-	"github.com/terraform-providers/terraform-provider-random/internal/provider"
-)
-
-// NewProvider returns the Terraform plugin-framework random provider.
-func NewProvider() fwprovider.Provider { return provider.New() }
-EOF
-  cat > "$w/go.mod" <<EOF
-module picluster.local/toolchain/provider-random
-
-go 1.25
-
-require (
-	github.com/pulumi/pulumi-terraform-bridge/v3 $TF_BRIDGE_MODULE_VERSION
-	github.com/pulumi/pulumi/pkg/v3 v$PULUMI_VERSION
-	github.com/pulumi/pulumi/sdk/v3 v$PULUMI_VERSION
-	github.com/terraform-providers/terraform-provider-random $TF_RANDOM_MODULE_VERSION
-	github.com/terraform-providers/terraform-provider-random/shim v0.0.0
-)
-
-replace github.com/terraform-providers/terraform-provider-random/shim => ./shim
-
-// as in pulumi-terraform-bridge's and pulumi-random's go.mod
-replace github.com/hashicorp/terraform-plugin-sdk/v2 => github.com/pulumi/terraform-plugin-sdk/v2 $TF_PLUGIN_SDK_FORK_VERSION
-
-// as in pkg/v3's go.mod
-replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
-EOF
-  cat > "$w/random.go" <<'EOF'
-// Package random describes the bridged random provider to the bridge.
-package random
-
-import (
-	"context"
-	_ "embed"
-	"errors"
-
-	pf "github.com/pulumi/pulumi-terraform-bridge/v3/pkg/pf/tfbridge"
-	"github.com/pulumi/pulumi-terraform-bridge/v3/pkg/tfbridge"
-	"github.com/pulumi/pulumi-terraform-bridge/v3/pkg/tfbridge/tokens"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
-	"github.com/terraform-providers/terraform-provider-random/shim"
-)
-
-// Version is set with -ldflags -X; the bridge refuses an empty version.
-var Version = "0.0.1"
-
-//go:embed cmd/pulumi-resource-random/bridge-metadata.json
-var metadata []byte
-
-// Provider returns the bridge's description of the random provider.
-func Provider() tfbridge.ProviderInfo {
-	info := tfbridge.ProviderInfo{
-		P:            pf.ShimProvider(shim.NewProvider()),
-		Name:         "random",
-		Description:  "A Pulumi package to safely use randomness in Pulumi programs.",
-		License:      "Apache-2.0",
-		Version:      Version,
-		MetadataInfo: tfbridge.NewProviderMetadata(metadata),
-		Resources: map[string]*tfbridge.ResourceInfo{
-			// random_bytes has no id attribute: use its value, as upstream does.
-			"random_bytes": {ComputeID: bytesID},
-		},
-		JavaScript:                  &tfbridge.JavaScriptInfo{RespectSchemaVersion: true},
-		EnableAccurateBridgePreview: true,
-		EnableRawStateDelta:         true,
-	}
-	// random_password -> random:index/randomPassword:RandomPassword, ...
-	info.MustComputeTokens(tokens.SingleModule("random_", "index",
-		func(module, name string) (string, error) {
-			return tokens.MakeStandard("random")(module, "Random"+name)
-		}))
-	info.MustApplyAutoAliases()
-	return info
-}
-
-func bytesID(_ context.Context, state resource.PropertyMap) (resource.ID, error) {
-	v, ok := state["base64"]
-	if !ok {
-		return "", errors.New("random_bytes: no base64 property in state")
-	}
-	if v.IsSecret() {
-		v = v.SecretValue().Element
-	}
-	if !v.IsString() {
-		return "", errors.New("random_bytes: base64 is not a string")
-	}
-	return resource.ID(v.StringValue()), nil
-}
-EOF
-  cat > "$w/cmd/pulumi-tfgen-random/main.go" <<'EOF'
-// Command pulumi-tfgen-random writes the provider's Pulumi schema.
-package main
-
-import (
-	"github.com/pulumi/pulumi-terraform-bridge/v3/pkg/pf/tfgen"
-
-	random "picluster.local/toolchain/provider-random"
-)
-
-func main() { tfgen.Main("random", random.Provider()) }
-EOF
-  cat > "$w/cmd/pulumi-resource-random/main.go" <<'EOF'
-// Command pulumi-resource-random serves the bridged random provider.
-package main
-
-import (
-	"context"
-	_ "embed"
-
-	pf "github.com/pulumi/pulumi-terraform-bridge/v3/pkg/pf/tfbridge"
-
-	random "picluster.local/toolchain/provider-random"
-)
-
-//go:embed schema.json
-var schema []byte
-
-//go:embed bridge-metadata.json
-var bridgeMetadata []byte
-
-func main() {
-	pf.Main(context.Background(), "random", random.Provider(),
-		pf.ProviderMetadata{PackageSchema: schema, BridgeMetadata: bridgeMetadata})
-}
-EOF
-  # placeholders so the packages compile before tfgen has written them
-  echo '{}' > "$w/cmd/pulumi-resource-random/bridge-metadata.json"
-  echo '{}' > "$w/cmd/pulumi-resource-random/schema.json"
-  local ld="-s -w -X picluster.local/toolchain/provider-random.Version=$RANDOM_PROVIDER_VERSION"
-  (cd "$w" && go mod tidy \
-    && go build "${GO_BUILD_FLAGS[@]}" -ldflags "$ld" -o tfgen ./cmd/pulumi-tfgen-random \
-    && ./tfgen schema --out cmd/pulumi-resource-random \
-    && go build "${GO_BUILD_FLAGS[@]}" -ldflags "$ld" -o out/pulumi-resource-random ./cmd/pulumi-resource-random) || return 1
-  cp "$w/cmd/pulumi-resource-random/schema.json" "$w/out/pulumi-resource-random.schema.json"
+  src_extract pulumi/pulumi-random "v$v" provider "$w/src" || return 1
+  # the bridge's tfgen (example conversion) imports both
+  dep_from_source "$w/src/provider" github.com/pulumi/pulumi-dotnet/pulumi-language-dotnet/v3 \
+    pulumi/pulumi-dotnet pulumi-language-dotnet pulumi-language-dotnet/ || return 1
+  dep_from_source "$w/src/provider" github.com/pulumi/pulumi-yaml pulumi/pulumi-yaml "" || return 1
+  (cd "$w/src/provider/cmd/pulumi-resource-random" && VERSION=$v go run generate.go) || return 1
+  (cd "$w/src/provider" && go build "${GO_BUILD_FLAGS[@]}" \
+    -ldflags "-s -w -X github.com/pulumi/pulumi-random/provider/v4/pkg/version.Version=$v" \
+    -o "$w/out/pulumi-resource-random" ./cmd/pulumi-resource-random) || return 1
   finish provider-random "$w"
 }
 
@@ -428,6 +384,14 @@ build_kubernetes() {
     && go build "${GO_BUILD_FLAGS[@]}" -ldflags "$ld" -o out/kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager \
     && go build "${GO_BUILD_FLAGS[@]}" -ldflags "$ld" -o out/kubectl k8s.io/kubernetes/cmd/kubectl) || return 1
   finish kubernetes "$w"
+}
+
+build_actionlint() {
+  local w
+  w=$(new_work actionlint)
+  # A plain module without replace lines: `go install` at the tag is upstream's own recipe.
+  GOBIN="$w/out" go install "${GO_BUILD_FLAGS[@]}" -ldflags "-s -w" "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION" || return 1
+  finish actionlint "$w"
 }
 
 build_etcd() {
@@ -556,17 +520,82 @@ check() { # [PIECE...]
   return "$rc"
 }
 
+# piece -> "upstream project/module and ref|built from"
+piece_source() {
+  case "$1" in
+    pulumi) echo "upstream: Go module github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION (module proxy)" ;;
+    language-nodejs) echo "upstream: pulumi/pulumi tag v$PULUMI_NODEJS_HOST_VERSION, sdk/nodejs/cmd/pulumi-language-nodejs" ;;
+    provider-kubernetes) echo "upstream: pulumi/pulumi-kubernetes tag v$K8S_PROVIDER_VERSION, provider/ (schema.json regenerated as upstream's Makefile does)" ;;
+    provider-random) echo "upstream: pulumi/pulumi-random tag v$RANDOM_PROVIDER_VERSION, provider/" ;;
+    provider-command) echo "upstream: pulumi/pulumi-command tag v$COMMAND_PROVIDER_VERSION, provider/" ;;
+    kubernetes) echo "upstream: Go module k8s.io/kubernetes@v$KUBERNETES_VERSION (module proxy)" ;;
+    etcd) echo "NOT upstream's release build: Debian's $ETCD_DEBIAN_PACKAGE package" ;;
+    actionlint) echo "upstream: Go module github.com/rhysd/actionlint@v$ACTIONLINT_VERSION (module proxy)" ;;
+    helm) echo "upstream: Go module helm.sh/helm/v3@v$HELM_VERSION (module proxy)" ;;
+    pod-security) echo "this project's filter around Go module k8s.io/pod-security-admission@v0.${KUBERNETES_VERSION#1.} (module proxy)" ;;
+  esac
+}
+# piece -> the upstream repository it needs under $UPSTREAM_SRC and its tag (empty: none)
+piece_repo() {
+  case "$1" in
+    language-nodejs) echo "pulumi/pulumi v$PULUMI_NODEJS_HOST_VERSION" ;;
+    provider-kubernetes) echo "pulumi/pulumi-kubernetes v$K8S_PROVIDER_VERSION" ;;
+    provider-random) echo "pulumi/pulumi-random v$RANDOM_PROVIDER_VERSION" ;;
+    provider-command) echo "pulumi/pulumi-command v$COMMAND_PROVIDER_VERSION" ;;
+  esac
+}
+# can_build PIECE: its source can be had here (its repository at the tag, or the proxy)
+can_build() {
+  local r
+  r=$(piece_repo "$1")
+  if [[ -n $r ]]; then has_source "${r% *}" "${r#* }"; else [[ $1 == etcd ]] || command -v go >/dev/null 2>&1; fi
+}
+sources() {
+  local piece state bin
+  echo "upstream source directory (PICLUSTER_UPSTREAM_SRC): $UPSTREAM_SRC"
+  for piece in "${ALL_PIECES[@]}"; do
+    state=built
+    for bin in $(piece_binaries "$piece"); do [[ -n $(locate "$bin" "$piece") ]] || state=missing; done
+    if [[ $state == missing ]]; then
+      if can_build "$piece"; then state="missing, buildable"; else state="missing, NO SOURCE"; fi
+    fi
+    printf '%-20s %-9s %-20s %s\n' "$piece" "$(piece_version "$piece")" "[$state]" "$(piece_source "$piece")"
+  done
+}
+
 main() {
   case "${1-}" in
+    --sources) sources; return ;;
+    --which)
+      # --which BINARY: the path of a located binary, or exit 1
+      local pc b d
+      for pc in "${ALL_PIECES[@]}"; do
+        for b in $(piece_binaries "$pc"); do
+          [[ $b == "${2-}" ]] || continue
+          d=$(locate "$b" "$pc"); [[ -n $d ]] && { echo "$d/$b"; return 0; }
+        done
+      done
+      return 1 ;;
+    --available)
+      # build the missing e2e pieces whose source is here; name the others
+      shift
+      local pc want=() skipped=()
+      for pc in "${PIECES[@]}"; do
+        if can_build "$pc"; then want+=("$pc"); else skipped+=("$pc"); fi
+      done
+      ((${#skipped[@]} == 0)) || log "no source here for: ${skipped[*]} (not built; see --sources)"
+      ((${#want[@]})) || return 1
+      main "${want[@]}"
+      return ;;
     --env) print_env; return ;;
     --check) shift; check "$@"; return ;;
     --list)
       local piece
-      for piece in "${PIECES[@]}"; do
+      for piece in "${ALL_PIECES[@]}"; do
         printf '%-20s %-10s %s\n' "$piece" "$(piece_version "$piece")" "$(piece_binaries "$piece")"
       done
       return ;;
-    -h|--help) sed -n '2,23p' "$0"; return ;;
+    -h|--help) sed -n '2,/^[^#]/{/^#/p;}' "$0"; return ;;
   esac
   command -v go >/dev/null 2>&1 || die "go is required (1.25+)"
   mkdir -p "$GOMODCACHE" "$GOCACHE"

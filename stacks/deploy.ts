@@ -97,7 +97,10 @@ export function findTargetUrns(target: DeployTarget, exported: unknown): string[
         .sort();
 }
 
+/** The policy pack every preview and up of this program runs (docs/policy.md), relative to the repository. */
+export const POLICY_PACK = "policy";
+
 /** The `pulumi` arguments of the targeted update. */
 export function deployCommand(stack: string, urns: string[], extra: string[] = []): string[] {
-    return ["up", "--stack", stack, ...urns.flatMap((u) => ["--target", u]), "--target-dependents", ...extra];
+    return ["up", "--stack", stack, "--policy-pack", POLICY_PACK, ...urns.flatMap((u) => ["--target", u]), "--target-dependents", ...extra];
 }

@@ -57,9 +57,8 @@ export interface RunResult {
 }
 
 /**
- * The PATH to run with (test/e2e/lib/toolchain-env.sh: the toolchain, plus
- * the command-provider stand-in when only that plugin is missing), or why
- * there is none. Notes the script prints (such as the stand-in) are passed on.
+ * The PATH to run with (test/e2e/lib/toolchain-env.sh: the toolchain), or
+ * why there is none. Notes the script prints on stderr are passed on.
  */
 export function toolchain(): { ok: true; path: string; notes: string } | { ok: false; why: string } {
     const r = spawnSync("bash", [path.join(LIB, "toolchain-env.sh")], { encoding: "utf8" });

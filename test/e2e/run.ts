@@ -13,6 +13,7 @@ import { Call, kubectlTarget, mutatingCalls, rollingUpgradeProblems } from "./li
 import { Harness, K3S_VERSION, run, RunResult, serviceCharts, tail, toolchain } from "./harness";
 import { renderRegistriesYaml } from "../../components/cluster/registriesFile";
 import { registriesSchema } from "../../stacks/schema/registries";
+import { mismatches, pluginVersions } from "./lib/plugins";
 
 const NEXT_VERSION = "v1.33.6+k3s1";
 const SERVER = "e2e-server-1";
@@ -24,6 +25,9 @@ const LOGIN: Record<string, string> = { [SERVER]: "root", [AGENT1]: "root", [AGE
 /** workerAgents.namespace's default; the policy and the orchestrator's Role live there. */
 const WORKER_NS = "worker-agents";
 const TEMPLATE = "code-reviewer";
+
+/** The CLI's report that the picluster pack ran: "picluster@v0.1.0" (with findings) or the "Policy Packs run" table. */
+const PACK_RAN = /picluster@v[\d.]+|picluster\|local\|\S+\s+[\d.]+/;
 
 class StepFailure extends Error {}
 function check(ok: boolean, message: string): asserts ok {
@@ -100,6 +104,12 @@ function main(): number {
         return 1;
     }
     if (tc.notes) console.log(tc.notes);
+    step("toolchain: the CLI, the language host and every provider plugin report the version package.json pins", () => {
+        const found = pluginVersions(tc.path);
+        const bad = mismatches(found);
+        check(bad.length === 0, bad.join("\n"));
+        return found.map((p) => `${p.binary} ${p.version} = ${p.pin} ${p.pinned}  (${p.path})`).join("\n");
+    });
     const h = new Harness({
         stack: process.env.E2E_STACK ?? "e2e",
         toolchainPath: tc.path,
@@ -205,6 +215,29 @@ function scenario(h: Harness): void {
         check(newCalls.length === 0, `second up ran on the nodes:\n${newCalls.map((c) => c.line).join("\n")}`);
         check(JSON.stringify(h.sshLogins()) === JSON.stringify(logins), `second up opened SSH sessions: before ${JSON.stringify(logins)}, after ${JSON.stringify(h.sshLogins())}`);
         return `preview ${p.seconds.toFixed(1)} s, up ${u.seconds.toFixed(1)} s; 0 node calls, 0 SSH logins`;
+    });
+
+    step("p. policy pack through the CLI: preview --policy-pack passes; an inline Helm password is refused, naming the rule", () => {
+        const pack = path.resolve(__dirname, "..", "..", "policy");
+        const ok = h.pulumiOk(["preview", "--policy-pack", pack]);
+        const ran = PACK_RAN.exec(ok.stdout + ok.stderr);
+        check(ran !== null, `the preview did not report running the picluster pack:\n${tail(ok.stdout + ok.stderr, 20)}`);
+        h.editConfig((c) => {
+            const services = c["picluster:services"] as Record<string, Record<string, unknown>>;
+            services.monitoring.values = { grafana: { adminPassword: "inline-e2e-password" } };
+        });
+        try {
+            const bad = h.pulumi(["preview", "--policy-pack", pack, "--stack", h.stack]);
+            const out = bad.stdout + bad.stderr;
+            check(bad.code !== 0, `the preview with an inline Helm password passed:\n${tail(out, 20)}`);
+            check(out.includes("helm-no-inline-credentials") && /mandatory/.test(out), `the preview failed, but not naming helm-no-inline-credentials as mandatory:\n${tail(out, 30)}`);
+            check(!out.includes("inline-e2e-password"), "the refused value appears in the preview output");
+        } finally {
+            h.editConfig((c) => {
+                delete (c["picluster:services"] as Record<string, Record<string, unknown>>).monitoring.values;
+            });
+        }
+        return `${ran[0].replace(/\s+/g, " ")}; services.monitoring.values.grafana.adminPassword inline: refused by helm-no-inline-credentials (mandatory)`;
     });
 
     step("c. one label and the agent pool's HPA maximum changed: preview diff shows exactly those", () => {
@@ -530,6 +563,7 @@ function readmeMainJob(workDir: string, toolchainPath: string): void {
         check(r.code === 0, `npm run dev exited ${r.code}:\n${tail(out, 30)}`);
         const creates = /\+ (\d+) to create/.exec(out);
         check(creates !== null && Number(creates[1]) > 0, `no creates in the preview:\n${tail(out, 20)}`);
+        check(PACK_RAN.test(out), `npm run dev did not run the policy pack:\n${tail(out, 20)}`);
         check(out.includes("dev-only passphrase"), "the dev passphrase notice is missing");
         check(fs.existsSync(path.join(home, ".picluster", "dev_ed25519")), "no dev key was generated");
         check(fs.existsSync(path.join(home, ".picluster", "state", ".pulumi", "stacks")), "no file-backend state under ~/.picluster/state");

@@ -100,8 +100,8 @@ describe("deploy URNs and command", () => {
         expect(findTargetUrns(target("postgres"), {})).toEqual([]);
     });
 
-    it("runs a targeted up of the component with its dependents", () => {
+    it("runs a targeted up of the component with its dependents, under the policy pack", () => {
         const urns = findTargetUrns(target("placemyparents"), exported);
-        expect(deployCommand("pi", urns, ["--yes"])).toEqual(["up", "--stack", "pi", "--target", urns[0], "--target-dependents", "--yes"]);
+        expect(deployCommand("pi", urns, ["--yes"])).toEqual(["up", "--stack", "pi", "--policy-pack", "policy", "--target", urns[0], "--target-dependents", "--yes"]);
     });
 });

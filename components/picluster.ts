@@ -6,6 +6,8 @@ import { WorkerAgents } from "./agents/workerAgents";
 import type { ClusterTarget } from "./cluster/clusterTarget";
 import { ExistingCluster } from "./cluster/existingCluster";
 import { K3sCluster } from "./cluster/k3sCluster";
+import { disruptionBudgets, planClusterUpgrade } from "./cluster/upgradePlan";
+import { platformDemands } from "./platform/demands";
 import { Platform } from "./platform/platform";
 
 /** What a stack exports about its nodes. */
@@ -43,7 +45,11 @@ export class Picluster extends pulumi.ComponentResource {
         const parent = { parent: this };
         this.cluster = config.existingCluster
             ? new ExistingCluster("cluster", { kubeconfig: config.kubeconfig as pulumi.Output<string> }, parent)
-            : new K3sCluster("cluster", { cluster: config.cluster, nodeKeys: config.nodeKeys, contextName: `picluster-${config.stack}` }, parent);
+            : new K3sCluster(
+                  "cluster",
+                  { cluster: config.cluster, nodeKeys: config.nodeKeys, contextName: `picluster-${config.stack}`, upgradeBatches: this.upgradeBatches(config) },
+                  parent,
+              );
         this.platform = new Platform(
             "platform",
             // The agents' guaranteed demand counts in the one capacity check.
@@ -63,5 +69,18 @@ export class Picluster extends pulumi.ComponentResource {
         this.credentials = pulumi.secret(this.platform.credentials);
         this.orchestratorKubeconfig = this.workerAgents.orchestratorKubeconfig;
         this.registerOutputs({});
+    }
+
+    /** Upgrade batches sized by `agentConcurrency`, disruption budgets and capacity; the preview warns when they had to be smaller. */
+    private upgradeBatches(config: PiclusterConfig): string[][] {
+        const { cluster, services, apps, agentHost } = config;
+        const plan = planClusterUpgrade({
+            nodes: cluster.nodes,
+            agentConcurrency: cluster.upgrade.agentConcurrency,
+            demands: [...platformDemands(services, apps, cluster.nodes), ...agentHostDemand(agentHost)],
+            budgets: disruptionBudgets(services, apps, agentHost),
+        });
+        for (const warning of plan.warnings) pulumi.log.warn(`upgrade plan: ${warning}`, this);
+        return plan.batches;
     }
 }

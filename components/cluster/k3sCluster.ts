@@ -9,6 +9,7 @@ import { apiEndpointOf, apiServerUrl, firstServer, JoinRole, renderK3sConfig, re
 import { K3sNode } from "./k3sNode";
 import { NodePreflight } from "./nodePreflight";
 import { crossNodeProblems, parsePreflightReport, PreflightError } from "./preflightReport";
+import { planUpgradeBatches } from "./upgradeBatches";
 
 export interface K3sClusterArgs {
     /** The validated `picluster:cluster` settings (bootstrap mode: nodes declared). */
@@ -17,6 +18,27 @@ export interface K3sClusterArgs {
     nodeKeys: Record<string, pulumi.Output<string>>;
     /** Name of the kubeconfig context; defaults to the component name. */
     contextName?: string;
+    /**
+     * Node names, batch by batch, for rolling upgrades (see upgradePlan.ts):
+     * each batch drains after every node of the previous one is Ready.
+     * Defaults to servers one at a time, then agents in batches of
+     * `cluster.upgrade.agentConcurrency` in declared order.
+     */
+    upgradeBatches?: string[][];
+}
+
+/** Checks that the batches name every declared node once, servers first, alone and in declared order. */
+export function checkUpgradeBatches(batches: string[][], nodes: NodeSpec[]): void {
+    const listed = batches.flat();
+    const declared = nodes.map((n) => n.name);
+    const servers = nodes.filter((n) => n.role === "server").map((n) => n.name);
+    const shown = `[${batches.map((b) => b.join(",")).join(" | ")}]`;
+    if (listed.length !== declared.length || declared.some((n) => !listed.includes(n))) {
+        throw new Error(`upgrade batches ${shown} must name each of [${declared.join(", ")}] exactly once`);
+    }
+    if (servers.some((s, i) => batches[i]?.length !== 1 || batches[i][0] !== s)) {
+        throw new Error(`upgrade batches ${shown} must start with the servers [${servers.join(", ")}], one per batch, in declared order`);
+    }
 }
 
 /** Order in which nodes take part in a rolling upgrade: servers first, each group in declared order. */
@@ -95,13 +117,18 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
                 return "passed";
             });
 
-        // 2. Install: first server, further servers one at a time, agents in parallel.
+        // 2. Install: first server, further servers one at a time, agents in
+        // parallel. Nodes are built batch by batch so each batch's drains can
+        // wait for every `ready` of the one before.
+        const batches = args.upgradeBatches ?? planUpgradeBatches({ nodes: cluster.nodes, agentConcurrency: cluster.upgrade.agentConcurrency }).batches;
+        checkUpgradeBatches(batches, cluster.nodes);
+        const byName = new Map(cluster.nodes.map((n) => [n.name, n]));
         this.nodeResources = {};
         let previousServer: K3sNode | undefined;
-        let previousInUpgrade: pulumi.Resource | undefined;
-        for (const node of upgradeOrder(cluster.nodes)) {
+        const previousBatchOf = (node: NodeSpec) => batches[batches.findIndex((b) => b.includes(node.name)) - 1] ?? [];
+        for (const node of batches.flat().map((n) => byName.get(n) as NodeSpec)) {
             const joinRole = joinRoleOf(node, cluster.nodes);
-            // upgradeOrder puts the first server first, so it exists by now for everyone else.
+            // Servers come first and in declared order, so the first server exists by now for everyone else.
             const first = this.nodeResources[primary.name];
             const joinAfter = joinRole === "init" ? [] : joinRole === "join-server" ? [(previousServer ?? first).install] : [first.install];
             const k3sConfig = pulumi.secret(token.result.apply((t) => renderK3sConfig({ cluster, node, role: joinRole, token: t, serverUrl })));
@@ -116,13 +143,12 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
                     k3sConfig,
                     preflightPassed,
                     joinAfter,
-                    upgradeAfter: previousInUpgrade,
+                    upgradeAfter: previousBatchOf(node).map((n) => this.nodeResources[n].ready),
                 },
                 { parent: this },
             );
             this.nodeResources[node.name] = k3sNode;
             if (node.role === "server") previousServer = k3sNode;
-            previousInUpgrade = k3sNode.ready;
         }
         const primaryNode = this.nodeResources[primary.name];
 

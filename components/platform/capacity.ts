@@ -136,7 +136,8 @@ export interface CapacityPlan {
     byArch: ArchSummary[];
 }
 
-function matches(node: NodeCapacity, d: WorkloadDemand): boolean {
+/** Whether a demand's pods may run on the node (arch, gpu, node selector). */
+export function matches(node: NodeCapacity, d: WorkloadDemand): boolean {
     if (d.arch && node.arch !== d.arch) return false;
     if (d.gpu && !node.gpu) return false;
     return Object.entries(d.nodeSelector ?? {}).every(([k, v]) => node.labels[k] === v);

@@ -8,6 +8,7 @@ import { nodeConnection } from "./connection";
 import { apiEndpointOf, apiServerUrl, firstServer, JoinRole, renderK3sConfig, rewriteKubeconfig } from "./k3sConfig";
 import { K3sNode } from "./k3sNode";
 import { NodePreflight } from "./nodePreflight";
+import { NodeRepair } from "./nodeRepair";
 import { crossNodeProblems, parsePreflightReport, PreflightError } from "./preflightReport";
 import { planUpgradeBatches } from "./upgradeBatches";
 
@@ -77,6 +78,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
     public readonly joinToken: pulumi.Output<string>;
     public readonly nodeResources: Record<string, K3sNode>;
     public readonly preflights: Record<string, NodePreflight>;
+    public readonly repairs: Record<string, NodeRepair> = {};
 
     constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("picluster:cluster:K3sCluster", name, {}, opts);
@@ -149,6 +151,12 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
             );
             this.nodeResources[node.name] = k3sNode;
             if (node.role === "server") previousServer = k3sNode;
+            // Drift: read only on --refresh, repaired on the next up (nodeRepair.ts).
+            this.repairs[node.name] = new NodeRepair(
+                node.name,
+                { node, cluster, connection: connectionOf(node), primaryConnection, k3sConfig, after: [k3sNode.ready] },
+                { parent: this },
+            );
         }
         const primaryNode = this.nodeResources[primary.name];
 

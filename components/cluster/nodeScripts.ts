@@ -2,7 +2,14 @@ import * as fs from "fs";
 import * as path from "path";
 
 /** The node-side scripts shipped with the program (components/cluster/scripts). */
-export type NodeScript = "preflight.sh" | "k3s-install.sh" | "k3s-uninstall.sh" | "node-drain.sh" | "node-ready.sh";
+export type NodeScript =
+    | "preflight.sh"
+    | "k3s-install.sh"
+    | "k3s-uninstall.sh"
+    | "node-drain.sh"
+    | "node-ready.sh"
+    | "node-observe.sh"
+    | "node-repair.sh";
 
 const cache = new Map<NodeScript, string>();
 

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Reports what this node runs, as one line of JSON. Read-only: it changes no
+# file, service or setting, and prints hashes, never a file's content (the
+# config holds the join token). Runs as root (config.yaml is 0600).
+#
+#   {"version":"v1.33.5+k3s1","service":"k3s-agent","active":true,
+#    "configSha256":"…","registriesSha256":"","machineId":"…"}
+#
+# An empty string means "absent" (k3s not installed, no such file).
+# Inputs (environment): ROLE (server|agent). PICLUSTER_ROOT prefixes file
+# paths, for tests.
+set -euo pipefail
+
+ROOT="${PICLUSTER_ROOT:-}"
+ROLE="${ROLE:?ROLE is required (server|agent)}"
+if [ "$ROLE" = server ]; then SERVICE=k3s; else SERVICE=k3s-agent; fi
+
+version() {
+    command -v k3s >/dev/null 2>&1 || return 0
+    { k3s --version 2>/dev/null || true; } | awk 'NR == 1 { print $3 }'
+}
+
+sha_of() {
+    [ -f "$1" ] || return 0
+    sha256sum "$1" | awk '{ print $1 }'
+}
+
+# Only [A-Za-z0-9.+_-] survive, so the values need no JSON escaping.
+clean() { tr -cd 'A-Za-z0-9.+_-'; }
+
+active=false
+if systemctl is-active --quiet "$SERVICE" 2>/dev/null; then active=true; fi
+machine_id=""
+[ -f "$ROOT/etc/machine-id" ] && machine_id="$(head -c 64 "$ROOT/etc/machine-id" | clean)"
+
+printf '{"version":"%s","service":"%s","active":%s,"configSha256":"%s","registriesSha256":"%s","machineId":"%s"}\n' \
+    "$(version | clean)" "$SERVICE" "$active" \
+    "$(sha_of "$ROOT/etc/rancher/k3s/config.yaml")" \
+    "$(sha_of "$ROOT/etc/rancher/k3s/registries.yaml")" \
+    "$machine_id"

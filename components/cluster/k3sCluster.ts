@@ -191,7 +191,8 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
                         },
                         ...(node.taints.length > 0 ? { spec: { taints: node.taints } } : {}),
                     },
-                    { parent: this, provider: this.provider, dependsOn: [this.nodeResources[node.name].ready] },
+                    // After a repair too: a reinstalled node registers afresh, without our labels.
+                    { parent: this, provider: this.provider, dependsOn: [this.nodeResources[node.name].ready, this.repairs[node.name].repair] },
                 ),
         );
         this.readyResources = [...Object.values(this.nodeResources).map((n) => n.ready), ...metadata];

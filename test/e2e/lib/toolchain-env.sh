@@ -28,4 +28,8 @@ if [ "$rc" -ne 0 ]; then
     PATH="$out:$PATH"
     echo "e2e: pulumi-resource-command is not in the toolchain (the Go module proxy does not serve pulumi-command); using the stand-in built from test/e2e/command-provider" >&2
 fi
+# Dynamic providers (the drift observation) need the engine's
+# pulumi-resource-pulumi-nodejs launcher, which a CLI built from Go modules
+# lacks: this project's own is last on PATH, so a real one wins.
+PATH="$PATH:$repo/test/e2e/bin"
 printf '%s\n' "$PATH"

@@ -1,11 +1,12 @@
 import type { AddressInfo } from "net";
-import { Server, utils } from "ssh2";
+import { Server, utils, type ParsedKey } from "ssh2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { observeOverSsh } from "../../../components/cluster/nodeObservation";
 
 const hostKeys = utils.generateKeyPairSync("ed25519");
 const otherHost = utils.generateKeyPairSync("ed25519");
 const client = utils.generateKeyPairSync("ed25519");
+const clientPublic = (utils.parseKey(client.public) as ParsedKey).getPublicSSH();
 const REPORT = { version: "v1.33.5+k3s1", service: "k3s", active: true, configSha256: "ab", registriesSha256: "", machineId: "m-1" };
 
 /** An SSH server on 127.0.0.1 that accepts only the client key and answers every command with the report. */
@@ -19,7 +20,7 @@ describe("observeOverSsh against a real SSH server on loopback", () => {
             const commands: string[] = [];
             sessions.push(commands);
             conn.on("authentication", (ctx) => {
-                const ok = ctx.method === "publickey" && ctx.username === "pi" && ctx.key.data.equals(utils.parseKey(client.public).getPublicSSH() as Buffer);
+                const ok = ctx.method === "publickey" && ctx.username === "pi" && ctx.key.data.equals(clientPublic);
                 return ok ? ctx.accept() : ctx.reject(["publickey"]);
             });
             conn.on("session", (accept) =>

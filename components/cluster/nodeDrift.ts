@@ -65,6 +65,15 @@ export function neededRepairs(observed: Observed, desired: Desired, baselineMach
     return repairs;
 }
 
+/**
+ * What the node looks like once the repairs ran: the pinned version, the
+ * written config, the service active. Recorded after an `up` that repaired,
+ * so the next `--refresh` of a repaired node finds nothing new.
+ */
+export function afterRepair(observed: Observed, desired: Desired): Observed {
+    return { ...observed, version: desired.k3sVersion, configSha256: desired.configSha256, active: true };
+}
+
 /** True when a repair list asks for a reinstall of a reimaged node (its old Node object must go first). */
 export function isReimage(repairs: string[]): boolean {
     return repairs.some((r) => r.includes("reimaged"));

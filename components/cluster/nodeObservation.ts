@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { isReimage, neededRepairs, parseObservation, type Desired, type Observed } from "./nodeDrift";
+import { afterRepair, isReimage, neededRepairs, parseObservation, type Desired, type Observed } from "./nodeDrift";
 
 /** Where and how to reach a node for the read-only observation (plain values, inside the provider). */
 export interface ObservationConnection {
@@ -109,7 +109,7 @@ export function observationProvider(observe: Observe = observeOverSsh): pulumi.d
             const repairs = neededRepairs(observed, news, olds.baselineMachineId);
             const outs: ObservationState = {
                 ...news,
-                observed,
+                observed: repairs.length > 0 ? afterRepair(observed, news) : observed,
                 // The repair reinstalls a reimaged node: from then on its machine-id is the baseline.
                 baselineMachineId: observed.machineId || olds.baselineMachineId,
                 generation: olds.generation + (repairs.length > 0 ? 1 : 0),

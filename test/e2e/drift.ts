@@ -67,7 +67,9 @@ function driftCase(h: Harness, check: Check, node: string, breakIt: () => void, 
 
     logins = h.sshLogins();
     calls = h.calls().length;
-    const clean = h.pulumiOk(["preview", "--refresh", "--expect-no-changes"]);
+    const clean = h.pulumiOk(["preview", "--refresh", "--json"]);
+    const left = changes(clean.stdout).changed;
+    check(left.length === 0, `preview --refresh after the repair still changes: [${left.join(", ")}]`);
     const again = loginDelta(logins, h.sshLogins());
     check(nodeNames.every((n) => again[n] === 1), `clean preview --refresh SSH logins per node: ${JSON.stringify(again)}`);
     check(mutatingCalls(h.calls().slice(calls)).length === 0, "the clean preview --refresh changed something");

@@ -77,6 +77,8 @@ describe("the observation's provider", () => {
         const refreshed = (await provider.read!("pi-1", state)).props as ObservationState;
         const repaired = (await provider.update!("pi-1", refreshed, inputs)).outs as ObservationState;
         expect(repaired).toMatchObject({ generation: 1, reimageGeneration: 0, lastRepairs: ["rewrite config.yaml: changed on the node"], repairs: [] });
+        // What the repair establishes is recorded, so refreshing the repaired node changes nothing.
+        expect(repaired.observed).toEqual(healthy);
         // Fixed by hand meanwhile: nothing to run.
         const again = (await provider.update!("pi-1", { ...repaired, repairs: ["rewrite config.yaml: changed on the node"] }, inputs)).outs as ObservationState;
         expect(again.generation).toBe(1);

@@ -10,6 +10,8 @@ export interface Observed {
     version: string;
     service: string;
     active: boolean;
+    /** The Node's Ready condition (`True`, `False`, or "" when the node could not tell). */
+    ready: string;
     configSha256: string;
     registriesSha256: string;
     machineId: string;
@@ -30,7 +32,7 @@ export function parseObservation(text: string): Observed {
         throw new Error(`node-observe.sh printed no JSON: '${text.trim().slice(0, 200)}'`);
     }
     const o = raw as Record<string, unknown>;
-    const strings = ["version", "service", "configSha256", "registriesSha256", "machineId"];
+    const strings = ["version", "service", "ready", "configSha256", "registriesSha256", "machineId"];
     if (typeof o !== "object" || o === null || typeof o.active !== "boolean" || strings.some((k) => typeof o[k] !== "string")) {
         throw new Error(`node-observe.sh printed unexpected JSON: '${text.trim().slice(0, 200)}'`);
     }
@@ -38,6 +40,7 @@ export function parseObservation(text: string): Observed {
         version: o.version as string,
         service: o.service as string,
         active: o.active,
+        ready: o.ready as string,
         configSha256: o.configSha256 as string,
         registriesSha256: o.registriesSha256 as string,
         machineId: o.machineId as string,
@@ -48,7 +51,8 @@ export function parseObservation(text: string): Observed {
  * The repairs a node needs, each one line for the preview. A reimaged node
  * (another machine-id than at install) or one without k3s is reinstalled;
  * another version than picluster installed is put back; a changed
- * config.yaml is rewritten (and k3s restarted); a stopped service started.
+ * config.yaml is rewritten (and k3s restarted); a stopped service started,
+ * a running one whose node is NotReady restarted.
  */
 export function neededRepairs(observed: Observed, desired: Desired, baselineMachineId: string): string[] {
     const repairs: string[] = [];
@@ -61,6 +65,7 @@ export function neededRepairs(observed: Observed, desired: Desired, baselineMach
             repairs.push(observed.configSha256 === "" ? "rewrite config.yaml: missing" : "rewrite config.yaml: changed on the node");
         }
         if (!observed.active) repairs.push(`restart ${observed.service}: stopped`);
+        else if (observed.ready === "False") repairs.push(`restart ${observed.service}: node NotReady`);
     }
     return repairs;
 }
@@ -71,7 +76,7 @@ export function neededRepairs(observed: Observed, desired: Desired, baselineMach
  * so the next `--refresh` of a repaired node finds nothing new.
  */
 export function afterRepair(observed: Observed, desired: Desired): Observed {
-    return { ...observed, version: desired.k3sVersion, configSha256: desired.configSha256, active: true };
+    return { ...observed, version: desired.k3sVersion, configSha256: desired.configSha256, active: true, ready: observed.ready === "False" ? "True" : observed.ready };
 }
 
 /** True when a repair list asks for a reinstall of a reimaged node (its old Node object must go first). */

@@ -57,7 +57,7 @@ export class NodeRepair extends pulumi.ComponentResource {
                         ...(hostKey ? { hostKey } : {}),
                     })),
                 ),
-                command: scriptCommand("node-observe.sh", { sudo: true, env: { ROLE: node.role } }),
+                command: scriptCommand("node-observe.sh", { sudo: true, env: { ROLE: node.role, NODE_NAME: node.name } }),
                 repairs: [],
             },
             { parent: this, dependsOn: args.after },

@@ -30,12 +30,18 @@ describe("node-observe.sh", () => {
         const node = new Sandbox();
         node.write("etc/machine-id", "0123456789abcdef0123456789abcdef\n");
         expect(install(node).status).toBe(0);
-        const r = node.run("node-observe.sh", { ROLE: "agent" });
+        node.write("var/lib/rancher/k3s/agent/kubelet.kubeconfig", "kubelet credentials\n");
+        fs.writeFileSync(path.join(node.state, "node-pi-1", "ready"), "True");
+        const r = node.run("node-observe.sh", { ROLE: "agent", NODE_NAME: "pi-1" });
         expect(r.status, r.stderr).toBe(0);
+        expect(node.calls()).toContain(
+            `kubectl get node pi-1 -o jsonpath={.status.conditions[?(@.type=="Ready")].status} --request-timeout=5s --kubeconfig ${node.root}/var/lib/rancher/k3s/agent/kubelet.kubeconfig`,
+        );
         expect(JSON.parse(r.stdout)).toEqual({
             version: "v1.33.5+k3s1",
             service: "k3s-agent",
             active: true,
+            ready: "True",
             configSha256: sha(CONFIG),
             registriesSha256: "",
             machineId: "0123456789abcdef0123456789abcdef",
@@ -45,7 +51,7 @@ describe("node-observe.sh", () => {
     it("reports a node without k3s, config or machine-id as empty values", () => {
         const node = new Sandbox();
         const r = node.run("node-observe.sh", { ROLE: "server" });
-        expect(JSON.parse(r.stdout)).toEqual({ version: "", service: "k3s", active: true, configSha256: "", registriesSha256: "", machineId: "" });
+        expect(JSON.parse(r.stdout)).toEqual({ version: "", service: "k3s", active: true, ready: "", configSha256: "", registriesSha256: "", machineId: "" });
     });
 
     it("sees a stopped service and a hand-edited config", () => {
@@ -67,12 +73,25 @@ describe("node-observe.sh", () => {
         const r = node.run("node-observe.sh", { ROLE: "agent" });
         expect(snapshot(node.root)).toEqual(before);
         expect(node.calls().slice(calls)).toEqual(["systemctl is-active --quiet k3s-agent"]);
+        const withName = node.run("node-observe.sh", { ROLE: "agent", NODE_NAME: "pi-1" });
+        expect(withName.status).toBe(0);
+        expect(snapshot(node.root)).toEqual(before);
         expect(r.stdout + r.stderr).not.toContain(TOKEN);
         expect(JSON.parse(r.stdout).registriesSha256).toBe(sha("mirrors: {}\n"));
     });
 });
 
 describe("node-repair.sh", () => {
+    it("restarts a running service whose node reports NotReady", () => {
+        const node = new Sandbox();
+        node.write("var/lib/rancher/k3s/agent/kubelet.kubeconfig", "kubelet credentials\n");
+        fs.mkdirSync(path.join(node.state, "node-pi-1"));
+        fs.writeFileSync(path.join(node.state, "node-pi-1", "ready"), "False");
+        const r = node.run("node-repair.sh", { ROLE: "agent", NODE_NAME: "pi-1" });
+        expect(r.status, r.stderr).toBe(0);
+        expect(node.calls()).toContain("systemctl restart k3s-agent");
+    });
+
     it("starts a stopped service and waits until it is active", () => {
         const node = new Sandbox();
         fs.writeFileSync(path.join(node.state, "stopped-k3s"), "");
@@ -87,5 +106,6 @@ describe("node-repair.sh", () => {
         const r = node.run("node-repair.sh", { ROLE: "agent", NODE_NAME: "pi-1" });
         expect(r.status).toBe(0);
         expect(node.calls()).toEqual(["systemctl is-active --quiet k3s-agent"]);
+        expect(r.stdout).toContain("nothing to do");
     });
 });

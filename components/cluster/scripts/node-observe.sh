@@ -3,12 +3,14 @@
 # file, service or setting, and prints hashes, never a file's content (the
 # config holds the join token). Runs as root (config.yaml is 0600).
 #
-#   {"version":"v1.33.5+k3s1","service":"k3s-agent","active":true,
+#   {"version":"v1.33.5+k3s1","service":"k3s-agent","active":true,"ready":"True",
 #    "configSha256":"…","registriesSha256":"","machineId":"…"}
 #
-# An empty string means "absent" (k3s not installed, no such file).
-# Inputs (environment): ROLE (server|agent). PICLUSTER_ROOT prefixes file
-# paths, for tests.
+# An empty string means "absent" (k3s not installed, no such file) or, for
+# `ready` (the Node object's Ready condition, asked of the API server with the
+# node's own credentials), "could not tell".
+# Inputs (environment): ROLE (server|agent), NODE_NAME. PICLUSTER_ROOT
+# prefixes file paths, for tests.
 set -euo pipefail
 
 ROOT="${PICLUSTER_ROOT:-}"
@@ -28,13 +30,26 @@ sha_of() {
 # Only [A-Za-z0-9.+_-] survive, so the values need no JSON escaping.
 clean() { tr -cd 'A-Za-z0-9.+_-'; }
 
+# The Node's Ready condition: a server asks with its admin kubeconfig, an
+# agent with its kubelet's (allowed to read its own Node).
+node_ready() {
+    [ -n "${NODE_NAME:-}" ] && command -v k3s >/dev/null 2>&1 || return 0
+    local args=(get node "$NODE_NAME" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' --request-timeout=5s)
+    local kubelet="$ROOT/var/lib/rancher/k3s/agent/kubelet.kubeconfig"
+    if [ "$ROLE" = agent ]; then
+        [ -f "$kubelet" ] || return 0
+        args+=(--kubeconfig "$kubelet")
+    fi
+    k3s kubectl "${args[@]}" 2>/dev/null || true
+}
+
 active=false
 if systemctl is-active --quiet "$SERVICE" 2>/dev/null; then active=true; fi
 machine_id=""
 [ -f "$ROOT/etc/machine-id" ] && machine_id="$(head -c 64 "$ROOT/etc/machine-id" | clean)"
 
-printf '{"version":"%s","service":"%s","active":%s,"configSha256":"%s","registriesSha256":"%s","machineId":"%s"}\n' \
-    "$(version | clean)" "$SERVICE" "$active" \
+printf '{"version":"%s","service":"%s","active":%s,"ready":"%s","configSha256":"%s","registriesSha256":"%s","machineId":"%s"}\n' \
+    "$(version | clean)" "$SERVICE" "$active" "$(node_ready | clean)" \
     "$(sha_of "$ROOT/etc/rancher/k3s/config.yaml")" \
     "$(sha_of "$ROOT/etc/rancher/k3s/registries.yaml")" \
     "$machine_id"

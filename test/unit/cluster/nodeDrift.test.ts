@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { neededRepairs, parseObservation, type Observed } from "../../../components/cluster/nodeDrift";
 import { observationProvider, type ObservationInputs, type ObservationState } from "../../../components/cluster/nodeObservation";
 
-const healthy: Observed = { version: "v1.33.5+k3s1", service: "k3s-agent", active: true, configSha256: "c0ffee", registriesSha256: "", machineId: "m-1" };
+const healthy: Observed = { version: "v1.33.5+k3s1", service: "k3s-agent", active: true, ready: "True", configSha256: "c0ffee", registriesSha256: "", machineId: "m-1" };
 const desired = { k3sVersion: "v1.33.5+k3s1", configSha256: "c0ffee" };
 const inputs: ObservationInputs = {
     node: "pi-1",
@@ -30,6 +30,11 @@ describe("node drift", () => {
             "rewrite config.yaml: changed on the node",
             "restart k3s-agent: stopped",
         ]);
+    });
+
+    it("restarts a running service whose node is NotReady, but not one whose readiness is unknown", () => {
+        expect(neededRepairs({ ...healthy, ready: "False" }, desired, "m-1")).toEqual(["restart k3s-agent: node NotReady"]);
+        expect(neededRepairs({ ...healthy, ready: "" }, desired, "m-1")).toEqual([]);
     });
 
     it("puts back the pinned version when another one runs", () => {

@@ -26,7 +26,7 @@ describe("drift observation and repair on the pi stack", () => {
 
     it("observes with node-observe.sh through sudo, and compares with the pinned version", () => {
         const o = find("pi-1-observed");
-        expect(o.inputs.command).toMatch(/^sudo -n env ROLE=agent bash -c .* node-observe\.sh$/s);
+        expect(o.inputs.command).toMatch(/^sudo -n env NODE_NAME=pi-1 ROLE=agent bash -c .* node-observe\.sh$/s);
         expect(o.inputs.k3sVersion).toBe("v1.33.5+k3s1");
         expect(o.inputs.repairs).toEqual([]);
     });

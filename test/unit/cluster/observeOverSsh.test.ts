@@ -7,7 +7,7 @@ const hostKeys = utils.generateKeyPairSync("ed25519");
 const otherHost = utils.generateKeyPairSync("ed25519");
 const client = utils.generateKeyPairSync("ed25519");
 const clientPublic = (utils.parseKey(client.public) as ParsedKey).getPublicSSH();
-const REPORT = { version: "v1.33.5+k3s1", service: "k3s", active: true, configSha256: "ab", registriesSha256: "", machineId: "m-1" };
+const REPORT = { version: "v1.33.5+k3s1", service: "k3s", active: true, ready: "True", configSha256: "ab", registriesSha256: "", machineId: "m-1" };
 
 /** An SSH server on 127.0.0.1 that accepts only the client key and answers every command with the report. */
 describe("observeOverSsh against a real SSH server on loopback", () => {

@@ -8,6 +8,8 @@ export default defineConfig({
         // setMocks must run before any component module registers resources.
         setupFiles: ["test/helpers/setup.ts"],
         testTimeout: 30_000,
+        // beforeAll hooks build whole stacks under mocks, like tests do.
+        hookTimeout: 30_000,
         pool: "forks",
     },
 });

@@ -189,6 +189,10 @@ export function mockState(args: pulumi.runtime.MockResourceArgs, answers: MockAn
         state.stdout = args.type === "command:remote:Command" ? answers.stdout(args.name) : "";
         state.stderr = "";
     }
+    if (args.type === "pulumi-nodejs:dynamic/picluster:NodeObservation") {
+        // What the observation's create records on a healthy node.
+        Object.assign(state, { generation: 0, reimageGeneration: 0, lastRepairs: [] });
+    }
     if (args.type === "kubernetes:core/v1:Secret" && args.inputs.type === "kubernetes.io/service-account-token") {
         // The token controller fills these; the provider waits for it.
         state.data = { token: Buffer.from(answers.secret("token", args.name)).toString("base64") };

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { agentHostDemand } from "../components/agents/demand";
+import { disruptionBudgets, planClusterUpgrade } from "../components/cluster/upgradePlan";
 import { checkCapacity, nodeCapacities, type CapacityPlan, type WorkloadDemand } from "../components/platform/capacity";
 import { planPlatform, type PlatformPlan } from "../components/platform/plan";
 import type { SecretReader } from "../components/platform/plan";
@@ -24,6 +25,8 @@ export interface StackPlan {
     warnings: string[];
     /** The secret values `cluster.registries` refers to, by key. */
     registrySecrets: Record<string, pulumi.Output<string>>;
+    /** Node names in rolling-upgrade order, batch by batch (servers alone, first). */
+    upgradeBatches: string[][];
 }
 
 /** Resolves the secret keys `cluster.registries` refers to; each one that cannot be read becomes a problem naming where it is referenced. */
@@ -53,8 +56,19 @@ export function buildPlan(config: PiclusterConfig, secrets: SecretReader): Stack
     const demands = [...platform.demands, ...agentHostDemand(config.agentHost)];
     // A GPU node offers gpus × gpuSharing nvidia.com/gpu: what the device plugin advertises.
     const capacity = nodes.length > 0 ? checkCapacity(demands, nodeCapacities(nodes, { gpuSharing: config.services.nvidiaDevicePlugin.gpuSharing })) : undefined;
-    const warnings = [...clusterWarnings(config.cluster), ...(config.cluster.registries ? registryWarnings(config.cluster.registries) : [])];
-    return { config, platform, demands, capacity, warnings, registrySecrets };
+    // Batches sized by agentConcurrency, the program's disruption budgets and capacity.
+    const upgrade = planClusterUpgrade({
+        nodes,
+        agentConcurrency: config.cluster.upgrade.agentConcurrency,
+        demands,
+        budgets: disruptionBudgets(config.services, config.apps, config.agentHost),
+    });
+    const warnings = [
+        ...clusterWarnings(config.cluster),
+        ...(config.cluster.registries ? registryWarnings(config.cluster.registries) : []),
+        ...upgrade.warnings.map((w) => `upgrade plan: ${w}`),
+    ];
+    return { config, platform, demands, capacity, warnings, registrySecrets, upgradeBatches: upgrade.batches };
 }
 
 /** Loads, validates and plans the running stack's config (or `source`); logs the warnings. */

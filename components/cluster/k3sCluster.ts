@@ -12,7 +12,9 @@ import { k3sDataDir } from "./nodeArtifacts";
 import { scriptCommand } from "./nodeScripts";
 import { NodePreflight } from "./nodePreflight";
 import { NodeRegistries } from "./nodeRegistries";
+import { NodeRepair } from "./nodeRepair";
 import { crossNodeProblems, parsePreflightReport, PreflightError } from "./preflightReport";
+import { planUpgradeBatches } from "./upgradeBatches";
 
 export interface K3sClusterArgs {
     /** The validated `picluster:cluster` settings (bootstrap mode: nodes declared). */
@@ -23,6 +25,27 @@ export interface K3sClusterArgs {
     registrySecrets?: Record<string, pulumi.Output<string>>;
     /** Name of the kubeconfig context; defaults to the component name. */
     contextName?: string;
+    /**
+     * Node names, batch by batch, for rolling upgrades (see upgradePlan.ts):
+     * each batch drains after every node of the previous one is Ready.
+     * Defaults to servers one at a time, then agents in batches of
+     * `cluster.upgrade.agentConcurrency` in declared order.
+     */
+    upgradeBatches?: string[][];
+}
+
+/** Checks that the batches name every declared node once, servers first, alone and in declared order. */
+export function checkUpgradeBatches(batches: string[][], nodes: NodeSpec[]): void {
+    const listed = batches.flat();
+    const declared = nodes.map((n) => n.name);
+    const servers = nodes.filter((n) => n.role === "server").map((n) => n.name);
+    const shown = `[${batches.map((b) => b.join(",")).join(" | ")}]`;
+    if (listed.length !== declared.length || declared.some((n) => !listed.includes(n))) {
+        throw new Error(`upgrade batches ${shown} must name each of [${declared.join(", ")}] exactly once`);
+    }
+    if (servers.some((s, i) => batches[i]?.length !== 1 || batches[i][0] !== s)) {
+        throw new Error(`upgrade batches ${shown} must start with the servers [${servers.join(", ")}], one per batch, in declared order`);
+    }
 }
 
 /** Order in which nodes take part in a rolling upgrade: servers first, each group in declared order. */
@@ -72,6 +95,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
     public readonly preflights: Record<string, NodePreflight>;
     /** The registries.yaml steps, when `cluster.registries` is set. */
     public readonly registries?: NodeRegistries;
+    public readonly repairs: Record<string, NodeRepair> = {};
 
     constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("picluster:cluster:K3sCluster", name, {}, opts);
@@ -133,16 +157,21 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
             : undefined;
         const registriesOf = (node: NodeSpec) => (this.registries ? [this.registries.steps[node.name]] : []);
 
-        // 2. Install: first server, further servers one at a time, agents in parallel.
+        // 2. Install: first server, further servers one at a time, agents in
+        // parallel. Nodes are built batch by batch so each batch's drains can
+        // wait for every `ready` of the one before.
+        const batches = args.upgradeBatches ?? planUpgradeBatches({ nodes: cluster.nodes, agentConcurrency: cluster.upgrade.agentConcurrency }).batches;
+        checkUpgradeBatches(batches, cluster.nodes);
+        const byName = new Map(cluster.nodes.map((n) => [n.name, n]));
         this.nodeResources = {};
         let previousServer: K3sNode | undefined;
-        let previousInUpgrade: pulumi.Resource | undefined;
+        const previousBatchOf = (node: NodeSpec) => batches[batches.findIndex((b) => b.includes(node.name)) - 1] ?? [];
         // The cluster CA's hash, read from the first server once it runs;
         // every joining node's token pins it.
         let caHash: pulumi.Output<string> = pulumi.output("");
-        for (const node of upgradeOrder(cluster.nodes)) {
+        for (const node of batches.flat().map((n) => byName.get(n) as NodeSpec)) {
             const joinRole = joinRoleOf(node, cluster.nodes);
-            // upgradeOrder puts the first server first, so it exists by now for everyone else.
+            // Servers come first and in declared order, so the first server exists by now for everyone else.
             const first = this.nodeResources[primary.name];
             const joinAfter = joinRole === "init" ? [] : joinRole === "join-server" ? [(previousServer ?? first).install] : [first.install];
             const k3sConfig = pulumi.secret(
@@ -161,7 +190,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
                     k3sConfig,
                     preflightPassed,
                     joinAfter: [...joinAfter, ...registriesOf(node)],
-                    upgradeAfter: previousInUpgrade,
+                    upgradeAfter: previousBatchOf(node).map((n) => this.nodeResources[n].ready),
                 },
                 { parent: this },
             );
@@ -180,7 +209,12 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
                 caHash = readCaHash.stdout.apply((out) => out.trim().split(/\s+/)[0] ?? "");
             }
             if (node.role === "server") previousServer = k3sNode;
-            previousInUpgrade = k3sNode.ready;
+            // Drift: read only on --refresh, repaired on the next up (nodeRepair.ts).
+            this.repairs[node.name] = new NodeRepair(
+                node.name,
+                { node, cluster, connection: connectionOf(node), primaryConnection, k3sConfig, after: [k3sNode.ready] },
+                { parent: this },
+            );
         }
         const primaryNode = this.nodeResources[primary.name];
 
@@ -234,7 +268,8 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
                         },
                         ...(node.taints.length > 0 ? { spec: { taints: node.taints } } : {}),
                     },
-                    { parent: this, provider: this.provider, dependsOn: [this.nodeResources[node.name].ready] },
+                    // After a repair too: a reinstalled node registers afresh, without our labels.
+                    { parent: this, provider: this.provider, dependsOn: [this.nodeResources[node.name].ready, this.repairs[node.name].repair] },
                 ),
         );
         // 5. On GPU nodes, k3s must have registered the nvidia runtime.

@@ -22,8 +22,8 @@ export interface K3sNodeArgs {
     preflightPassed: pulumi.Output<string>;
     /** What must be installed first (the first server, or the previous joining server). */
     joinAfter: pulumi.Resource[];
-    /** The previous node in the rolling-upgrade order (servers first, then agents). */
-    upgradeAfter?: pulumi.Resource;
+    /** The previous upgrade batch's `ready` steps (servers first, one per batch; then agent batches). */
+    upgradeAfter?: pulumi.Resource[];
 }
 
 /**
@@ -36,8 +36,8 @@ export interface K3sNodeArgs {
  *   create, and on a change of `k3sVersion` drain the node (from the first
  *   server) unless its kubelet already runs that version, upgrade it, wait
  *   until it is Ready and uncordon it if the drain cordoned it. Chaining each
- *   node's `drain` after the previous node's `ready` makes upgrades roll one
- *   node at a time. Deleting `drain` (node removed from config) drains the
+ *   node's `drain` after every `ready` of the previous batch makes upgrades roll one
+ *   batch at a time. Deleting `drain` (node removed from config) drains the
  *   node and deletes its Node object before `install`'s delete uninstalls k3s.
  */
 export class K3sNode extends pulumi.ComponentResource {
@@ -86,7 +86,7 @@ export class K3sNode extends pulumi.ComponentResource {
                 delete: scriptCommand("node-drain.sh", { sudo: true, env: { MODE: "remove", NODE_NAME: node.name } }),
                 addPreviousOutputInEnv: false,
             },
-            { parent: this, dependsOn: [this.install, ...(args.upgradeAfter ? [args.upgradeAfter] : [])] },
+            { parent: this, dependsOn: [this.install, ...(args.upgradeAfter ?? [])] },
         );
         this.upgrade = new command.remote.Command(
             `${name}-upgrade`,

@@ -10,7 +10,9 @@ export type NodeScript =
     | "node-ready.sh"
     | "node-registries.sh"
     | "gpu-check.sh"
-    | "admin-credential.sh";
+    | "admin-credential.sh"
+    | "node-observe.sh"
+    | "node-repair.sh";
 
 const cache = new Map<NodeScript, string>();
 

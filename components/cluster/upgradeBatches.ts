@@ -50,10 +50,8 @@ export function planUpgradeBatches(args: UpgradeBatchArgs): UpgradeBatchPlan {
     const absorbs = args.absorbs ?? (() => true);
     const warnings: string[] = [];
 
+    // Servers go alone whatever the room: nothing to adjust, so nothing to warn about.
     const batches: string[][] = nodes.filter((n) => n.role === "server").map((n) => [n.name]);
-    for (const [server] of batches) {
-        if (!absorbs([server])) warnings.push(`${server}: its workloads have no room elsewhere while it upgrades; they wait Pending until it is back`);
-    }
 
     const agentBatches: string[][] = [];
     const blockedBy = new Set<string>();

@@ -136,7 +136,8 @@ export function untoleratedTaints(node: Pick<NodeCapacity, "taints">, toleration
     return node.taints.filter((taint) => taint.effect !== "PreferNoSchedule" && !tolerations.some((t) => tolerates(t, taint)));
 }
 
-function matches(node: NodeCapacity, d: WorkloadDemand): boolean {
+/** Whether a demand's pods may run on the node (arch, gpu, taints, node selector). */
+export function matches(node: NodeCapacity, d: WorkloadDemand): boolean {
     if (d.arch && node.arch !== d.arch) return false;
     if (d.gpu && !node.gpu) return false;
     if (untoleratedTaints(node, d.tolerations).length > 0) return false;

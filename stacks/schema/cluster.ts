@@ -119,6 +119,15 @@ export const preflightSchema = z.strictObject({
     maxClockSkewSeconds: z.number().int().min(1).default(5),
 });
 
+export const upgradeSchema = z.strictObject({
+    /** How many agents upgrade at once (drained, upgraded, Ready, uncordoned together); servers always go one at a time. */
+    agentConcurrency: z
+        .number({ error: "must be a whole number >= 1 (how many agents upgrade at once)" })
+        .int("must be a whole number >= 1 (how many agents upgrade at once)")
+        .min(1, "must be at least 1: agents upgrade in batches of this size (1 = one at a time)")
+        .default(1),
+});
+
 export const clusterSchema = z
     .strictObject({
         k3sVersion,
@@ -143,6 +152,8 @@ export const clusterSchema = z
         prepare: z.boolean().default(false),
         server: serverOptionsSchema.default(serverOptionsSchema.parse({})),
         preflight: preflightSchema.default(preflightSchema.parse({})),
+        /** Rolling-upgrade settings (`cluster.upgrade.agentConcurrency`). */
+        upgrade: upgradeSchema.default(upgradeSchema.parse({})),
         nodes: z.array(nodeSchema).default([]),
         /** k3s registries.yaml: mirrors, auth (secret key names) and TLS, written to every node. */
         registries: registriesSchema.optional(),

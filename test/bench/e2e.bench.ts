@@ -3,17 +3,31 @@
  *   - cold `up` of 1 server + N agents whose installer sleeps S seconds:
  *     the first server installs alone, then all agents join in parallel, so
  *     the install phase should take close to 2·S, not (N+1)·S;
- *   - no-op `preview` and no-op `up` of the same stack.
+ *   - no-op `preview` and no-op `up` of the same stack;
+ *   - a k3s upgrade at each `cluster.upgrade.agentConcurrency` c: the ideal
+ *     is (N_servers + ⌈N_agents / c⌉)·S plus 0.5 s per node.
+ * Each figure is printed beside its ideal, as a ratio.
  * Env: E2E_BENCH_AGENTS (default 4), E2E_BENCH_SLEEP (default 5),
- * E2E_BENCH_REPEAT (no-op runs, default 3). Needs the toolchain
+ * E2E_BENCH_REPEAT (no-op runs, default 3), E2E_BENCH_CONCURRENCY (the
+ * upgrades' agentConcurrency values, default "1,2"). Needs the toolchain
  * (scripts/toolchain.sh); without it the benchmark says so and exits 0.
  */
-import { Call } from "../e2e/lib/calls";
+import { Call, upgradeSequences } from "../e2e/lib/calls";
 import { Harness, HarnessNode, serviceCharts, toolchain } from "../e2e/harness";
 
 const agents = Number(process.env.E2E_BENCH_AGENTS ?? 4);
 const sleep = Number(process.env.E2E_BENCH_SLEEP ?? 5);
 const repeat = Number(process.env.E2E_BENCH_REPEAT ?? 3);
+const concurrencies = (process.env.E2E_BENCH_CONCURRENCY ?? "1,2").split(",").map(Number);
+
+/** Span of an upgrade, from the first drain to the last uncordon, from the call log. */
+function upgradeSpan(calls: Call[], nodes: string[]): number {
+    const seqs = upgradeSequences(calls, nodes);
+    return Math.max(...seqs.map((s) => s.end)) - Math.min(...seqs.map((s) => s.start));
+}
+
+/** `figure s (ideal s, ratio r)`. */
+const vsIdeal = (figure: number, ideal: number) => `${figure.toFixed(1)} s  (ideal ${ideal.toFixed(1)} s, ratio ${(figure / ideal).toFixed(2)})`;
 
 /** Span of the install phase and the most installs running at once, from the call log. */
 function installPhase(calls: Call[]): { span: number; maxConcurrent: number } {
@@ -74,15 +88,30 @@ function main(): number {
             previews.push(h.pulumiOk(["preview", "--expect-no-changes"]).seconds);
             ups.push(h.pulumiOk(["up", "--yes", "--skip-preview"]).seconds);
         }
+        const upgrades: { c: number; up: number; span: number }[] = [];
+        concurrencies.forEach((c, i) => {
+            h.editCluster((cluster) => {
+                cluster.k3sVersion = `v1.33.${6 + i}+k3s1`;
+                cluster.upgrade = { agentConcurrency: c };
+            });
+            const before = h.calls().length;
+            const r = h.pulumiOk(["up", "--yes", "--skip-preview"]);
+            upgrades.push({ c, up: r.seconds, span: upgradeSpan(h.calls().slice(before), nodes.map((n) => n.name)) });
+        });
         const destroy = h.pulumiOk(["destroy", "--yes", "--skip-preview"]);
         console.log(`e2e benchmark: 1 server + ${agents} agents, installer sleeps S=${sleep} s, all services + agent pool`);
         console.log(`  cold up                 ${cold.seconds.toFixed(1)} s`);
-        console.log(
-            `  install phase           ${phase.span.toFixed(1)} s (2·S = ${2 * sleep} s, (N+1)·S = ${(agents + 1) * sleep} s); up to ${phase.maxConcurrent} installs at once`,
-        );
+        console.log(`  install phase           ${vsIdeal(phase.span, 2 * sleep)}; target ratio ≤ 1.1; up to ${phase.maxConcurrent} installs at once`);
         console.log(`  no-op preview (median)  ${median(previews).toFixed(1)} s  [${previews.map((s) => s.toFixed(1)).join(", ")}]`);
         console.log(`  no-op up (median)       ${median(ups).toFixed(1)} s  [${ups.map((s) => s.toFixed(1)).join(", ")}]`);
         console.log(`  destroy                 ${destroy.seconds.toFixed(1)} s`);
+        for (const u of upgrades) {
+            const ideal = (1 + Math.ceil(agents / u.c)) * sleep;
+            const budget = ideal + 0.5 * nodes.length;
+            console.log(
+                `  upgrade c=${u.c}             ${vsIdeal(u.span, ideal)}; target ≤ ${budget.toFixed(1)} s (ratio ${(budget / ideal).toFixed(2)}); whole up ${u.up.toFixed(1)} s`,
+            );
+        }
         return 0;
     } catch (e) {
         console.error(e instanceof Error ? e.message : e);

@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { Call, kubectlTarget, mutatingCalls, rollingUpgradeProblems } from "./lib/calls";
+import { batchStep, driftSteps } from "./drift";
 import { Harness, K3S_VERSION, run, RunResult, serviceCharts, tail, toolchain } from "./harness";
 import { renderRegistriesYaml } from "../../components/cluster/registriesFile";
 import { registriesSchema } from "../../stacks/schema/registries";
@@ -138,6 +139,7 @@ function main(): number {
         if (h.opts.keep) console.log(`e2e: kept ${h.dir}`);
         cleanup();
     }
+    batchStep(tc.path, step, check, K3S_VERSION, NEXT_VERSION);
     const passed = results.filter((r) => r.ok).length;
     const failed = results.length - passed;
     console.log(`${passed} passed, ${failed} failed`);
@@ -371,6 +373,8 @@ function scenario(h: Harness): void {
         h.pulumiOk(["preview", "--expect-no-changes"]);
         return `failed up ${t1.toFixed(1)} s: "${firstError.slice(0, 160)}"; after restart up ${r.seconds.toFixed(1)} s (${sudo}), then no changes`;
     });
+
+    driftSteps(h, step, check, AGENT1, AGENT2);
 
     step("g. stack export holds no SSH key, join token, generated password, kubeconfig client key or service-account token in plain text", () => {
         const exported = h.pulumiOk(["stack", "export"]).stdout;

@@ -12,4 +12,8 @@ if ! check=$("$toolchain" --check 2>&1); then
 fi
 env_lines=$("$toolchain" --env) || { echo "scripts/toolchain.sh --env failed" >&2; exit 1; }
 eval "$env_lines"
+# Dynamic providers (the drift observation) need the engine's
+# pulumi-resource-pulumi-nodejs launcher, which a CLI built from Go modules
+# lacks: this project's own is last on PATH, so a real one wins.
+PATH="$PATH:$repo/test/e2e/bin"
 printf '%s\n' "$PATH"

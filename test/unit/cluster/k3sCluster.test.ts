@@ -165,13 +165,13 @@ describe("K3sCluster on the pi stack", () => {
         expect(byName(rec.resources, "cluster-kubeconfig").opts.additionalSecretOutputs).toContain("stdout");
     });
 
-    it("applies labels and taints with the cluster's provider, after the node is Ready", async () => {
+    it("applies labels and taints with the cluster's provider, after the node is Ready and any repair of it", async () => {
         const patches = registered.filter((r) => r.type === "kubernetes:core/v1:NodePatch");
         expect(patches).toHaveLength(5);
         for (const p of patches) expect(p.provider).toMatch(/::cluster-k8s::/);
         const pi1 = patches.find((p) => (p.inputs.metadata as any).name === "pi-1") as RegisteredResource;
         expect((pi1.inputs.metadata as any).labels).toEqual({ "node-role.kubernetes.io/worker": "true", "picluster.io/tier": "worker" });
-        expect(await dependencyNames(byName(rec.resources, "pi-1-metadata").opts)).toEqual(["pi-1-ready"]);
+        expect(await dependencyNames(byName(rec.resources, "pi-1-metadata").opts)).toEqual(["pi-1-ready", "pi-1-repair"]);
     });
 
     it("gives every Kubernetes resource the cluster's provider explicitly", () => {

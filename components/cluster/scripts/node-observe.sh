@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Reports what this node runs, as one line of JSON. Read-only: it changes no
+# file, service or setting, and prints hashes, never a file's content (the
+# config holds the join token). Runs as root (config.yaml is 0600).
+#
+#   {"version":"v1.33.5+k3s1","service":"k3s-agent","active":true,"ready":"True",
+#    "configSha256":"…","registriesSha256":"","machineId":"…"}
+#
+# An empty string means "absent" (k3s not installed, no such file) or, for
+# `ready` (the Node object's Ready condition, asked of the API server with the
+# node's own credentials), "could not tell".
+# Inputs (environment): ROLE (server|agent), NODE_NAME. PICLUSTER_ROOT
+# prefixes file paths, for tests.
+set -euo pipefail
+
+ROOT="${PICLUSTER_ROOT:-}"
+# k3s by absolute path where the installer puts it (sudo's secure_path may
+# lack /usr/local/bin), else from PATH.
+K3S=k3s
+for dir in "$ROOT/usr/local/bin" "$ROOT/opt/bin"; do
+    if [ -x "$dir/k3s" ]; then K3S="$dir/k3s"; break; fi
+done
+ROLE="${ROLE:?ROLE is required (server|agent)}"
+if [ "$ROLE" = server ]; then SERVICE=k3s; else SERVICE=k3s-agent; fi
+
+version() {
+    command -v k3s >/dev/null 2>&1 || return 0
+    { "$K3S" --version 2>/dev/null || true; } | awk 'NR == 1 { print $3 }'
+}
+
+sha_of() {
+    [ -f "$1" ] || return 0
+    sha256sum "$1" | awk '{ print $1 }'
+}
+
+# Only [A-Za-z0-9.+_-] survive, so the values need no JSON escaping.
+clean() { tr -cd 'A-Za-z0-9.+_-'; }
+
+# The Node's Ready condition: a server asks with its admin kubeconfig, an
+# agent with its kubelet's (allowed to read its own Node).
+node_ready() {
+    [ -n "${NODE_NAME:-}" ] && command -v k3s >/dev/null 2>&1 || return 0
+    local args=(get node "$NODE_NAME" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' --request-timeout=5s)
+    local kubelet="$ROOT/var/lib/rancher/k3s/agent/kubelet.kubeconfig"
+    if [ "$ROLE" = agent ]; then
+        [ -f "$kubelet" ] || return 0
+        args+=(--kubeconfig "$kubelet")
+    fi
+    "$K3S" kubectl "${args[@]}" 2>/dev/null || true
+}
+
+active=false
+if systemctl is-active --quiet "$SERVICE" 2>/dev/null; then active=true; fi
+machine_id=""
+[ -f "$ROOT/etc/machine-id" ] && machine_id="$(head -c 64 "$ROOT/etc/machine-id" | clean)"
+
+printf '{"version":"%s","service":"%s","active":%s,"ready":"%s","configSha256":"%s","registriesSha256":"%s","machineId":"%s"}\n' \
+    "$(version | clean)" "$SERVICE" "$active" "$(node_ready | clean)" \
+    "$(sha_of "$ROOT/etc/rancher/k3s/config.yaml")" \
+    "$(sha_of "$ROOT/etc/rancher/k3s/registries.yaml")" \
+    "$machine_id"

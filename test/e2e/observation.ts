@@ -1,0 +1,143 @@
+/**
+ * The drift observation under the real Pulumi engine, without the rest of the
+ * e2e toolchain: a one-resource program (`picluster:NodeObservation`) against
+ * an ssh2 server on 127.0.0.1 that answers with a node report the test sets.
+ * Needs only the pulumi CLI and its nodejs language host on PATH (or in
+ * ~/.cache/picluster-toolchain/pulumi-v<version>/bin), and this project's
+ * dynamic-provider launcher (test/e2e/bin).
+ *
+ *   npx tsx test/e2e/observation.ts
+ *
+ * Asserts: a no-op preview makes 0 SSH calls; `preview --refresh` exactly
+ * one; drift shows as the node's repairs and changes nothing; `up --refresh`
+ * bumps the repair generation; the state holds neither the key nor the
+ * config's hash in plain text.
+ */
+import type { AddressInfo } from "net";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Server, utils, type ParsedKey } from "ssh2";
+import { spawn } from "child_process";
+import { REPO } from "./harness";
+
+/** Runs a command without blocking this process, whose event loop serves the SSH node. */
+function runAsync(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
+    return new Promise((resolve) => {
+        const child = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+        let out = "";
+        child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+        child.on("close", (code) => resolve({ code: code ?? -1, out }));
+    });
+}
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "picluster-observation-"));
+const host = utils.generateKeyPairSync("ed25519");
+const client = utils.generateKeyPairSync("ed25519");
+const clientPublic = (utils.parseKey(client.public) as ParsedKey).getPublicSSH();
+const healthy = { version: "v1.33.5+k3s1", service: "k3s-agent", active: true, ready: "True", configSha256: "c0ffee", registriesSha256: "", machineId: "m-1" };
+let report: Record<string, unknown> = healthy;
+let calls = 0;
+
+const server = new Server({ hostKeys: [host.private] }, (conn) => {
+    conn.on("authentication", (ctx) => (ctx.method === "publickey" && ctx.key.data.equals(clientPublic) ? ctx.accept() : ctx.reject(["publickey"])));
+    conn.on("session", (accept) =>
+        accept().on("exec", (ok) => {
+            calls++;
+            const s = ok();
+            s.write(`${JSON.stringify(report)}\n`);
+            s.exit(0);
+            s.end();
+        }),
+    );
+    conn.on("error", () => undefined);
+});
+
+function program(port: number): string {
+    return `import * as pulumi from "@pulumi/pulumi";
+import { NodeObservation } from ${JSON.stringify(path.join(REPO, "components/cluster/nodeObservation"))};
+const o = new NodeObservation("pi-1-observed", {
+    node: "pi-1", k3sVersion: "v1.33.5+k3s1", configSha256: pulumi.secret("c0ffee"), command: "observe", repairs: [],
+    connection: pulumi.secret({ host: "127.0.0.1", port: ${port}, user: "pi", privateKey: ${JSON.stringify(client.private)}, hostKey: ${JSON.stringify(host.public)} }),
+});
+export const generation = o.generation;
+`;
+}
+
+function pulumiBin(): string {
+    const cached = path.join(os.homedir(), ".cache", "picluster-toolchain", "pulumi-v3.259.0", "bin");
+    return fs.existsSync(path.join(cached, "pulumi")) ? cached : "";
+}
+
+async function main(): Promise<number> {
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: observation\nruntime: nodejs\n");
+    fs.writeFileSync(path.join(dir, "package.json"), '{"name":"observation","main":"index.ts"}\n');
+    fs.copyFileSync(path.join(REPO, "tsconfig.json"), path.join(dir, "tsconfig.json"));
+    fs.writeFileSync(path.join(dir, "index.ts"), program(port));
+    fs.symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"));
+    fs.mkdirSync(path.join(dir, "state"));
+    const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        PATH: [pulumiBin(), process.env.PATH, path.join(REPO, "test/e2e/bin")].filter(Boolean).join(":"),
+        PULUMI_HOME: path.join(dir, "home"),
+        PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
+        PULUMI_CONFIG_PASSPHRASE: "observation",
+        PULUMI_SKIP_UPDATE_CHECK: "1",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+    };
+    const pulumi = async (...args: string[]) => {
+        const r = await runAsync("pulumi", ["--non-interactive", "--color=never", "-C", dir, ...args], env);
+        if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${r.code}:\n${r.out.slice(-2000)}`);
+        return r.out;
+    };
+    const results: string[] = [];
+    const expectCalls = (what: string, before: number, n: number) => {
+        if (calls - before !== n) throw new Error(`${what}: ${calls - before} SSH calls, expected ${n}`);
+        results.push(`${what}: ${n} SSH call(s)`);
+    };
+    try {
+        await pulumi("stack", "init", "obs");
+        let c = calls;
+        await pulumi("up", "--yes", "--skip-preview");
+        expectCalls("up (create)", c, 1);
+        c = calls;
+        await pulumi("preview", "--expect-no-changes");
+        expectCalls("no-op preview", c, 0);
+        c = calls;
+        await pulumi("preview", "--refresh", "--expect-no-changes");
+        expectCalls("preview --refresh, healthy", c, 1);
+        report = { ...healthy, configSha256: "edited" };
+        c = calls;
+        const drift = await pulumi("preview", "--refresh", "--diff");
+        expectCalls("preview --refresh, config edited", c, 1);
+        if (!drift.includes("rewrite config.yaml: changed on the node") || !/1 to update/.test(drift)) throw new Error(`the preview does not show the repair:\n${drift}`);
+        c = calls;
+        await pulumi("up", "--refresh", "--yes", "--skip-preview");
+        expectCalls("up --refresh (read + update)", c, 2);
+        const generation = (await pulumi("stack", "output", "generation")).trim();
+        if (generation !== "1") throw new Error(`repair generation ${generation}, expected 1`);
+        report = healthy;
+        c = calls;
+        await pulumi("preview", "--refresh", "--expect-no-changes");
+        expectCalls("preview --refresh after the repair", c, 1);
+        const state = await pulumi("stack", "export");
+        const keyLine = client.private.split("\n")[1];
+        if (state.includes(keyLine) || state.includes('"c0ffee"')) throw new Error("the state holds the key or the config hash in plain text");
+        results.push("state: key and config hash secret");
+        console.log(results.map((r) => `PASS ${r}`).join("\n"));
+        return 0;
+    } catch (e) {
+        console.log(results.map((r) => `PASS ${r}`).join("\n"));
+        console.log(`FAIL ${e instanceof Error ? e.message : String(e)}`);
+        return 1;
+    } finally {
+        server.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+main().then((code) => process.exit(code));

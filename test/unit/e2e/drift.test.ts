@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { batchesOf, downIntervals, maxOverlap } from "../../e2e/drift";
+import { parseCalls } from "../../e2e/lib/calls";
+
+const log = (lines: [number, string, string][]) =>
+    parseCalls(lines.map(([at, node, rest]) => `${at} node=${node} event=${rest}`).join("\n"));
+
+describe("e2e upgrade batches from the call log", () => {
+    // cp drains/installs/uncordons alone, then a1+a2 together, then a3+a4.
+    const calls = log([
+        [1, "cp", "kubectl args=drain cp --ignore-daemonsets"],
+        [2, "cp", "install exec=server"],
+        [3, "cp", "kubectl args=uncordon cp"],
+        [4, "cp", "kubectl args=drain a1"],
+        [4.1, "cp", "kubectl args=drain a2"],
+        [5, "a1", "install exec=agent"],
+        [5.2, "a2", "install exec=agent"],
+        [6, "cp", "kubectl args=uncordon a1"],
+        [6.3, "cp", "kubectl args=uncordon a2"],
+        [7, "cp", "kubectl args=drain a3"],
+        [7.1, "cp", "kubectl args=drain a4"],
+        [8, "a3", "install exec=agent"],
+        [8, "a4", "install exec=agent"],
+        [9, "cp", "kubectl args=uncordon a3"],
+        [9, "cp", "kubectl args=uncordon a4"],
+    ]);
+    const down = downIntervals(calls, ["cp", "a1", "a2", "a3", "a4"]);
+
+    it("finds each node's time from drain to uncordon", () => {
+        expect(down.find((d) => d.node === "a2")).toEqual({ node: "a2", from: 4.1, to: 6.3 });
+    });
+
+    it("groups overlapping nodes into the batches that ran", () => {
+        expect(batchesOf(down)).toEqual([["cp"], ["a1", "a2"], ["a3", "a4"]]);
+    });
+
+    it("counts the most agents down at once", () => {
+        expect(maxOverlap(down.filter((d) => d.node !== "cp"))).toBe(2);
+        expect(maxOverlap([{ from: 0, to: 2 }, { from: 1, to: 3 }, { from: 1.5, to: 4 }])).toBe(3);
+        expect(maxOverlap([{ from: 0, to: 1 }, { from: 1, to: 2 }])).toBe(1);
+    });
+});

@@ -156,6 +156,7 @@ LogLevel VERBOSE
 MaxStartups 100:30:200
 MaxSessions 100
 PrintMotd no
+Subsystem sftp internal-sftp
 EOF
     if [ "$user" != root ]; then
         # Only USER may log in, so every remote command really runs as USER.

@@ -15,6 +15,8 @@ const LIB = path.join(__dirname, "lib");
 const K3S_STUB = path.join(__dirname, "fixtures", "k3s-stub.sh");
 
 export const K3S_VERSION = "v1.33.5+k3s1";
+/** cluster.timeouts.readySeconds in the e2e stack. */
+export const READY_SECONDS = 20;
 
 /**
  * The stand-in charts the platform services need: the chart names the
@@ -332,6 +334,8 @@ export class Harness {
             k3sVersion: K3S_VERSION,
             apiEndpoint: `127.0.0.1:${this.apiPort}`,
             artifacts: this.artifacts(K3S_VERSION),
+            // Short enough that a refused join fails the step quickly; the stub starts in seconds.
+            timeouts: { readySeconds: READY_SECONDS },
             prepare: false,
             preflight: { minFreeDiskMiB: 512 },
             nodes: this.nodes.map((n) => ({

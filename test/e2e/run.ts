@@ -10,7 +10,8 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { Call, kubectlTarget, mutatingCalls, rollingUpgradeProblems } from "./lib/calls";
-import { Harness, K3S_VERSION, run, RunResult, serviceCharts, tail, toolchain } from "./harness";
+import { Harness, K3S_VERSION, READY_SECONDS, run, RunResult, serviceCharts, tail, toolchain } from "./harness";
+import { agentsHoldNoServerToken, refusedJoinFailsBounded } from "./installerSteps";
 
 const NEXT_VERSION = "v1.33.6+k3s1";
 const SERVER = "e2e-server-1";
@@ -301,6 +302,11 @@ function scenario(h: Harness): void {
         check(back?.metadata.labels?.["picluster.io/tier"] === "worker", `${AGENT2} came back without its labels`);
         h.pulumiOk(["preview", "--expect-no-changes"]);
         return `failed up ${t1.toFixed(1)} s: "${firstError.slice(0, 160)}"; after restart up ${r.seconds.toFixed(1)} s (${sudo}), then no changes`;
+    });
+
+    step(`f2. agents hold no server token; a join the server refuses fails up within ${READY_SECONDS} s naming ${AGENT2}`, () => {
+        const held = agentsHoldNoServerToken(h, SERVER, [AGENT1, AGENT2]);
+        return `${held}; ${refusedJoinFailsBounded(h, AGENT2, READY_SECONDS)}`;
     });
 
     step("g. stack export holds no SSH key, join token, generated password, kubeconfig client key or service-account token in plain text", () => {

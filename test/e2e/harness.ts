@@ -1,4 +1,5 @@
 import { spawnSync } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as os from "os";
@@ -6,13 +7,16 @@ import * as path from "path";
 import { cacheDir } from "../../scripts/charts/cache";
 import { servicesSchema } from "../../stacks/schema/services";
 import { Call, parseCalls } from "./lib/calls";
+import { UPSTREAM_INSTALLER, upstreamInstaller } from "./lib/installer";
 
 /** The repository the program under test lives in (this checkout). */
 export const REPO = path.resolve(__dirname, "..", "..");
 const LIB = path.join(__dirname, "lib");
-const INSTALLER = path.join(__dirname, "fixtures", "fake-k3s-install.sh");
+const K3S_STUB = path.join(__dirname, "fixtures", "k3s-stub.sh");
 
 export const K3S_VERSION = "v1.33.5+k3s1";
+/** cluster.timeouts.readySeconds in the e2e stack. */
+export const READY_SECONDS = 20;
 
 /**
  * The stand-in charts the platform services need: the chart names the
@@ -105,8 +109,8 @@ export function tail(text: string, lines: number): string {
 
 /**
  * Everything an e2e run needs, on loopback only: etcd + kube-apiserver, SSH
- * nodes (one sshd each, private mount namespaces), the fake k3s installer and
- * its call log, a local chart repository (when charts are asked for), and a
+ * nodes (one sshd each, private mount namespaces), the real k3s installer in
+ * artifact mode with the k3s/systemctl/journalctl stubs and their call log, a local chart repository (when charts are asked for), and a
  * Pulumi file backend with the program's stack file placed in the repository
  * for the run. `stop()` undoes all of it and is safe to call twice.
  */
@@ -117,6 +121,7 @@ export class Harness {
     nodes: NodeEndpoint[] = [];
     apiPort = 0;
     chartRepoUrl?: string;
+    private installer?: { path: string; sha256: string };
     private started = { apiserver: false, nodes: false, charts: false, stack: false };
     private readonly stackFile: string;
 
@@ -154,10 +159,18 @@ export class Harness {
         must(run("bash", [path.join(LIB, "apiserver.sh"), "start", api], { env: this.env }), "starting etcd + kube-apiserver");
         this.apiPort = Number(fs.readFileSync(path.join(api, "port"), "utf8").trim());
 
-        // The installer and its settings, side by side (installScriptUrl points here).
+        // Artifact mode: the real install.sh (from the cache; no fallback) and
+        // a k3s stub per version, with the stubs' settings, side by side.
+        const installer = upstreamInstaller();
         const inst = path.join(this.dir, "installer");
         fs.mkdirSync(inst);
-        fs.copyFileSync(INSTALLER, path.join(inst, "fake-k3s-install.sh"));
+        fs.copyFileSync(installer.path, path.join(inst, "install.sh"));
+        this.installer = { path: path.join(inst, "install.sh"), sha256: installer.sha256 };
+        console.log(
+            `k3s installer: upstream install.sh from ${installer.path}, sha256 ${installer.sha256} ` +
+                (installer.known ? `(${UPSTREAM_INSTALLER.repo}@${UPSTREAM_INSTALLER.commit.slice(0, 7)})` : `(not the copy docs/e2e.md records: ${UPSTREAM_INSTALLER.sha256})`) +
+                `, artifact mode; stubs: k3s binary, systemctl, journalctl (docs/e2e.md)`,
+        );
         this.setInstallSleep(this.opts.installSleep ?? 0);
 
         this.started.nodes = true;
@@ -191,7 +204,7 @@ export class Harness {
         }
     }
 
-    /** Seconds each fake install sleeps (read by the installer on every call). */
+    /** Seconds the k3s stub takes to start (read by the stub on every start). */
     setInstallSleep(seconds: number): void {
         const kubectl = run("bash", ["-c", "command -v kubectl"], { env: this.env }).stdout.trim();
         const api = path.join(this.dir, "apiserver");
@@ -212,8 +225,21 @@ export class Harness {
         );
     }
 
-    get installScriptUrl(): string {
-        return `file://${path.join(this.dir, "installer", "fake-k3s-install.sh")}`;
+    /** The k3s stub for `version` (one file per version, so its sha256 changes with it). */
+    k3sArtifact(version: string): { path: string; sha256: string } {
+        const file = path.join(this.dir, "installer", `k3s-${version}`);
+        const text = fs
+            .readFileSync(K3S_STUB, "utf8")
+            .replace("@K3S_VERSION@", version)
+            .replace("@HARNESS_ENV@", path.join(this.dir, "installer", "harness.env"));
+        fs.writeFileSync(file, text, { mode: 0o755 });
+        return { path: file, sha256: crypto.createHash("sha256").update(text).digest("hex") };
+    }
+
+    /** `cluster.artifacts`: the real installer and the k3s stub for `version`. */
+    artifacts(version: string): Record<string, unknown> {
+        if (!this.installer) throw new Error("the harness is not started");
+        return { installScript: this.installer, k3s: { amd64: this.k3sArtifact(version) } };
     }
 
     /** Stops and restarts one node's sshd (its files stay). */
@@ -301,12 +327,14 @@ export class Harness {
         });
     }
 
-    /** The cluster block for the harness's nodes (1 server + agents, fake installer). */
+    /** The cluster block for the harness's nodes (1 server + agents, artifact mode). */
     clusterConfig(): Record<string, unknown> {
         return {
             k3sVersion: K3S_VERSION,
             apiEndpoint: `127.0.0.1:${this.apiPort}`,
-            installScriptUrl: this.installScriptUrl,
+            artifacts: this.artifacts(K3S_VERSION),
+            // Short enough that a refused join fails the step quickly; the stub starts in seconds.
+            timeouts: { readySeconds: READY_SECONDS },
             prepare: false,
             preflight: { minFreeDiskMiB: 512 },
             nodes: this.nodes.map((n) => ({
@@ -376,7 +404,12 @@ export class Harness {
     }
 
     editCluster(edit: (cluster: { k3sVersion: string; nodes: { name: string; labels: Record<string, string> }[] } & Record<string, unknown>) => void): void {
-        this.editConfig((c) => edit(c["picluster:cluster"] as never));
+        this.editConfig((c) => {
+            const cluster = c["picluster:cluster"] as { k3sVersion: string; artifacts?: unknown };
+            edit(cluster as never);
+            // A new k3sVersion comes with its binary, as a user's would.
+            if (cluster.artifacts) cluster.artifacts = this.artifacts(cluster.k3sVersion);
+        });
     }
 
     /** Stops everything started and removes the stack file; keeps the temp dir with E2E_KEEP=1. */

@@ -11,10 +11,11 @@ import * as yaml from "js-yaml";
 import * as path from "path";
 import { Call, kubectlTarget, mutatingCalls, rollingUpgradeProblems } from "./lib/calls";
 import { batchStep, driftSteps } from "./drift";
-import { Harness, K3S_VERSION, run, RunResult, serviceCharts, tail, toolchain } from "./harness";
 import { renderRegistriesYaml } from "../../components/cluster/registriesFile";
 import { registriesSchema } from "../../stacks/schema/registries";
 import { mismatches, pluginVersions } from "./lib/plugins";
+import { Harness, K3S_VERSION, READY_SECONDS, run, RunResult, serviceCharts, tail, toolchain } from "./harness";
+import { agentsHoldNoServerToken, refusedJoinFailsBounded } from "./installerSteps";
 
 const NEXT_VERSION = "v1.33.6+k3s1";
 const SERVER = "e2e-server-1";
@@ -372,6 +373,11 @@ function scenario(h: Harness): void {
         check(back?.metadata.labels?.["picluster.io/tier"] === "worker", `${AGENT2} came back without its labels`);
         h.pulumiOk(["preview", "--expect-no-changes"]);
         return `failed up ${t1.toFixed(1)} s: "${firstError.slice(0, 160)}"; after restart up ${r.seconds.toFixed(1)} s (${sudo}), then no changes`;
+    });
+
+    step(`f2. agents hold no server token; a join the server refuses fails up within ${READY_SECONDS} s naming ${AGENT2}`, () => {
+        const held = agentsHoldNoServerToken(h, SERVER, [AGENT1, AGENT2]);
+        return `${held}; ${refusedJoinFailsBounded(h, AGENT2, READY_SECONDS)}`;
     });
 
     driftSteps(h, step, check, AGENT1, AGENT2);

@@ -1,5 +1,5 @@
 /**
- * The call log the e2e nodes write (fake installer, fake k3s, systemctl and
+ * The call log the e2e nodes write (k3s stub, systemctl stub and
  * timedatectl stubs): one line per call,
  *   `<epoch seconds> node=<node> event=<event> [key=value ...] [args=<rest of line>]`
  * where `node` is the node the call ran on. Pure functions, unit-tested.

@@ -11,6 +11,8 @@
 #                                first start creates DIR/nodes/NAME and keys
 #   nodes.sh stop DIR [NAME...]  stop the named nodes (default: all)
 #   nodes.sh status DIR          NAME PORT running|stopped, one line each
+#   nodes.sh exec DIR NAME -- CMD...  run CMD as root in a fresh namespace
+#                                with NAME's private files (script tests)
 #
 # A node started as NAME:USER (first start only; the user is remembered)
 # logs in as USER, a non-root account with passwordless sudo that exists only
@@ -27,10 +29,17 @@
 # Each node's /usr/local/sbin carries a `timedatectl` that reports a
 # synchronised clock (the machine has no systemd) and logs its calls, with
 # the calling user, to DIR/calls.log, so pre-flight runs are visible there too.
+# Its `systemctl` and `journalctl` are the stubs in test/e2e/fixtures (state
+# in DIR/nodes/NAME/systemd): they run the units the real k3s install.sh
+# writes into the node's private /etc/systemd/system. `ip` and the iptables
+# save/restore tools are no-ops there: the nodes share the host's network,
+# which k3s-killall.sh must not clean up. Stopping a node stops its units;
+# starting it starts its enabled units again, as a boot would.
 set -euo pipefail
 
 # Directories every node gets privately, as NAME under root/.
-PRIVATE_DIRS=(/etc/rancher /var/lib/rancher /usr/local/bin /usr/local/sbin)
+PRIVATE_DIRS=(/etc/rancher /var/lib/rancher /usr/local/bin /usr/local/sbin /etc/systemd/system /var/tmp)
+FIXTURES="$(cd "$(dirname "${BASH_SOURCE[0]}")/../fixtures" && pwd)"
 
 die() {
     echo "nodes.sh: $*" >&2
@@ -91,6 +100,22 @@ setup_node() {
     printf '%s\n' "$user" >"$n/user"
     [ "$user" = root ] || setup_user "$dir" "$n" "$user"
     for d in "${PRIVATE_DIRS[@]}"; do mkdir -p "$n/root/$(private_name "$d")"; done
+    chmod 1777 "$n/root/var-tmp"
+    mkdir -p "$n/systemd"
+    local tool
+    for tool in systemctl journalctl; do
+        cat >"$n/root/usr-local-sbin/$tool" <<EOF
+#!/bin/sh
+# The e2e node's $tool: test/e2e/fixtures/$tool-stub.sh with this node's state.
+export SYSTEMD_STUB_STATE='$n/systemd' SYSTEMD_STUB_NODE='$name' E2E_LOG='$dir/calls.log' E2E_HARNESS_ENV='$dir/installer/harness.env'
+exec bash '$FIXTURES/$tool-stub.sh' "\$@"
+EOF
+        chmod 755 "$n/root/usr-local-sbin/$tool"
+    done
+    for tool in ip iptables-save iptables-restore ip6tables-save ip6tables-restore; do
+        printf '#!/bin/sh\n# The e2e nodes share the host network: k3s-killall.sh leaves it alone.\nexit 0\n' >"$n/root/usr-local-sbin/$tool"
+        chmod 755 "$n/root/usr-local-sbin/$tool"
+    done
     ssh-keygen -q -t ed25519 -N '' -C "$name" -f "$n/host_key"
     cut -d' ' -f1,2 "$n/host_key.pub" >"$n/host_key.pin"
     cp "$dir/client_key.pub" "$n/authorized_keys"
@@ -131,6 +156,7 @@ LogLevel VERBOSE
 MaxStartups 100:30:200
 MaxSessions 100
 PrintMotd no
+Subsystem sftp internal-sftp
 EOF
     if [ "$user" != root ]; then
         # Only USER may log in, so every remote command really runs as USER.
@@ -148,14 +174,10 @@ EOF
 
 running() { [ -f "$1/sshd.pid" ] && kill -0 "$(cat "$1/sshd.pid")" 2>/dev/null; }
 
-start_node() {
-    local dir=$1 name=${2%%:*} user=root n d i mounts=""
-    case "$2" in *:*) user=${2#*:} ;; esac
-    n="$dir/nodes/$name"
-    setup_node "$dir" "$name" "$user"
+# The commands that give a new mount namespace node N's private files.
+node_mounts() {
+    local n=$1 user d mounts=""
     user=$(cat "$n/user")
-    if running "$n"; then return 0; fi
-    rm -f "$n/sshd.pid"
     for d in "${PRIVATE_DIRS[@]}"; do
         mkdir -p "$d" # the mount point must exist on the host; it stays empty there
         mounts+="mount --bind '$n/root/$(private_name "$d")' '$d'; "
@@ -165,10 +187,42 @@ start_node() {
         for d in passwd group shadow; do mounts+="mount --bind '$n/etc-$d' '/etc/$d'; "; done
         mounts+="mount --bind '$n/sudoers.d' /etc/sudoers.d; mount --bind '$n/home' /home; "
     fi
+    printf '%s' "$mounts"
+}
+
+# Starts the node's enabled units (its boot), inside its namespace.
+boot_units() {
+    local n=$1 u boot=""
+    for u in "$n"/systemd/*.enabled; do
+        [ -e "$u" ] || continue
+        u=$(basename "$u" .enabled)
+        boot+="/usr/local/sbin/systemctl start --no-block '$u' || true; "
+    done
+    printf '%s' "$boot"
+}
+
+stop_units() {
+    local n=$1 pid f
+    for f in "$n"/systemd/*.pid; do
+        [ -e "$f" ] || continue
+        pid=$(cat "$f")
+        kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+        rm -f "$f"
+    done
+}
+
+start_node() {
+    local dir=$1 name=${2%%:*} user=root n i mounts
+    case "$2" in *:*) user=${2#*:} ;; esac
+    n="$dir/nodes/$name"
+    setup_node "$dir" "$name" "$user"
+    if running "$n"; then return 0; fi
+    rm -f "$n/sshd.pid"
+    mounts=$(node_mounts "$n")
     mkdir -p /run/sshd
     # setsid: the node outlives the shell that started it; it is stopped by pid.
     setsid unshare --mount --uts --propagation private -- \
-        bash -c "set -e; $mounts hostname '$name'; exec /usr/sbin/sshd -D -f '$n/sshd_config' -E '$n/sshd.log'" \
+        bash -c "set -e; $mounts hostname '$name'; $(boot_units "$n") exec /usr/sbin/sshd -D -f '$n/sshd_config' -E '$n/sshd.log'" \
         </dev/null >>"$n/sshd.log" 2>&1 &
     for ((i = 0; i < 100; i++)); do
         if running "$n" && (exec 3<>"/dev/tcp/127.0.0.1/$(cat "$n/port")") 2>/dev/null; then return 0; fi
@@ -180,6 +234,7 @@ start_node() {
 
 stop_node() {
     local n="$1/nodes/$2" pid i
+    stop_units "$n"
     [ -f "$n/sshd.pid" ] || return 0
     pid=$(cat "$n/sshd.pid")
     if kill "$pid" 2>/dev/null; then
@@ -191,7 +246,7 @@ stop_node() {
 cmd=${1:-}
 dir=${2:-}
 if [ -z "$cmd" ] || [ -z "$dir" ]; then
-    sed -n '2,29p' "$0" >&2
+    sed -n '2,38p' "$0" >&2
     exit 2
 fi
 shift 2
@@ -211,6 +266,21 @@ case "$cmd" in
             for n in "$dir"/nodes/*/; do set -- "$@" "$(basename "$n")"; done
         fi
         for name in "$@"; do stop_node "$dir" "$name"; done
+        ;;
+    exec)
+        require
+        name=${1:?exec needs a node name}
+        shift
+        [ "${1:-}" = -- ] && shift
+        [ $# -gt 0 ] || die "exec needs a command"
+        mkdir -p "$dir/nodes"
+        dir=$(cd "$dir" && pwd)
+        [ -f "$dir/client_key" ] || ssh-keygen -q -t ed25519 -N '' -C picluster-e2e -f "$dir/client_key"
+        touch "$dir/calls.log"
+        setup_node "$dir" "$name" root
+        n="$dir/nodes/$name"
+        exec unshare --mount --uts --propagation private -- \
+            bash -c "set -e; $(node_mounts "$n") hostname '$name'; exec \"\$@\"" bash "$@"
         ;;
     status)
         for n in "$dir"/nodes/*/; do

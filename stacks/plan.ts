@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { agentHostDemand } from "../components/agents/demand";
+import { planBackups, type BackupPlan } from "../components/platform/backups/plan";
 import { checkCapacity, nodeCapacities, type CapacityPlan, type WorkloadDemand } from "../components/platform/capacity";
 import { planPlatform, type PlatformPlan } from "../components/platform/plan";
 import type { SecretReader } from "../components/platform/plan";
@@ -19,6 +20,8 @@ export interface StackPlan {
     demands: WorkloadDemand[];
     /** Where the demands land on the declared nodes (undefined without declared nodes). */
     capacity?: CapacityPlan;
+    /** The backup target and schedules (undefined without `backups.s3`). */
+    backups?: BackupPlan;
     /** Risky but allowed settings, one line each. */
     warnings: string[];
 }
@@ -33,11 +36,14 @@ export function buildPlan(config: PiclusterConfig, secrets: SecretReader): Stack
     const nodes = config.cluster.nodes;
     const problems = [...clusterChecks(config.cluster), ...agentChecks(config)];
     const platform = planPlatform({ services: config.services, apps: config.apps, nodes }, secrets, problems);
+    const warnings = clusterWarnings(config.cluster);
+    const backups = planBackups({ backups: config.backups, cluster: config.cluster, stack: config.stack }, secrets, problems, warnings);
+    platform.backups = backups;
     if (problems.length > 0) throw new ConfigError(problems);
     // The agents' guaranteed demand counts in the one capacity check.
     const demands = [...platform.demands, ...agentHostDemand(config.agentHost)];
     const capacity = nodes.length > 0 ? checkCapacity(demands, nodeCapacities(nodes)) : undefined;
-    return { config, platform, demands, capacity, warnings: clusterWarnings(config.cluster) };
+    return { config, platform, demands, capacity, backups, warnings };
 }
 
 /** Loads, validates and plans the running stack's config (or `source`); logs the warnings. */

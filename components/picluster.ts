@@ -43,7 +43,7 @@ export class Picluster extends pulumi.ComponentResource {
         const parent = { parent: this };
         this.cluster = config.existingCluster
             ? new ExistingCluster("cluster", { kubeconfig: config.kubeconfig as pulumi.Output<string> }, parent)
-            : new K3sCluster("cluster", { cluster: config.cluster, nodeKeys: config.nodeKeys, contextName: `picluster-${config.stack}` }, parent);
+            : new K3sCluster("cluster", { cluster: config.cluster, nodeKeys: config.nodeKeys, contextName: `picluster-${config.stack}`, backups: plan.backups }, parent);
         this.platform = new Platform("platform", { cluster: this.cluster, plan: plan.platform }, parent);
         const skipAwait = config.services.skipAwait;
         this.agentHost = new AgentHostPool("agent-host", { cluster: this.cluster, spec: config.agentHost, skipAwait }, parent);

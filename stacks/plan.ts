@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { agentHostDemand } from "../components/agents/demand";
 import { planBackups, type BackupPlan } from "../components/platform/backups/plan";
 import { checkCapacity, nodeCapacities, type CapacityPlan, type WorkloadDemand } from "../components/platform/capacity";
+import { checkDisk } from "../components/platform/diskCapacity";
 import { planPlatform, type PlatformPlan } from "../components/platform/plan";
 import type { SecretReader } from "../components/platform/plan";
 import { agentChecks, clusterChecks, clusterWarnings } from "./checks";
@@ -43,6 +44,7 @@ export function buildPlan(config: PiclusterConfig, secrets: SecretReader): Stack
     // The agents' guaranteed demand counts in the one capacity check.
     const demands = [...platform.demands, ...agentHostDemand(config.agentHost)];
     const capacity = nodes.length > 0 ? checkCapacity(demands, nodeCapacities(nodes)) : undefined;
+    if (capacity) checkDisk(demands, capacity, nodes);
     return { config, platform, demands, capacity, backups, warnings };
 }
 

@@ -87,6 +87,11 @@ export function planBackups(
             `${key}.s3.endpoint = "${s3.endpoint}": the target is inside the cluster it protects${inside ? ` (node ${inside.name})` : ""}; when that disk dies the backups die with it, so this is not a backup. Point it at a workstation, a NAS or a cloud bucket`,
         );
     }
+    const servers = cluster.nodes.filter((n) => n.role === "server");
+    const sd = servers.length === 1 && servers[0].arch === "arm64" && servers[0].dataDir === undefined ? servers[0] : undefined;
+    if (sd) {
+        warnings.push(`${key}.s3: the single server ${sd.name} now runs embedded etcd (for snapshots) without dataDir; on an SD card etcd's fsync latency can stall the cluster; set its dataDir to an SSD mount`);
+    }
     if (cluster.kubeconfig !== undefined) {
         warnings.push(`${key}.s3: the cluster is not bootstrapped by picluster (cluster.kubeconfig), so its datastore snapshots are not configured; only the databases are backed up`);
     }

@@ -1,6 +1,6 @@
 import { firstServer } from "../components/cluster/k3sConfig";
 import { k3sDataDir } from "../components/cluster/nodeArtifacts";
-import { MONGODB_BACKUP_SECRET, targetEnv, hardenedPod, DUMP_PREFIX } from "../components/platform/backups/mongodbDump";
+import { BACKUP_POD_LABELS, DUMP_PREFIX, hardenedPod, MONGODB_BACKUP_SECRET, targetEnv } from "../components/platform/backups/mongodbDump";
 import { s3Url, type BackupPlan } from "../components/platform/backups/plan";
 import { BARMAN_KEYS, POSTGRES_BACKUP_SECRET } from "../components/platform/backups/postgres";
 import { POSTGRES_CLUSTER, POSTGRES_IMAGES, POSTGRES_NAMESPACE, roleSecretName } from "../components/platform/services/postgres";
@@ -188,6 +188,8 @@ export function mongodbRestorePlan(plan: StackPlan, at: Date | undefined, now: D
             backoffLimit: 0,
             ttlSecondsAfterFinished: 86400,
             template: {
+                // The dump's labels: its NetworkPolicy lets these pods reach MongoDB and the target.
+                metadata: { labels: BACKUP_POD_LABELS },
                 spec: {
                     nodeSelector: { "kubernetes.io/arch": "amd64" },
                     ...hardenedPod({

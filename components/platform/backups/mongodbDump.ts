@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterTarget } from "../../cluster/clusterTarget";
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../k8s/hardening";
+import { dnsEgressRule, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../k8s/hardening";
 import { standardLabels } from "../../k8s/labels";
 import type { NamespaceRef } from "../../k8s/namespace";
 import { prefixOf, type BackupPlan } from "./plan";
@@ -13,6 +13,14 @@ export const MONGODB_BACKUP_SECRET = "rocketchat-backup-s3";
 export const DUMP_UID = 999;
 /** Dump files: `rocketchat-<UTC stamp>.archive.gz`; the stamp sorts as text, which the pruning relies on. */
 export const DUMP_PREFIX = "rocketchat-";
+/** The labels of the dump and restore pods (their NetworkPolicy selects them). */
+export const BACKUP_POD_LABELS = standardLabels("rocketchat", "mongodb-backup");
+
+/** The TCP port of the S3 endpoint: explicit, else 443 (https) or 80 (http). */
+export function endpointPort(endpoint: string): number {
+    const m = /:(\d+)\/?$/.exec(endpoint.replace(/^https?:\/\//, ""));
+    return m ? Number(m[1]) : endpoint.startsWith("https://") ? 443 : 80;
+}
 
 /** Writes the connection string to a private file so it never appears in mongodump's argv. */
 export const DUMP_SCRIPT = [
@@ -69,7 +77,7 @@ export function hardenedPod(containers: { init: k8s.types.input.core.v1.Containe
         { name: "dump", mountPath: "/dump" },
         { name: "tmp", mountPath: "/tmp" },
     ];
-    const harden = (c: k8s.types.input.core.v1.Container) => ({ ...c, securityContext: secure, volumeMounts: mounts, resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } } });
+    const harden = (c: k8s.types.input.core.v1.Container) => ({ ...c, securityContext: secure, volumeMounts: mounts, resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } } });
     return {
         restartPolicy: "Never",
         automountServiceAccountToken: false,
@@ -108,7 +116,25 @@ export class MongoDump extends pulumi.ComponentResource {
             k8sOpts(),
         );
         const env = targetEnv(plan);
-        const labels = standardLabels("rocketchat", "mongodb-dump");
+        const labels = BACKUP_POD_LABELS;
+        // No ingress; egress to DNS, the MongoDB pods and the target's port.
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-egress`,
+            {
+                metadata: { name: `${MONGODB_DUMP}-egress`, namespace: args.namespace.name, labels },
+                spec: {
+                    podSelector: { matchLabels: labels },
+                    policyTypes: ["Ingress", "Egress"],
+                    ingress: [],
+                    egress: [
+                        dnsEgressRule(),
+                        { to: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "mongodb" } } }], ports: [{ protocol: "TCP", port: 27017 }] },
+                        { ports: [{ protocol: "TCP", port: endpointPort(plan.target.endpoint) }] },
+                    ],
+                },
+            },
+            k8sOpts(),
+        );
         this.cronJob = new k8s.batch.v1.CronJob(
             name,
             {

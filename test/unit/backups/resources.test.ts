@@ -78,6 +78,11 @@ describe("backups under mocks", () => {
             expect(env.AWS_SECRET_ACCESS_KEY.valueFrom.secretKeyRef.name).toBe(MONGODB_BACKUP_SECRET);
             expect(pod.initContainers[0].env[0].valueFrom.secretKeyRef).toEqual({ name: "rocketchat-mongo-uri", key: "mongo-uri" });
             expect(named(rs, "kubernetes:core/v1:Secret", MONGODB_BACKUP_SECRET)).toBeDefined();
+            // Its pods take no traffic and reach only DNS, MongoDB and the target's port.
+            const policy = named(rs, "kubernetes:networking.k8s.io/v1:NetworkPolicy", `${MONGODB_DUMP}-egress`)?.inputs.spec as Values;
+            expect(policy.podSelector.matchLabels).toEqual(spec.jobTemplate.spec.template.metadata.labels);
+            expect(policy.ingress).toEqual([]);
+            expect(policy.egress.map((e: Values) => e.ports.map((p: Values) => p.port).join(","))).toEqual(["53,53", "27017", "9000"]);
         });
 
         it("keeps the target's credentials only in secrets", () => {

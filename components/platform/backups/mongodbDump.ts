@@ -91,6 +91,43 @@ export function hardenedPod(containers: { init: k8s.types.input.core.v1.Containe
     };
 }
 
+/** The CronJob's spec: mongodump in an init container, upload and pruning in the main one. */
+export function dumpCronJobSpec(plan: Pick<BackupPlan, "target" | "mongodb">, uriSecret: { name: string; key: string }): k8s.types.input.batch.v1.CronJobSpec {
+    const labels = BACKUP_POD_LABELS;
+    return {
+        schedule: plan.mongodb.cron,
+        timeZone: "Etc/UTC",
+        concurrencyPolicy: "Forbid",
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: {
+            metadata: { labels },
+            spec: {
+                backoffLimit: 2,
+                activeDeadlineSeconds: 3600,
+                template: {
+                    metadata: { labels },
+                    spec: {
+                        // MongoDB 5+'s tools need ARMv8.2 (not a Pi 4): with the database, on amd64.
+                        nodeSelector: { "kubernetes.io/arch": "amd64" },
+                        ...hardenedPod({
+                            init: [
+                                {
+                                    name: "mongodump",
+                                    image: plan.mongodb.dumpImage,
+                                    command: ["/bin/sh", "-c", DUMP_SCRIPT],
+                                    env: [{ name: "MONGO_URI", valueFrom: { secretKeyRef: uriSecret } }, { name: "HOME", value: "/tmp" }],
+                                },
+                            ],
+                            main: [{ name: "upload", image: plan.mongodb.uploadImage, command: ["/bin/bash", "-c", UPLOAD_SCRIPT], env: targetEnv(plan) }],
+                        }),
+                    },
+                },
+            },
+        },
+    };
+}
+
 /**
  * Rocket.Chat's MongoDB dumped on a schedule to the backup target: mongodump
  * (pinned image) into an emptyDir, then the AWS CLI (pinned image) uploads
@@ -115,7 +152,6 @@ export class MongoDump extends pulumi.ComponentResource {
             },
             k8sOpts(),
         );
-        const env = targetEnv(plan);
         const labels = BACKUP_POD_LABELS;
         // No ingress; egress to DNS, the MongoDB pods and the target's port.
         new k8s.networking.v1.NetworkPolicy(
@@ -139,38 +175,7 @@ export class MongoDump extends pulumi.ComponentResource {
             name,
             {
                 metadata: { name: MONGODB_DUMP, namespace: args.namespace.name, labels },
-                spec: {
-                    schedule: plan.mongodb.cron,
-                    timeZone: "Etc/UTC",
-                    concurrencyPolicy: "Forbid",
-                    successfulJobsHistoryLimit: 3,
-                    failedJobsHistoryLimit: 3,
-                    jobTemplate: {
-                        metadata: { labels },
-                        spec: {
-                            backoffLimit: 2,
-                            activeDeadlineSeconds: 3600,
-                            template: {
-                                metadata: { labels },
-                                spec: {
-                                    // MongoDB 5+'s tools need ARMv8.2 (not a Pi 4): with the database, on amd64.
-                                    nodeSelector: { "kubernetes.io/arch": "amd64" },
-                                    ...hardenedPod({
-                                    init: [
-                                        {
-                                            name: "mongodump",
-                                            image: plan.mongodb.dumpImage,
-                                            command: ["/bin/sh", "-c", DUMP_SCRIPT],
-                                            env: [{ name: "MONGO_URI", valueFrom: { secretKeyRef: args.uriSecret } }, { name: "HOME", value: "/tmp" }],
-                                        },
-                                    ],
-                                    main: [{ name: "upload", image: plan.mongodb.uploadImage, command: ["/bin/bash", "-c", UPLOAD_SCRIPT], env }],
-                                    }),
-                                },
-                            },
-                        },
-                    },
-                },
+                spec: dumpCronJobSpec(plan, args.uriSecret),
             },
             k8sOpts([secret, ...(args.dependsOn ?? [])]),
         );

@@ -49,6 +49,7 @@ export class Picluster extends pulumi.ComponentResource {
                       registrySecrets: plan.registrySecrets,
                       contextName: `picluster-${config.stack}`,
                       upgradeBatches: plan.upgradeBatches,
+                      backups: plan.backups,
                   }, parent);
         this.platform = new Platform("platform", { cluster: this.cluster, plan: plan.platform }, parent);
         const skipAwait = config.services.skipAwait;

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { agentHostSchema, workerAgentsSchema } from "./schema/agents";
 import { appsSchema } from "./schema/apps";
+import { backupsSchema } from "./schema/backups";
 import { clusterSchema } from "./schema/cluster";
 import { registrySecretProblems, registrySecretRefs } from "./schema/registries";
 import { servicesSchema } from "./schema/services";
@@ -16,6 +17,7 @@ export const keySchemas = {
     agentHost: agentHostSchema,
     workerAgents: workerAgentsSchema,
     apps: appsSchema,
+    backups: backupsSchema,
 } as const;
 
 type Plain = { [K in keyof typeof keySchemas]: z.output<(typeof keySchemas)[K]> };
@@ -143,6 +145,7 @@ function unknownKeys(source: ConfigSource, parsed: Partial<Plain>): string[] {
     for (const a of parsed.apps ?? []) for (const k of Object.values(a.secrets)) known.add(k);
     for (const c of parsed.services?.catalog ?? []) for (const k of Object.values(c.secretValues)) known.add(k);
     if (parsed.cluster?.registries) for (const r of registrySecretRefs(parsed.cluster.registries)) known.add(r.key);
+    for (const k of Object.values(parsed.backups?.s3?.credentials ?? {})) known.add(k);
     return source
         .keys()
         .filter((k) => !known.has(k))

@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { agentHostDemand } from "../components/agents/demand";
 import { disruptionBudgets, planClusterUpgrade } from "../components/cluster/upgradePlan";
+import { planBackups, type BackupPlan } from "../components/platform/backups/plan";
 import { checkCapacity, nodeCapacities, type CapacityPlan, type WorkloadDemand } from "../components/platform/capacity";
+import { checkDisk } from "../components/platform/diskCapacity";
 import { planPlatform, type PlatformPlan } from "../components/platform/plan";
 import type { SecretReader } from "../components/platform/plan";
 import { agentChecks, clusterChecks, clusterWarnings } from "./checks";
@@ -21,6 +23,8 @@ export interface StackPlan {
     demands: WorkloadDemand[];
     /** Where the demands land on the declared nodes (undefined without declared nodes). */
     capacity?: CapacityPlan;
+    /** The backup target and schedules (undefined without `backups.s3`). */
+    backups?: BackupPlan;
     /** Risky but allowed settings, one line each. */
     warnings: string[];
     /** The secret values `cluster.registries` refers to, by key. */
@@ -51,11 +55,15 @@ export function buildPlan(config: PiclusterConfig, secrets: SecretReader): Stack
     const problems = [...clusterChecks(config.cluster), ...agentChecks(config)];
     const platform = planPlatform({ services: config.services, apps: config.apps, nodes }, secrets, problems);
     const registrySecrets = registrySecretsOf(config.cluster, secrets, problems);
+    const warnings = [...clusterWarnings(config.cluster), ...(config.cluster.registries ? registryWarnings(config.cluster.registries) : [])];
+    const backups = planBackups({ backups: config.backups, cluster: config.cluster, stack: config.stack }, secrets, problems, warnings);
+    platform.backups = backups;
     if (problems.length > 0) throw new ConfigError(problems);
     // The agents' guaranteed demand counts in the one capacity check.
     const demands = [...platform.demands, ...agentHostDemand(config.agentHost)];
     // A GPU node offers gpus × gpuSharing nvidia.com/gpu: what the device plugin advertises.
     const capacity = nodes.length > 0 ? checkCapacity(demands, nodeCapacities(nodes, { gpuSharing: config.services.nvidiaDevicePlugin.gpuSharing })) : undefined;
+    if (capacity) checkDisk(demands, capacity, nodes);
     // Batches sized by agentConcurrency, the program's disruption budgets and capacity.
     const upgrade = planClusterUpgrade({
         nodes,
@@ -63,12 +71,8 @@ export function buildPlan(config: PiclusterConfig, secrets: SecretReader): Stack
         demands,
         budgets: disruptionBudgets(config.services, config.apps, config.agentHost),
     });
-    const warnings = [
-        ...clusterWarnings(config.cluster),
-        ...(config.cluster.registries ? registryWarnings(config.cluster.registries) : []),
-        ...upgrade.warnings.map((w) => `upgrade plan: ${w}`),
-    ];
-    return { config, platform, demands, capacity, warnings, registrySecrets, upgradeBatches: upgrade.batches };
+    warnings.push(...upgrade.warnings.map((w) => `upgrade plan: ${w}`));
+    return { config, platform, demands, capacity, backups, warnings, registrySecrets, upgradeBatches: upgrade.batches };
 }
 
 /** Loads, validates and plans the running stack's config (or `source`); logs the warnings. */

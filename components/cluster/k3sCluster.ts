@@ -5,6 +5,8 @@ import * as random from "@pulumi/random";
 import type { ClusterSpec, NodeSpec } from "../../stacks/schema/cluster";
 import type { ClusterTarget } from "./clusterTarget";
 import { nodeConnection } from "./connection";
+import type { BackupPlan } from "../platform/backups/plan";
+import { etcdS3Settings } from "./etcdBackup";
 import { apiEndpointOf, apiServerUrl, firstServer, JoinRole, renderK3sConfig, rewriteKubeconfig } from "./k3sConfig";
 import { K3sNode } from "./k3sNode";
 import { gpuRuntimeCheck } from "./gpuRuntimeCheck";
@@ -25,6 +27,8 @@ export interface K3sClusterArgs {
     registrySecrets?: Record<string, pulumi.Output<string>>;
     /** Name of the kubeconfig context; defaults to the component name. */
     contextName?: string;
+    /** Upload etcd snapshots to this backup target (servers run embedded etcd). */
+    backups?: BackupPlan;
     /**
      * Node names, batch by batch, for rolling upgrades (see upgradePlan.ts):
      * each batch drains after every node of the previous one is Ready.
@@ -174,10 +178,19 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
             // Servers come first and in declared order, so the first server exists by now for everyone else.
             const first = this.nodeResources[primary.name];
             const joinAfter = joinRole === "init" ? [] : joinRole === "join-server" ? [(previousServer ?? first).install] : [first.install];
+            const backups = args.backups;
+            const s3Keys = backups ? pulumi.all([backups.accessKeyId, backups.secretAccessKey]) : pulumi.output(undefined);
             const k3sConfig = pulumi.secret(
-                pulumi
-                    .all([token.result, agentToken.result, caHash])
-                    .apply(([server, agent, hash]) => renderK3sConfig({ cluster, node, role: joinRole, tokens: { server, agent, caHash: hash }, serverUrl })),
+                pulumi.all([token.result, agentToken.result, caHash, s3Keys]).apply(([server, agent, hash, keys]) =>
+                    renderK3sConfig({
+                        cluster,
+                        node,
+                        role: joinRole,
+                        tokens: { server, agent, caHash: hash },
+                        serverUrl,
+                        etcdS3: backups && keys ? etcdS3Settings(backups, keys[0], keys[1]) : undefined,
+                    }),
+                ),
             );
             const k3sNode = new K3sNode(
                 node.name,

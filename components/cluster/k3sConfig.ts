@@ -1,5 +1,6 @@
 import * as yaml from "js-yaml";
 import { endpointHost, type ClusterSpec, type NodeSpec } from "../../stacks/schema/cluster";
+import { etcdS3ConfigKeys, type EtcdS3Settings } from "./etcdBackup";
 
 /** How a node enters the cluster. */
 export type JoinRole = "init" | "join-server" | "agent";
@@ -51,10 +52,13 @@ export function apiEndpointOf(cluster: ClusterSpec): string {
 
 /**
  * Renders /etc/rancher/k3s/config.yaml for one node. The result contains the
- * join token, so callers keep it inside a secret Output.
+ * join token (and the backup target's credentials when `etcdS3` is given),
+ * so callers keep it inside a secret Output. With `etcdS3` even a single
+ * server runs embedded etcd (cluster-init; k3s converts an existing SQLite
+ * datastore on the next start), so there are snapshots to upload.
  */
-export function renderK3sConfig(args: { cluster: ClusterSpec; node: NodeSpec; role: JoinRole; tokens: JoinTokens; serverUrl: string }): string {
-    const { cluster, node, role, tokens, serverUrl } = args;
+export function renderK3sConfig(args: { cluster: ClusterSpec; node: NodeSpec; role: JoinRole; tokens: JoinTokens; serverUrl: string; etcdS3?: EtcdS3Settings }): string {
+    const { cluster, node, role, tokens, serverUrl, etcdS3 } = args;
     // The first server starts with the short server token (its CA does not
     // exist yet); everyone else joins with the CA pinned.
     const token =
@@ -73,10 +77,11 @@ export function renderK3sConfig(args: { cluster: ClusterSpec; node: NodeSpec; ro
         config["flannel-backend"] = s.flannelBackend;
         if (s.secretsEncryption) config["secrets-encryption"] = true;
         if (node.dataDir) config["default-local-storage-path"] = `${node.dataDir}/storage`;
-        if (isHighlyAvailable(cluster.nodes)) {
+        if (isHighlyAvailable(cluster.nodes) || etcdS3) {
             if (role === "init") config["cluster-init"] = true;
             config["etcd-snapshot-schedule-cron"] = s.etcdSnapshotCron;
             config["etcd-snapshot-retention"] = s.etcdSnapshotRetention;
+            if (etcdS3) Object.assign(config, etcdS3ConfigKeys(etcdS3));
         }
     }
     return yaml.dump(config, { sortKeys: true, lineWidth: -1 });

@@ -25,6 +25,8 @@ export interface WorkloadDemand {
     memory: string;
     /** Replicas; ignored when `perNode`. */
     replicas: number;
+    /** Size of the volume each replica keeps on its node's disk (`10Gi`), checked by diskCapacity.ts. */
+    storage?: string;
     /** Only nodes of this architecture; undefined means any. */
     arch?: Arch;
     /** Labels a node must carry (besides arch). `kubernetes.io/hostname` matches the node name. */

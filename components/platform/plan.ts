@@ -4,6 +4,7 @@ import type { AppSpec, AppsSpec } from "../../stacks/schema/apps";
 import type { NodeSpec } from "../../stacks/schema/cluster";
 import type { ServicesSpec } from "../../stacks/schema/services";
 import { leastStrict, type PodSecurityLevel } from "../k8s/labels";
+import type { BackupPlan } from "./backups/plan";
 import type { WorkloadDemand } from "./capacity";
 import { SERVICES } from "./services";
 import { resolveCatalogEntry, type ResolvedCatalogEntry } from "./services/catalog";
@@ -50,6 +51,8 @@ export interface PlatformPlan {
     apps: PlannedApp[];
     /** The requests of every enabled service, catalog entry and app. */
     demands: WorkloadDemand[];
+    /** The backup target and schedules, set by the stack plan (undefined: no backups). */
+    backups?: BackupPlan;
 }
 
 /** The databases to create: those declared under services.postgres plus one per app that asks for one. */

@@ -35,7 +35,7 @@ export class Platform extends pulumi.ComponentResource {
         for (const ns of plan.namespaces) {
             this.namespaces[ns.name] = new PlatformNamespace(`${name}-ns-${ns.name}`, { cluster, name: ns.name, podSecurity: ns.podSecurity, defaultDeny: ns.defaultDeny }, { parent: this });
         }
-        const common = { cluster, storageClass: plan.storageClass, skipAwait: plan.skipAwait };
+        const common = { cluster, storageClass: plan.storageClass, skipAwait: plan.skipAwait, backups: plan.backups };
         const endpoints: Record<string, string> = {};
         const credentials: Record<string, pulumi.Output<string>> = {};
 

@@ -67,7 +67,7 @@ export const nodeSchema = z.strictObject({
     allowGpuOnArm64: z.boolean().default(false),
     /** Allocatable capacity, used by the preview-time capacity check. */
     capacity: z
-        .strictObject({ cpu: z.number().positive(), memory: byteQuantity })
+        .strictObject({ cpu: z.number().positive(), memory: byteQuantity, /** Free space for volumes (default per arch). */ disk: byteQuantity.optional() })
         .optional(),
 });
 

@@ -113,6 +113,7 @@ export const ollamaService = defineService({
                 name: "ollama",
                 ...spec.resources.requests,
                 replicas: 1,
+                storage: spec.storage.size,
                 arch: spec.gpu ? "amd64" : spec.placement.arch,
                 nodeSelector: { ...spec.placement.nodeSelector, ...(spec.gpu && gpuNode ? { "kubernetes.io/hostname": gpuNode.name } : {}) },
                 gpu: spec.gpu,

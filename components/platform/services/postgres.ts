@@ -7,6 +7,8 @@ import { HelmService } from "../helmService";
 import { standardLabels } from "../../k8s/labels";
 import type { NamespaceRef } from "../../k8s/namespace";
 import { nodeSelectorFor, resourceValues, type Values } from "../values";
+import type { BackupPlan } from "../backups/plan";
+import { postgresBackupSecret, postgresBackupValues } from "../backups/postgres";
 import { defineService } from "./service";
 
 export const POSTGRES_CLUSTER = "postgres";
@@ -59,7 +61,7 @@ export const POSTGRES_IMAGES: Record<PostgresSpec["postgresMajor"], string> = {
 };
 
 /** Values for the cloudnative-pg `cluster` chart: one Cluster, managed roles and Database objects. */
-export function clusterValues(spec: PostgresSpec, databases: DatabaseSpec[], storageClass: string): Values {
+export function clusterValues(spec: PostgresSpec, databases: DatabaseSpec[], storageClass: string, backups?: BackupPlan): Values {
     const roles = [...new Set(databases.map((d) => d.owner))];
     return {
         fullnameOverride: POSTGRES_CLUSTER,
@@ -78,6 +80,7 @@ export function clusterValues(spec: PostgresSpec, databases: DatabaseSpec[], sto
             monitoring: { enabled: false },
         },
         databases: databases.map((d) => ({ name: d.name, owner: d.owner, ensure: "present" })),
+        ...(backups ? { backups: postgresBackupValues(backups) } : {}),
     };
 }
 
@@ -92,6 +95,8 @@ export interface PostgresArgs {
     databases: DatabaseSpec[];
     storageClass: string;
     skipAwait: boolean;
+    /** Base backups and WAL archiving to this target; none when undefined. */
+    backups?: BackupPlan;
 }
 
 /**
@@ -155,6 +160,7 @@ export class Postgres extends pulumi.ComponentResource {
                 ),
             );
         }
+        if (args.backups) secrets.push(postgresBackupSecret(`${name}-backup-s3`, args.backups, args.namespace.name, k8sOpts()));
         for (const d of args.databases) {
             this.credentials[d.name] = {
                 host,
@@ -173,7 +179,7 @@ export class Postgres extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 releaseName: POSTGRES_CLUSTER,
                 chart: { chart: "cluster", repo: spec.repo, version: spec.clusterVersion },
-                defaults: clusterValues(spec, args.databases, args.storageClass),
+                defaults: clusterValues(spec, args.databases, args.storageClass, args.backups),
                 overrides: spec.values,
                 timeoutSeconds: spec.timeoutSeconds,
                 skipAwait: args.skipAwait,
@@ -199,7 +205,7 @@ export const postgresService = defineService({
         const place = { arch: spec.placement.arch, nodeSelector: spec.placement.nodeSelector };
         return [
             { name: "postgres/cnpg-operator", ...spec.operatorResources.requests, replicas: 1, ...place },
-            { name: "postgres/instance", ...spec.resources.requests, replicas: spec.instances, ...place },
+            { name: "postgres/instance", ...spec.resources.requests, replicas: spec.instances, storage: spec.storage.size, ...place },
         ];
     },
     create(name, args, opts) {

@@ -7,6 +7,7 @@ import { HelmService } from "../helmService";
 import { standardLabels } from "../../k8s/labels";
 import type { NamespaceRef } from "../../k8s/namespace";
 import { resourceValues, type Values } from "../values";
+import { MongoDump } from "../backups/mongodbDump";
 import { defineService } from "./service";
 
 export const ROCKETCHAT_RELEASE = "rocketchat";
@@ -149,7 +150,7 @@ export const rocketchatService = defineService({
         const nodeSelector = Object.fromEntries(Object.entries(rocketchatNodeSelector(spec)).filter(([k]) => k !== "kubernetes.io/arch"));
         return [
             { name: "rocketchat", ...spec.resources.requests, replicas: 1, arch: "amd64", nodeSelector },
-            { name: "rocketchat/mongodb", ...spec.mongodbResources.requests, replicas: 1, arch: "amd64", nodeSelector },
+            { name: "rocketchat/mongodb", ...spec.mongodbResources.requests, replicas: 1, storage: spec.storage.size, arch: "amd64", nodeSelector },
             // its metrics exporter sidecar runs when monitoring does
             ...(ctx.services.monitoring.enabled
                 ? [{ name: "rocketchat/mongodb-exporter", ...MONGODB_EXPORTER_RESOURCES.requests, replicas: 1, arch: "amd64" as const, nodeSelector }]
@@ -168,6 +169,13 @@ export const rocketchatService = defineService({
             },
             opts,
         );
+        if (args.backups) {
+            new MongoDump(
+                `${name}-mongodb-dump`,
+                { cluster: args.cluster, namespace: args.namespaces.rocketchat, plan: args.backups, uriSecret: { name: MONGO_URI_SECRET, key: "mongo-uri" }, dependsOn: [component.helm.release] },
+                { parent: component },
+            );
+        }
         return { component, endpoints: { rocketchat: component.endpoint }, credentials: { "rocketchat/mongodb-root": component.mongodbRootPassword } };
     },
 });

@@ -3,6 +3,7 @@ import type { AppsSpec } from "../../../stacks/schema/apps";
 import type { NodeSpec } from "../../../stacks/schema/cluster";
 import type { ServicesSpec } from "../../../stacks/schema/services";
 import type { ClusterTarget } from "../../cluster/clusterTarget";
+import type { BackupPlan } from "../backups/plan";
 import type { WorkloadDemand } from "../capacity";
 import type { PodSecurityLevel } from "../../k8s/labels";
 import type { NamespaceRef } from "../../k8s/namespace";
@@ -29,6 +30,8 @@ export interface ServiceCreateArgs<K extends BuiltinServiceKey> {
     skipAwait: boolean;
     /** Databases the plan decided on (postgres only). */
     databases: DatabaseSpec[];
+    /** The backup target and schedules; undefined when backups are off. */
+    backups?: BackupPlan;
     /** What the services created before this one returned, by key (e.g. rocketchat waits for monitoring's CRDs). */
     created: Partial<Record<BuiltinServiceKey, ServiceOutputs>>;
 }

@@ -1,0 +1,116 @@
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BACKUP_POD_LABELS, dumpCronJobSpec, MONGODB_DUMP } from "../../components/platform/backups/mongodbDump";
+import type { BackupPlan } from "../../components/platform/backups/plan";
+import { clusterValues } from "../../components/platform/services/postgres";
+import { MONGO_URI_SECRET } from "../../components/platform/services/rocketchat";
+import { chartTgz, helmBin } from "../../scripts/charts/cache";
+import { kubeVersion } from "../../scripts/charts/releases";
+import { loadConfig, secretsOf } from "../../stacks/config";
+import { buildPlan } from "../../stacks/plan";
+import { restorePlan } from "../../stacks/restore";
+import { servicesSchema } from "../../stacks/schema/services";
+import { backupOverrides } from "../helpers/backups";
+import { stackSource } from "../helpers/stacks";
+
+/*
+ * The backup objects against a real kube-apiserver (the toolchain's, on
+ * loopback, as the e2e suite starts it) with the pinned operator chart's real
+ * CloudNativePG CRDs: every object is admitted by a server-side dry run.
+ * Nothing runs: there is no kubelet, no operator.
+ */
+
+type Obj = Record<string, any>;
+const ROOT = path.join(__dirname, "..", "..");
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "picluster-backup-admission-"));
+const api = path.join(dir, "apiserver");
+const toolchainPath = /export PATH=(\S+):"\$PATH"/.exec(execFileSync("bash", [path.join(ROOT, "scripts", "toolchain.sh"), "--env"], { encoding: "utf8" }))?.[1];
+const env = { ...process.env, PATH: `${toolchainPath}:${process.env.PATH}`, KUBECONFIG: path.join(api, "kubeconfig") };
+
+function kubectl(args: string[], input?: string): { status: number; out: string } {
+    const r = spawnSync("kubectl", args, { env, input, encoding: "utf8" });
+    return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
+}
+const dryRun = (obj: Obj) => kubectl(["apply", "--dry-run=server", "-f", "-"], JSON.stringify(obj));
+
+const plan: BackupPlan = {
+    target: { endpoint: "https://nas.example.org:9000", bucket: "picluster-backups", region: "eu-west-1", folder: "picluster/pi", credentials: { accessKeyId: "a", secretAccessKey: "b" } },
+    accessKeyId: pulumi.output("unused"),
+    secretAccessKey: pulumi.output("unused"),
+    etcd: { cron: "0 */6 * * *", retention: 28 },
+    postgres: { cron: "0 3 * * *", retentionDays: 30 },
+    mongodb: { cron: "30 3 * * *", retentionDays: 14, dumpImage: "mongo:6.0.20", uploadImage: "amazon/aws-cli:2.27.50" },
+};
+
+function template(chart: "cloudnative-pg" | "cluster", values: Obj, extra: string[] = []): Obj[] {
+    const spec = servicesSchema.parse({}).postgres;
+    const version = chart === "cluster" ? spec.clusterVersion : spec.operatorVersion;
+    const file = path.join(dir, `${chart}-values.json`);
+    fs.writeFileSync(file, JSON.stringify(values));
+    const out = execFileSync(helmBin(), ["template", chart, chartTgz({ repo: spec.repo, chart, version }), "--namespace", "postgres", "-f", file, "--kube-version", kubeVersion("v1.33.5+k3s1"), ...extra], {
+        encoding: "utf8",
+        maxBuffer: 256 * 1024 * 1024,
+    });
+    return YAML.parseAllDocuments(out).map((d) => d.toJSON() as Obj).filter(Boolean);
+}
+
+describe("backup objects admitted by a real API server with CloudNativePG's CRDs", () => {
+    beforeAll(() => {
+        const start = spawnSync("bash", [path.join(ROOT, "test", "e2e", "lib", "apiserver.sh"), "start", api], { env, encoding: "utf8" });
+        if (start.status !== 0) throw new Error(`kube-apiserver did not start: ${start.stderr}`);
+        const crds = template("cloudnative-pg", { crds: { create: true } }).filter((o) => o.kind === "CustomResourceDefinition");
+        expect(crds.length).toBeGreaterThan(5);
+        for (const crd of crds) {
+            const r = kubectl(["apply", "--server-side", "-f", "-"], JSON.stringify(crd));
+            if (r.status !== 0) throw new Error(r.out);
+        }
+        const wait = kubectl(["wait", "--for=condition=Established", "--timeout=60s", "crd/clusters.postgresql.cnpg.io", "crd/scheduledbackups.postgresql.cnpg.io"]);
+        if (wait.status !== 0) throw new Error(wait.out);
+        for (const ns of ["postgres", "rocketchat"]) kubectl(["create", "namespace", ns]);
+    });
+
+    afterAll(() => {
+        spawnSync("bash", [path.join(ROOT, "test", "e2e", "lib", "apiserver.sh"), "stop", api], { env });
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("admits the Cluster with backups and its ScheduledBackup, as the pinned cluster chart renders them", () => {
+        const spec = servicesSchema.parse({}).postgres;
+        const objects = template("cluster", clusterValues(spec, [{ name: "analytics", owner: "analytics" }], "local-path", plan));
+        const picked = objects.filter((o) => o.kind === "Cluster" || o.kind === "ScheduledBackup");
+        expect(picked.map((o) => o.kind).sort()).toEqual(["Cluster", "ScheduledBackup"]);
+        for (const o of picked) {
+            const r = dryRun({ ...o, metadata: { ...o.metadata, namespace: "postgres" } });
+            expect(r.status, r.out).toBe(0);
+        }
+    });
+
+    it("admits the MongoDB dump CronJob", () => {
+        const cron = { apiVersion: "batch/v1", kind: "CronJob", metadata: { name: MONGODB_DUMP, namespace: "rocketchat", labels: BACKUP_POD_LABELS }, spec: dumpCronJobSpec(plan, { name: MONGO_URI_SECRET, key: "mongo-uri" }) };
+        const r = dryRun(cron);
+        expect(r.status, r.out).toBe(0);
+    });
+
+    it("admits what the postgres and mongodb restores would create", () => {
+        const { overrides, secretKeys } = backupOverrides();
+        const source = stackSource("pi", overrides, { secretKeys });
+        const stack = buildPlan(loadConfig(source), secretsOf(source));
+        const now = new Date("2026-11-29T16:20:00Z");
+        for (const kind of ["postgres", "mongodb"] as const) {
+            const manifests = restorePlan(kind, stack, new Date("2026-11-29T03:00:00Z"), now).steps.flatMap((s) => (s.kind === "kubectl" && s.manifest ? [s.manifest] : []));
+            expect(manifests.length).toBe(1);
+            const r = dryRun(manifests[0]);
+            expect(r.status, `${kind}: ${r.out}`).toBe(0);
+        }
+    });
+
+    it("refuses a broken object (the dry run is not vacuous)", () => {
+        const r = dryRun({ apiVersion: "postgresql.cnpg.io/v1", kind: "ScheduledBackup", metadata: { name: "bad", namespace: "postgres" }, spec: { schedule: 5, cluster: { name: "postgres" } } });
+        expect(r.status).not.toBe(0);
+    });
+});

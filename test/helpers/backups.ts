@@ -1,0 +1,19 @@
+/** A backup target as a user writes it: credentials named, never given. */
+export const S3_TARGET = {
+    endpoint: "https://nas.example.org:9000",
+    bucket: "picluster-backups",
+    region: "eu-west-1",
+    credentials: { accessKeyId: "backupAccessKeyId", secretAccessKey: "backupSecretAccessKey" },
+};
+
+/** The stand-in credential values (secret config), for plain-state assertions. */
+export const S3_ACCESS_KEY = "AKIA-test-access-key-id";
+export const S3_SECRET_KEY = "test-secret-access-key-0123456789";
+
+/** Config overrides that turn backups on: the `backups` key plus its two secret keys. */
+export function backupOverrides(s3: Record<string, unknown> = S3_TARGET): { overrides: Record<string, unknown>; secretKeys: string[] } {
+    return {
+        overrides: { backups: { s3 }, backupAccessKeyId: S3_ACCESS_KEY, backupSecretAccessKey: S3_SECRET_KEY },
+        secretKeys: ["backupAccessKeyId", "backupSecretAccessKey"],
+    };
+}

@@ -19,6 +19,8 @@ fi
 if ! missing=$(test/e2e/lib/toolchain-env.sh 2>&1 >/dev/null); then
     skip "the e2e toolchain is incomplete (scripts/toolchain.sh builds the Pulumi CLI and kube-apiserver from Go modules and the language host and plugins from their upstream repositories in PICLUSTER_UPSTREAM_SRC; see scripts/toolchain.sh --sources and docs/toolchain.md)" "$missing"
 fi
+installer="${PICLUSTER_K3S_INSTALLER:-$HOME/.cache/picluster-k3s/install.sh}"
+[ -f "$installer" ] || skip "the real k3s install.sh is not in its cache ($installer); the suite runs no fake installer (docs/e2e.md, \"The k3s installer\", says how to fill it)"
 [ "$(id -u)" -eq 0 ] || skip "the SSH nodes need root (mount namespaces and sshd); run as root"
 for bin in /usr/sbin/sshd sudo unshare ssh-keygen openssl python3; do
     command -v "$bin" >/dev/null 2>&1 || skip "$bin is not installed (apt-get install -y openssh-server sudo)"

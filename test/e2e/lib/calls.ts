@@ -43,6 +43,8 @@ export function mutatingCalls(calls: Call[]): Call[] {
     return calls.filter((c) => {
         if (c.event === "timedatectl") return false;
         if (c.event === "kubectl") return !readOnly.has(c.args[0] ?? "");
+        // systemd queries (drift reads ask whether the unit is active).
+        if (c.event === "systemctl") return !["is-active", "is-enabled", "status", "show"].includes(c.fields.verb ?? "");
         return true;
     });
 }

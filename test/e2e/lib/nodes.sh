@@ -38,7 +38,7 @@
 set -euo pipefail
 
 # Directories every node gets privately, as NAME under root/.
-PRIVATE_DIRS=(/etc/rancher /var/lib/rancher /usr/local/bin /usr/local/sbin /etc/systemd/system /var/tmp)
+PRIVATE_DIRS=(/etc/rancher /var/lib/rancher /var/lib/picluster /usr/local/bin /usr/local/sbin /etc/systemd/system /var/tmp)
 FIXTURES="$(cd "$(dirname "${BASH_SOURCE[0]}")/../fixtures" && pwd)"
 
 die() {

@@ -24,6 +24,11 @@ describe("e2e call log", () => {
         expect(mutatingCalls(calls).map((c) => c.args[0])).toEqual(["uncordon"]);
     });
 
+    it("counts systemd queries as reads and starts and restarts as changes", () => {
+        const calls = parseCalls([line(1, "a1", "systemctl verb=is-active unit=k3s-agent no_block=0"), line(2, "a1", "systemctl verb=restart unit=k3s-agent no_block=1")].join("\n"));
+        expect(mutatingCalls(calls).map((c) => c.fields.verb)).toEqual(["restart"]);
+    });
+
     it("accepts servers first, one node at a time", () => {
         const calls = parseCalls([...upgrade(10, "s1"), ...upgrade(20, "a1"), ...upgrade(30, "a2")].join("\n"));
         expect(rollingUpgradeProblems(calls, ["s1", "a1", "a2"])).toEqual([]);

@@ -1,5 +1,6 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { FIXTURES, Sandbox } from "./sandbox";
@@ -62,6 +63,21 @@ describe("k3s-install.sh waits are bounded and diagnosed", () => {
 });
 
 describe("k3s-install.sh installs only checked installers", () => {
+    it("keeps the file:// installer it was given, wherever it lies, and removes only its own copies", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "picluster-installer-"));
+        const given = path.join(dir, "install.sh");
+        fs.copyFileSync(INSTALLER, given);
+        const unchecked = new Sandbox().run("k3s-install.sh", env({ INSTALL_URL: `file://${given}` }), CONFIG);
+        expect(unchecked.status, unchecked.stderr).toBe(0);
+        expect(fs.existsSync(given)).toBe(true);
+        const staged = new Sandbox();
+        const checked = staged.run("k3s-install.sh", env({ INSTALL_URL: `file://${given}`, INSTALL_SHA256: sha256(given) }), CONFIG);
+        expect(checked.status, checked.stderr).toBe(0);
+        expect(fs.existsSync(given)).toBe(true);
+        expect(fs.readdirSync(path.join(staged.root, "var/lib/picluster/artifacts"))).toEqual([]);
+        fs.rmSync(dir, { recursive: true });
+    });
+
     it("refuses an http:// installer URL", () => {
         const r = new Sandbox().run("k3s-install.sh", env({ INSTALL_URL: "http://get.k3s.io" }), CONFIG);
         expect(r.status).toBe(1);

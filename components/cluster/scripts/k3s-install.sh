@@ -202,7 +202,9 @@ run_installer() {
         installer="$(fetch_installer)"
     fi
     env "${vars[@]}" sh "$installer"
-    case "$installer" in "$STAGING"/* | "${TMPDIR:-/tmp}"/*) rm -f "$installer" ;; esac
+    # Only what this script made (a staged copy, a download), never the
+    # file:// installer it was given.
+    [ "$installer" = "${INSTALL_URL#file://}" ] || rm -f "$installer"
 }
 
 # The join target, from the config: "host:port" of its `server:` URL.

@@ -204,7 +204,7 @@ run_installer() {
     env "${vars[@]}" sh "$installer"
     # Only what this script made (a staged copy, a download), never the
     # file:// installer it was given.
-    [ "$installer" = "${INSTALL_URL#file://}" ] || rm -f "$installer"
+    [ "file://$installer" = "${INSTALL_URL:-}" ] || rm -f "$installer"
 }
 
 # The join target, from the config: "host:port" of its `server:` URL.

@@ -20,7 +20,7 @@
 # cluster-init) are refused on an installed node, with what to do instead.
 #
 # Inputs (environment): MODE, ROLE (server|agent), K3S_VERSION, NODE_NAME,
-# READY_TIMEOUT (seconds, default 300), POLL_INTERVAL (seconds, default 2),
+# READY_TIMEOUT (seconds, default 300), POLL_INTERVAL (seconds, default 0.5: a tight bounded poll, so a wait ends soon after its condition holds),
 # INSTALL_URL (https:// or file://), INSTALL_SHA256 (required for https://),
 # and for artifact mode (no download on the node) ARTIFACT_DIR holding files
 # copied from the workstation: INSTALLER_FILE, K3S_BIN_FILE and optionally
@@ -34,7 +34,7 @@ MODE="${MODE:?MODE is required (install|reconfigure|upgrade)}"
 ROLE="${ROLE:?ROLE is required (server|agent)}"
 NODE_NAME="${NODE_NAME:?NODE_NAME is required}"
 READY_TIMEOUT="${READY_TIMEOUT:-300}"
-POLL_INTERVAL="${POLL_INTERVAL:-2}"
+POLL_INTERVAL="${POLL_INTERVAL:-0.5}"
 DATA_DIR="${DATA_DIR:-/var/lib/rancher/k3s}"
 CONFIG_DIR="$ROOT/etc/rancher/k3s"
 CONFIG="$CONFIG_DIR/config.yaml"

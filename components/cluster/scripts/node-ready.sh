@@ -4,7 +4,7 @@
 # for an upgrade (a node cordoned by hand stays cordoned) and closes the
 # CloudNativePG node maintenance windows node-drain.sh opened. Runs as root;
 # idempotent. Inputs (environment): NODE_NAME, UNCORDON (0|1),
-# READY_TIMEOUT (seconds, default 300), POLL_INTERVAL (seconds, default 2).
+# READY_TIMEOUT (seconds, default 300), POLL_INTERVAL (seconds, default 0.5: a tight bounded poll, so a wait ends soon after its condition holds).
 # PICLUSTER_ROOT prefixes file paths, for tests.
 set -euo pipefail
 
@@ -12,7 +12,7 @@ ROOT="${PICLUSTER_ROOT:-}"
 NODE_NAME="${NODE_NAME:?NODE_NAME is required}"
 UNCORDON="${UNCORDON:-0}"
 READY_TIMEOUT="${READY_TIMEOUT:-300}"
-POLL_INTERVAL="${POLL_INTERVAL:-2}"
+POLL_INTERVAL="${POLL_INTERVAL:-0.5}"
 
 # k3s by absolute path (sudo's secure_path may lack /usr/local/bin).
 K3S=""

@@ -25,6 +25,7 @@ MODE="${MODE:-apply}"
 ROLE="${ROLE:?ROLE is required (server|agent)}"
 NODE_NAME="${NODE_NAME:?NODE_NAME is required}"
 READY_TIMEOUT="${READY_TIMEOUT:-300}"
+POLL_INTERVAL="${POLL_INTERVAL:-0.5}"
 DIR="$ROOT/etc/rancher/k3s"
 CA_DIR="$DIR/registry-ca"
 
@@ -85,14 +86,14 @@ wait_ready() {
     if [ "$ROLE" = server ]; then
         until k3s kubectl get node "$NODE_NAME" >/dev/null 2>&1; do
             [ "$SECONDS" -lt "$deadline" ] || { log "node did not register within ${READY_TIMEOUT}s"; exit 1; }
-            sleep 2
+            sleep "$POLL_INTERVAL"
         done
         k3s kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout="$((deadline - SECONDS > 0 ? deadline - SECONDS : 1))s" >/dev/null
         log "node Ready"
     else
         until systemctl is-active --quiet "$SERVICE"; do
             [ "$SECONDS" -lt "$deadline" ] || { log "$SERVICE not active within ${READY_TIMEOUT}s"; exit 1; }
-            sleep 2
+            sleep "$POLL_INTERVAL"
         done
         log "$SERVICE active"
     fi

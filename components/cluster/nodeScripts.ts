@@ -14,13 +14,26 @@ export type NodeScript =
     | "node-observe.sh"
     | "node-repair.sh";
 
+const SCRIPTS = path.join(__dirname, "scripts");
 const cache = new Map<NodeScript, string>();
 
-/** The text of a node script, read once per program run. */
+/**
+ * A script sources a shared piece with this line. Run from its file (the
+ * script tests), bash sources it; sent to a node as one `bash -c` string,
+ * there is no file beside it, so `inlineIncludes` puts the piece in its place.
+ */
+const INCLUDE = /^source "\$\(dirname "\$\{BASH_SOURCE\[0\]\}"\)\/(lib\/[a-z0-9-]+\.sh)" # picluster:include$/gm;
+
+/** A script's text with every include line replaced by the included file. */
+export function inlineIncludes(text: string, read: (rel: string) => string): string {
+    return text.replace(INCLUDE, (_line, rel: string) => read(rel).trimEnd());
+}
+
+/** The text of a node script as a node runs it (includes inlined), read once per program run. */
 export function scriptText(name: NodeScript): string {
     let text = cache.get(name);
     if (text === undefined) {
-        text = fs.readFileSync(path.join(__dirname, "scripts", name), "utf8");
+        text = inlineIncludes(fs.readFileSync(path.join(SCRIPTS, name), "utf8"), (rel) => fs.readFileSync(path.join(SCRIPTS, rel), "utf8"));
         cache.set(name, text);
     }
     return text;

@@ -18,8 +18,9 @@ const env = (extra: Record<string, string> = {}) => ({ ROLE: "agent", NODE_NAME:
 const restarts = (node: Sandbox) => node.calls().filter((c) => c.startsWith("systemctl restart"));
 
 /** A node where k3s is installed (the stub answers --version). */
-function k3sNode(): Sandbox {
+function k3sNode(binDir = "usr/local/bin"): Sandbox {
     const node = new Sandbox();
+    node.installK3s(binDir);
     fs.writeFileSync(path.join(node.state, "version"), "v1.33.5+k3s1");
     return node;
 }
@@ -51,6 +52,13 @@ describe("node-registries.sh", () => {
         expect(changed.status).toBe(0);
         expect(restarts(node)).toHaveLength(2);
         expect(node.read("etc/rancher/k3s/registries.yaml")).toContain("http://mirror-2.lan:5000");
+    });
+
+    it("restarts a k3s found only in /opt/bin, where sudo's PATH does not look", () => {
+        const node = k3sNode("opt/bin");
+        const r = node.run("node-registries.sh", env(), bundle());
+        expect(r.status, r.stderr).toBe(0);
+        expect(restarts(node)).toEqual(["systemctl restart k3s-agent"]);
     });
 
     it("on a server waits for the node to be Ready through kubectl", () => {

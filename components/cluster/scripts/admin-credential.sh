@@ -21,17 +21,9 @@ READY_TIMEOUT="${READY_TIMEOUT:-120}"
 POLL_INTERVAL="${POLL_INTERVAL:-2}"
 NAME=picluster-admin
 
-K3S=""
-for dir in "$ROOT/usr/local/bin" "$ROOT/opt/bin"; do
-    if [ -x "$dir/k3s" ]; then
-        K3S="$dir/k3s"
-        break
-    fi
-done
-[ -n "$K3S" ] || {
-    echo "k3s is not installed on this server (looked in /usr/local/bin and /opt/bin)" >&2
-    exit 1
-}
+# shellcheck source=components/cluster/scripts/lib/k3s-path.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/k3s-path.sh" # picluster:include
+K3S=$(require_k3s) || exit 1
 kubectl() { "$K3S" kubectl "$@"; }
 
 case "$MODE" in

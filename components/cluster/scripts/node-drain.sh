@@ -26,18 +26,9 @@ NODE_NAME="${NODE_NAME:?NODE_NAME is required}"
 DRAIN_TIMEOUT="${DRAIN_TIMEOUT:-300}"
 MAINTENANCE_KEY="picluster.io/cnpg-maintenance"
 
-# k3s by absolute path (sudo's secure_path may lack /usr/local/bin).
-K3S=""
-for dir in "$ROOT/usr/local/bin" "$ROOT/opt/bin"; do
-    if [ -x "$dir/k3s" ]; then
-        K3S="$dir/k3s"
-        break
-    fi
-done
-[ -n "$K3S" ] || {
-    echo "k3s is not installed on this server (looked in /usr/local/bin and /opt/bin)" >&2
-    exit 1
-}
+# shellcheck source=components/cluster/scripts/lib/k3s-path.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/k3s-path.sh" # picluster:include
+K3S=$(require_k3s) || exit 1
 kubectl() { "$K3S" kubectl "$@"; }
 
 if ! kubectl get node "$NODE_NAME" >/dev/null 2>&1; then

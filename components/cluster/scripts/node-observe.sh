@@ -14,17 +14,18 @@
 set -euo pipefail
 
 ROOT="${PICLUSTER_ROOT:-}"
-# k3s by absolute path where the installer puts it (sudo's secure_path may
-# lack /usr/local/bin), else from PATH.
-K3S=k3s
-for dir in "$ROOT/usr/local/bin" "$ROOT/opt/bin"; do
-    if [ -x "$dir/k3s" ]; then K3S="$dir/k3s"; break; fi
-done
+# shellcheck source=components/cluster/scripts/lib/k3s-path.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/k3s-path.sh" # picluster:include
+# Not installed (yet): the bare name, which the caller checks for.
+K3S=$(k3s_path) || K3S=k3s
+# Found by absolute path, or else on PATH: a k3s only in /opt/bin (or beyond
+# sudo's secure_path) is still installed.
+have_k3s() { [ "$K3S" != k3s ] || command -v k3s >/dev/null 2>&1; }
 ROLE="${ROLE:?ROLE is required (server|agent)}"
 if [ "$ROLE" = server ]; then SERVICE=k3s; else SERVICE=k3s-agent; fi
 
 version() {
-    command -v k3s >/dev/null 2>&1 || return 0
+    have_k3s || return 0
     { "$K3S" --version 2>/dev/null || true; } | awk 'NR == 1 { print $3 }'
 }
 
@@ -39,7 +40,7 @@ clean() { tr -cd 'A-Za-z0-9.+_-'; }
 # The Node's Ready condition: a server asks with its admin kubeconfig, an
 # agent with its kubelet's (allowed to read its own Node).
 node_ready() {
-    [ -n "${NODE_NAME:-}" ] && command -v k3s >/dev/null 2>&1 || return 0
+    [ -n "${NODE_NAME:-}" ] && have_k3s || return 0
     local args=(get node "$NODE_NAME" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' --request-timeout=5s)
     local kubelet="$ROOT/var/lib/rancher/k3s/agent/kubelet.kubeconfig"
     if [ "$ROLE" = agent ]; then

@@ -27,9 +27,11 @@ NODE_NAME="${NODE_NAME:?NODE_NAME is required}"
 READY_TIMEOUT="${READY_TIMEOUT:-300}"
 POLL_INTERVAL="${POLL_INTERVAL:-0.5}"
 DIR="$ROOT/etc/rancher/k3s"
+# shellcheck source=components/cluster/scripts/lib/k3s-path.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/k3s-path.sh" # picluster:include
 CA_DIR="$DIR/registry-ca"
 
-if [ "$ROLE" = server ]; then SERVICE=k3s; else SERVICE=k3s-agent; fi
+if [ "$ROLE" = server ]; then SERVICE="k3s"; else SERVICE="k3s-agent"; fi
 
 log() { printf '[%s] %s\n' "$NODE_NAME" "$*"; }
 
@@ -82,13 +84,14 @@ remove_file() {
 }
 
 wait_ready() {
-    local deadline=$((SECONDS + READY_TIMEOUT))
+    local deadline=$((SECONDS + READY_TIMEOUT)) k3s
     if [ "$ROLE" = server ]; then
-        until k3s kubectl get node "$NODE_NAME" >/dev/null 2>&1; do
+        k3s=$(require_k3s) || exit 1
+        until "$k3s" kubectl get node "$NODE_NAME" >/dev/null 2>&1; do
             [ "$SECONDS" -lt "$deadline" ] || { log "node did not register within ${READY_TIMEOUT}s"; exit 1; }
             sleep "$POLL_INTERVAL"
         done
-        k3s kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout="$((deadline - SECONDS > 0 ? deadline - SECONDS : 1))s" >/dev/null
+        "$k3s" kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout="$((deadline - SECONDS > 0 ? deadline - SECONDS : 1))s" >/dev/null
         log "node Ready"
     else
         until systemctl is-active --quiet "$SERVICE"; do
@@ -99,7 +102,12 @@ wait_ready() {
     fi
 }
 
-k3s_installed() { command -v k3s >/dev/null 2>&1 && k3s --version >/dev/null 2>&1; }
+# By absolute path: a k3s beyond sudo's secure_path is still installed.
+k3s_installed() {
+    local k3s
+    k3s=$(k3s_path) || return 1
+    "$k3s" --version >/dev/null 2>&1
+}
 
 case "$MODE" in
     apply)

@@ -13,12 +13,10 @@ ROLE="${ROLE:?ROLE is required (server|agent)}"
 NODE_NAME="${NODE_NAME:?NODE_NAME is required}"
 READY_TIMEOUT="${READY_TIMEOUT:-60}"
 if [ "$ROLE" = server ]; then SERVICE=k3s; else SERVICE=k3s-agent; fi
-# k3s by absolute path where the installer puts it (sudo's secure_path may
-# lack /usr/local/bin), else from PATH.
-K3S=k3s
-for dir in "$ROOT/usr/local/bin" "$ROOT/opt/bin"; do
-    if [ -x "$dir/k3s" ]; then K3S="$dir/k3s"; break; fi
-done
+# shellcheck source=components/cluster/scripts/lib/k3s-path.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/k3s-path.sh" # picluster:include
+# Not installed (yet): the bare name, which the caller checks for.
+K3S=$(k3s_path) || K3S=k3s
 
 # The Node's Ready condition as node-observe.sh reads it ("" when unknown).
 node_ready() {

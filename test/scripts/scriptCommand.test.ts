@@ -48,7 +48,7 @@ describe("remote command lines", () => {
         expect(inlineIncludes(text, (rel) => `# ${rel}\npiece() { :; }\n`)).toBe("set -eu\n# lib/piece.sh\npiece() { :; }\necho done\n");
     });
 
-    it.each<NodeScript>(["node-drain.sh", "node-ready.sh", "admin-credential.sh", "node-observe.sh", "node-repair.sh"])("sends %s with its shared pieces inlined: nothing on the node is sourced", (name) => {
+    it.each<NodeScript>(["k3s-install.sh", "node-drain.sh", "node-ready.sh", "node-registries.sh", "admin-credential.sh", "node-observe.sh", "node-repair.sh"])("sends %s with its shared pieces inlined: nothing on the node is sourced", (name) => {
         const text = scriptText(name);
         expect(text).not.toMatch(/^source /m);
         expect(text).toContain("k3s_path() {");

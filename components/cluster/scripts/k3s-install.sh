@@ -49,19 +49,8 @@ fail() {
     exit 1
 }
 
-# k3s by absolute path: sudo's secure_path on RHEL-family systems lacks
-# /usr/local/bin, and the installer falls back to /opt/bin when
-# /usr/local/bin is read-only.
-k3s_bin() {
-    local dir
-    for dir in "$ROOT/usr/local/bin" "$ROOT/opt/bin"; do
-        if [ -x "$dir/k3s" ]; then
-            printf '%s\n' "$dir/k3s"
-            return 0
-        fi
-    done
-    return 1
-}
+# shellcheck source=components/cluster/scripts/lib/k3s-path.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/k3s-path.sh" # picluster:include
 # The directory the installer will use, by its rule: /usr/local/bin unless
 # root cannot write there and /opt/bin exists.
 bin_dir() {
@@ -74,7 +63,7 @@ bin_dir() {
 
 installed_version() {
     local bin
-    bin="$(k3s_bin)" || return 0
+    bin="$(k3s_path)" || return 0
     # A broken binary counts as "not installed": the installer repairs it.
     { "$bin" --version 2>/dev/null || true; } | awk 'NR == 1 { print $3 }'
 }
@@ -255,7 +244,7 @@ wait_ready() {
         sleep "$POLL_INTERVAL"
     done
     if [ "$ROLE" = server ]; then
-        bin="$(k3s_bin)" || fail "k3s binary not found after the install"
+        bin="$(k3s_path)" || fail "k3s binary not found after the install"
         until "$bin" kubectl get node "$NODE_NAME" >/dev/null 2>&1; do
             [ "$SECONDS" -lt "$deadline" ] || not_ready "node did not register"
             sleep "$POLL_INTERVAL"

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Included into node scripts (nodeScripts.ts inlines it; run from a file, the
 # script sources it). Prints the k3s binary by absolute path where the
-# installer puts it: sudo's secure_path may lack /usr/local/bin, so `k3s`
+# installer puts it (/usr/local/bin, or /opt/bin when that is read-only):
+# sudo's secure_path on RHEL-family systems lacks /usr/local/bin, so `k3s`
 # alone is not enough. Fails when neither place has it.
 k3s_path() {
     local dir

@@ -4,12 +4,12 @@
 #   kube-apiserver, kube-controller-manager, kubectl, etcd, helm, pod-security;
 #   and, by name only, actionlint (CI's workflow linter).
 #
-# The Pulumi CLI, kube-apiserver and actionlint are compiled from their Go
+# The Pulumi CLI, kube-apiserver, etcd, helm and actionlint are compiled from their Go
 # modules (module proxy). The language host and the provider plugins are
 # compiled from their upstream repositories at the tag of the npm package
 # package.json pins (the proxy does not serve them): PICLUSTER_UPSTREAM_SRC
-# names the directory of those repositories (see docs/toolchain.md). etcd comes
-# from Debian's etcd-server package. Everything is cached OUTSIDE the repo in
+# names the directory of those repositories (see docs/toolchain.md). etcd is
+# built from its server module (module proxy). Everything is cached OUTSIDE the repo in
 #   ${PICLUSTER_TOOLCHAIN_DIR:-$HOME/.cache/picluster-toolchain}/<piece>-v<version>/bin
 # with the Go module and build caches beside it, so a second run takes seconds.
 # A piece is rebuilt only when its version changes.
@@ -49,7 +49,7 @@ K8S_PROVIDER_VERSION=$(npm_pin @pulumi/kubernetes)  # pulumi/pulumi-kubernetes t
 RANDOM_PROVIDER_VERSION=$(npm_pin @pulumi/random)   # pulumi/pulumi-random tag v<version>
 COMMAND_PROVIDER_VERSION=$(npm_pin @pulumi/command) # pulumi/pulumi-command tag v<version>
 KUBERNETES_VERSION=1.34.4                   # kube-apiserver, kube-controller-manager, kubectl (k8s.io/kubernetes)
-ETCD_DEBIAN_PACKAGE=etcd-server             # Debian bookworm: etcd 3.4.23
+ETCD_VERSION=3.6.4                          # go.etcd.io/etcd/server/v3: the version k8s.io/kubernetes v1.34.4 requires
 HELM_VERSION=3.20.2                         # helm.sh/helm/v3 as pulumi-kubernetes' provider/go.mod requires it (docs/decisions.md)
 
 # Upstream source. The Go module proxy does not serve the language host or the
@@ -88,7 +88,7 @@ piece_version() {
     provider-random) echo "$RANDOM_PROVIDER_VERSION" ;;
     provider-command) echo "$COMMAND_PROVIDER_VERSION" ;;
     kubernetes) echo "$KUBERNETES_VERSION" ;;
-    etcd) echo "debian" ;;
+    etcd) echo "$ETCD_VERSION" ;;
     helm) echo "$HELM_VERSION" ;;
     pod-security) echo "$KUBERNETES_VERSION" ;;
     actionlint) echo "$ACTIONLINT_VERSION" ;;
@@ -119,7 +119,7 @@ path_version_ok() { # binary path
     pulumi) out=$("$path" version 2>/dev/null) && [[ $out == "v$PULUMI_VERSION" ]] ;;
     kube-apiserver | kube-controller-manager) out=$("$path" --version 2>/dev/null) && [[ $out == "Kubernetes v$KUBERNETES_VERSION" ]] ;;
     kubectl) out=$("$path" version --client 2>/dev/null) && [[ $out == *"Client Version: v$KUBERNETES_VERSION"* ]] ;;
-    etcd) out=$("$path" --version 2>/dev/null) && [[ $out == *"etcd Version: 3."[4-9]* ]] ;;
+    etcd) out=$("$path" --version 2>/dev/null) && [[ $out == *"etcd Version: $ETCD_VERSION"* ]] ;;
     helm) out=$("$path" version --template '{{.Version}}' 2>/dev/null) && [[ $out == "v$HELM_VERSION" ]] ;;
     *) return 1 ;;
   esac
@@ -394,15 +394,15 @@ build_actionlint() {
   finish actionlint "$w"
 }
 
+# etcd: upstream's server module at the pinned version, started the way
+# upstream's own main does (etcdmain.Main); the module proxy has it, with no
+# replace lines to drop. Only the release build's git SHA is missing.
 build_etcd() {
-  # Debian's package; the binary lands in /usr/bin, which is on PATH already.
-  if ! command -v etcd >/dev/null 2>&1; then
-    [[ $(id -u) == 0 ]] || die "etcd missing: run as root or 'sudo apt-get install -y $ETCD_DEBIAN_PACKAGE'"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$ETCD_DEBIAN_PACKAGE" >&2 \
-      || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$ETCD_DEBIAN_PACKAGE" >&2; }
-    # The package starts a system etcd on 2379; the e2e harness runs its own.
-    if command -v systemctl >/dev/null 2>&1; then systemctl disable --now etcd >/dev/null 2>&1 || true; fi
-  fi
+  local w; w=$(new_work etcd)
+  printf 'module picluster.local/toolchain/etcd\n\ngo 1.24\n\nrequire go.etcd.io/etcd/server/v3 v%s\n' "$ETCD_VERSION" > "$w/go.mod"
+  printf 'package main\n\nimport (\n\t"os"\n\n\t"go.etcd.io/etcd/server/v3/etcdmain"\n)\n\nfunc main() { etcdmain.Main(os.Args) }\n' > "$w/main.go"
+  (cd "$w" && go mod tidy && go build "${GO_BUILD_FLAGS[@]}" -ldflags "-s -w" -o out/etcd .) || return 1
+  finish etcd "$w"
 }
 
 # The helm CLI, for the chart cache and `npm run render -- <stack> --manifests`
@@ -529,7 +529,7 @@ piece_source() {
     provider-random) echo "upstream: pulumi/pulumi-random tag v$RANDOM_PROVIDER_VERSION, provider/" ;;
     provider-command) echo "upstream: pulumi/pulumi-command tag v$COMMAND_PROVIDER_VERSION, provider/" ;;
     kubernetes) echo "upstream: Go module k8s.io/kubernetes@v$KUBERNETES_VERSION (module proxy)" ;;
-    etcd) echo "NOT upstream's release build: Debian's $ETCD_DEBIAN_PACKAGE package" ;;
+    etcd) echo "upstream: Go module go.etcd.io/etcd/server/v3@v$ETCD_VERSION (module proxy), started through its etcdmain" ;;
     actionlint) echo "upstream: Go module github.com/rhysd/actionlint@v$ACTIONLINT_VERSION (module proxy)" ;;
     helm) echo "upstream: Go module helm.sh/helm/v3@v$HELM_VERSION (module proxy)" ;;
     pod-security) echo "this project's filter around Go module k8s.io/pod-security-admission@v0.${KUBERNETES_VERSION#1.} (module proxy)" ;;
@@ -548,7 +548,7 @@ piece_repo() {
 can_build() {
   local r
   r=$(piece_repo "$1")
-  if [[ -n $r ]]; then has_source "${r% *}" "${r#* }"; else [[ $1 == etcd ]] || command -v go >/dev/null 2>&1; fi
+  if [[ -n $r ]]; then has_source "${r% *}" "${r#* }"; else command -v go >/dev/null 2>&1; fi
 }
 sources() {
   local piece state bin

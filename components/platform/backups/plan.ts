@@ -5,7 +5,7 @@ import type { BackupsSpec, S3Target } from "../../../stacks/schema/backups";
 import type { ClusterSpec } from "../../../stacks/schema/cluster";
 
 /** What is backed up, each under its own prefix of the target. */
-export type BackupKind = "etcd" | "postgres" | "mongodb";
+export type BackupKind = "etcd" | "postgres" | "mongodb" | "longhorn";
 
 /** The backup target and schedules, checked, with the credentials resolved to secrets. */
 export interface BackupPlan {
@@ -16,6 +16,8 @@ export interface BackupPlan {
     etcd: BackupsSpec["etcd"];
     postgres: BackupsSpec["postgres"];
     mongodb: BackupsSpec["mongodb"];
+    /** Longhorn's RecurringJob (used only when services.storage.kind is longhorn). */
+    longhorn: BackupsSpec["longhorn"];
 }
 
 /** `https://host:port/` → `host:port` (what k3s's etcd-s3-endpoint takes). */
@@ -61,7 +63,7 @@ export function planBackups(
     const s3 = backups.s3;
     if (!s3) return undefined;
     const key = "picluster:backups";
-    for (const kind of ["etcd", "postgres", "mongodb"] as const) {
+    for (const kind of ["etcd", "postgres", "mongodb", "longhorn"] as const) {
         const p = cronProblem(backups[kind].cron);
         if (p) problems.push(`${key}.${kind}.cron = "${backups[kind].cron}": ${p}`);
     }
@@ -103,5 +105,6 @@ export function planBackups(
         etcd: backups.etcd,
         postgres: backups.postgres,
         mongodb: backups.mongodb,
+        longhorn: backups.longhorn,
     };
 }

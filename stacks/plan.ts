@@ -59,7 +59,7 @@ export function buildPlan(config: PiclusterConfig, secrets: SecretReader): Stack
     const platform = planPlatform({ services: config.services, apps: config.apps, nodes }, secrets, problems);
     const registrySecrets = registrySecretsOf(config.cluster, secrets, problems);
     const warnings = [...clusterWarnings(config.cluster), ...(config.cluster.registries ? registryWarnings(config.cluster.registries) : [])];
-    const backups = planBackups({ backups: config.backups, cluster: config.cluster, stack: config.stack }, secrets, problems, warnings);
+    const backups = planBackups({ backups: config.backups, cluster: config.cluster, stack: config.stack, namespaces: platform.namespaces.map((n) => n.name) }, secrets, problems, warnings);
     platform.backups = backups;
     const storage = planStorage({ services: config.services, nodes, existingCluster: config.existingCluster }, problems, warnings);
     platform.storage = storage;

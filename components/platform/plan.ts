@@ -110,9 +110,16 @@ export function planPlatform(input: { services: ServicesSpec; apps: AppsSpec; no
         if (!entry.enabled) return;
         const resolved = resolveCatalogEntry(entry, services.storageClass);
         const secretValues = resolveSecrets(entry.secretValues, `picluster:services.catalog[${i}].secretValues`, secrets, problems);
+        const missing = (resolved.preset?.requiredSecretValues ?? []).filter((path) => !(path in entry.secretValues));
+        if (missing.length > 0) {
+            problems.push(
+                `picluster:services.catalog[${i}].secretValues = ${JSON.stringify(entry.secretValues)}: the ${entry.preset} preset takes ${missing.join(" and ")} from secret config only; ` +
+                    `add ${missing.map((m) => `${m}: <configKey>`).join(", ")} and set each with \`pulumi config set --secret picluster:<configKey>\``,
+            );
+        }
         catalog.push({ resolved, secretValues });
         namespaces.push({ name: resolved.namespace, podSecurity: resolved.podSecurity, owned: false });
-        demands.push({ name: `catalog/${entry.name}`, ...(resolved.requests ?? UNKNOWN_CHART_REQUESTS), replicas: 1, arch: entry.arch, nodeSelector: entry.nodeSelector });
+        demands.push({ name: `catalog/${entry.name}`, ...(resolved.requests ?? UNKNOWN_CHART_REQUESTS), replicas: 1, arch: entry.arch, nodeSelector: entry.nodeSelector, storage: resolved.preset?.storage });
     });
 
     const planned: PlannedApp[] = [];

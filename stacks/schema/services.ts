@@ -129,7 +129,7 @@ export const monitoringSchema = z
     })
     .prefault({});
 
-export const catalogPresetNames = ["jupyterhub", "rabbitmq", "headlamp", "registry"] as const;
+export const catalogPresetNames = ["jupyterhub", "rabbitmq", "headlamp", "registry", "minio"] as const;
 
 export const catalogEntrySchema = z.strictObject({
     /** Release name; also the namespace unless `namespace` is given. */

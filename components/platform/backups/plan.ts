@@ -54,7 +54,7 @@ export function s3Url(plan: Pick<BackupPlan, "target">, kind: BackupKind): strin
  * appended, never thrown.
  */
 export function planBackups(
-    input: { backups: BackupsSpec; cluster: ClusterSpec; stack: string },
+    input: { backups: BackupsSpec; cluster: ClusterSpec; stack: string; namespaces?: string[] },
     secrets: SecretReader,
     problems: string[],
     warnings: string[],
@@ -84,7 +84,10 @@ export function planBackups(
     }
     const host = endpointHostname(s3.endpoint);
     const inside = cluster.nodes.find((n) => n.host === host || n.name === host);
-    if (inside || /\.svc(\.cluster\.local)?$/.test(host) || host === "localhost" || host.startsWith("127.")) {
+    // `<service>.<namespace>` of a namespace the platform creates (the minio preset's `minio.minio`), or a bare service name.
+    const labels = host.split(".");
+    const service = !/^[\d.]+$/.test(host) && (labels.length === 1 || (labels.length >= 2 && (input.namespaces ?? []).includes(labels[1]) && (labels.length === 2 || labels[2] === "svc")));
+    if (inside || service || /\.svc(\.cluster\.local)?$/.test(host) || host === "localhost" || host.startsWith("127.")) {
         warnings.push(
             `${key}.s3.endpoint = "${s3.endpoint}": the target is inside the cluster it protects${inside ? ` (node ${inside.name})` : ""}; when that disk dies the backups die with it, so this is not a backup. Point it at a workstation, a NAS or a cloud bucket`,
         );

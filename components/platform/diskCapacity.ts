@@ -72,18 +72,33 @@ export function diskPlan(demands: WorkloadDemand[], plan: CapacityPlan, nodes: P
         .flatMap((d) => Array.from({ length: d.replicas }, (_, i) => ({ volume: d.replicas > 1 ? `${d.name}[${i}]` : d.name, bytes: parseBytes(d.storage as string) })))
         .sort((a, b) => b.bytes - a.bytes);
     const eligible = disks.filter((d) => model.nodes.includes(d.node));
+    const free = (d: NodeDisk) => d.capacityBytes - d.usedBytes;
+    const roomiest = (list: NodeDisk[]) => list.reduce((best, d) => (free(d) > free(best) ? d : best));
+    const put = (d: NodeDisk, v: { volume: string; bytes: number }, copy: number) => {
+        d.volumes.push({ replica: `${v.volume} (longhorn copy ${copy}/${model.replicas})`, bytes: v.bytes });
+        d.usedBytes += v.bytes;
+    };
+    // First every copy that fits somewhere; copies that fit nowhere go last, so they do not push the others out.
+    const homeless: { v: { volume: string; bytes: number }; copy: number; holders: Set<string> }[] = [];
     for (const v of replicated) {
         const holders = new Set<string>();
         for (let copy = 1; copy <= model.replicas; copy++) {
-            const free = (d: NodeDisk) => d.capacityBytes - d.usedBytes;
             const candidates = eligible.filter((d) => !holders.has(d.node));
             if (candidates.length === 0) break; // replicas > nodes is refused by the plan before this runs
             const fits = candidates.filter((d) => free(d) >= v.bytes);
-            const pick = (fits.length > 0 ? fits : candidates).reduce((best, d) => (free(d) > free(best) ? d : best));
+            if (fits.length === 0) {
+                homeless.push({ v, copy, holders });
+                continue;
+            }
+            const pick = roomiest(fits);
             holders.add(pick.node);
-            pick.volumes.push({ replica: `${v.volume} (longhorn copy ${copy}/${model.replicas})`, bytes: v.bytes });
-            pick.usedBytes += v.bytes;
+            put(pick, v, copy);
         }
+    }
+    for (const { v, copy, holders } of homeless) {
+        const pick = roomiest(eligible.filter((d) => !holders.has(d.node)));
+        holders.add(pick.node);
+        put(pick, v, copy);
     }
     return disks;
 }

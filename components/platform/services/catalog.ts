@@ -25,6 +25,12 @@ export interface CatalogPreset extends ChartRef {
     generatedValues?: string[];
     /** Helm value paths the entry must fill from secret config (`secretValues`); the plan refuses the entry without them. */
     requiredSecretValues?: string[];
+    /**
+     * A Secret the values reference by name, filled from the entry's
+     * `secretValues` (Secret key → secretValues path); those paths then stay
+     * out of the Helm values.
+     */
+    configSecret?: { name: string; keys: Record<string, string> };
     /** Size of the chart's volume, for the disk check. */
     storage?: string;
 }
@@ -173,11 +179,14 @@ export const catalogPresets: Record<"jupyterhub" | "rabbitmq" | "headlamp" | "re
         storage: "50Gi",
         service: { name: (r) => helmFullname(r, "minio"), port: 9000 },
         nodeSelectorPaths: ["nodeSelector"],
-        // No generated or default credential: the root user and password come from secret config only.
+        // No generated or default credential: the root user and password come from secret config only,
+        // into a Secret the chart reads (existingSecret), never through Helm values.
         requiredSecretValues: ["rootUser", "rootPassword"],
+        configSecret: { name: "minio-root", keys: { rootUser: "rootUser", rootPassword: "rootPassword" } },
         values: ({ storageClass }) => ({
             image: { repository: "quay.io/minio/minio", tag: MINIO_IMAGES.server },
             mcImage: { repository: "quay.io/minio/mc", tag: MINIO_IMAGES.mc },
+            existingSecret: "minio-root",
             mode: "standalone",
             replicas: 1,
             persistence: { enabled: true, size: "50Gi", storageClass },
@@ -279,12 +288,23 @@ export class CatalogRelease extends pulumi.ComponentResource {
                 ),
             );
         }
+        const fromConfig = new Set(Object.values(preset?.configSecret?.keys ?? {}));
+        if (preset?.configSecret) {
+            const data = Object.fromEntries(Object.entries(preset.configSecret.keys).map(([key, path]) => [key, pulumi.secret(args.secretValues[path])]));
+            deps.push(
+                new k8s.core.v1.Secret(
+                    `${name}-${preset.configSecret.name}`,
+                    { metadata: { name: preset.configSecret.name, namespace: args.namespace.name, labels: standardLabels(resolved.name, "credentials") }, stringData: data },
+                    { parent: this, provider: args.cluster.provider, dependsOn: [...args.cluster.readyResources, args.namespace.resource] },
+                ),
+            );
+        }
         const secretValues: Record<string, pulumi.Output<string>> = {};
         for (const path of preset?.generatedValues ?? []) {
             // A value from config wins over a generated one.
             if (!(path in args.secretValues)) secretValues[path] = this.generated[path] = gen(path.split(".").pop() as string);
         }
-        Object.assign(secretValues, args.secretValues);
+        for (const [path, value] of Object.entries(args.secretValues)) if (!fromConfig.has(path)) secretValues[path] = value;
         this.helm = new HelmService(
             name,
             {

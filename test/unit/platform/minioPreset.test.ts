@@ -56,13 +56,19 @@ describe("the minio catalog preset", () => {
         expect(v.service.type).toBe("ClusterIP");
     });
 
-    it("takes its root credentials from secret config only, as secret Helm values", async () => {
+    it("takes its root credentials from secret config only, into a Secret the chart reads, never through Helm values", async () => {
         resetRegistry();
         new Picluster("picluster", planStack(devSource()));
         const rs = await registeredResources();
         const release = rs.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === "minio");
         expect(release?.inputs).toMatchObject({ chart: "minio", version: "5.4.0", namespace: "minio" });
-        expect(unwrapSecrets(release?.inputs.values)).toMatchObject({ rootUser: ROOT_USER, rootPassword: ROOT_PASSWORD });
+        const values = unwrapSecrets(release?.inputs.values) as Values;
+        expect(values.existingSecret).toBe("minio-root");
+        expect(values.rootUser).toBeUndefined();
+        expect(values.rootPassword).toBeUndefined();
+        const secret = rs.find((r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs.metadata as Values).name === "minio-root");
+        expect(secret?.inputs.metadata).toMatchObject({ namespace: "minio" });
+        expect(unwrapSecrets(secret?.inputs.stringData)).toEqual({ rootUser: ROOT_USER, rootPassword: ROOT_PASSWORD });
         const leaks = [ROOT_USER, ROOT_PASSWORD].flatMap((n) => rs.flatMap((r) => plainOccurrences(r.inputs, n).map((p) => `${r.type} ${r.name}.${p}`)));
         expect(leaks).toEqual([]);
     });

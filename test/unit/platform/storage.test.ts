@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { Picluster } from "../../../components/picluster";
 import { LONGHORN_BACKUP_JOB, LONGHORN_BACKUP_SECRET } from "../../../components/platform/backups/longhorn";
 import { DiskCapacityError } from "../../../components/platform/diskCapacity";
-import { loadConfig, secretsOf, type ConfigSource } from "../../../stacks/config";
+import { loadConfig, objectSource, secretsOf, type ConfigSource } from "../../../stacks/config";
+import { deployTargets } from "../../../stacks/deploy";
 import { buildPlan, planStack } from "../../../stacks/plan";
 import { backupOverrides, S3_ACCESS_KEY, S3_SECRET_KEY } from "../../helpers/backups";
 import { dependencyNames, plainOccurrences, recorder, registeredResources, resetRegistry, unwrapSecrets, type RegisteredResource } from "../../helpers/mocks";
@@ -231,5 +232,24 @@ describe("the disk check with Longhorn", () => {
     it("does not multiply a volume that names local-path", () => {
         const local = { ...services, postgres: { ...services.postgres, storage: { size: "10Gi", storageClass: "local-path" } }, monitoring: { storage: { size: "10Gi", storageClass: "local-path" } } };
         expect(() => planStack(piSource({ kind: "longhorn" }, { cluster: small(), services: local }))).not.toThrow();
+    });
+});
+
+describe("Longhorn on an existing cluster (cluster.kubeconfig)", () => {
+    const kubeconfig = "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://10.0.0.1:6443'}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\nusers: [{name: u, user: {token: t}}]\n";
+    const source = () => objectSource("ext", { cluster: { k3sVersion: "v1.33.5+k3s1", kubeconfig }, services: { storage: { kind: "longhorn" } } }, ["cluster"]);
+
+    it("keeps Longhorn's own 3 replicas and warns that picluster cannot pre-flight those nodes", () => {
+        const plan = planStack(source());
+        expect(plan.storage.longhorn?.replicas).toBe(3);
+        expect(plan.warnings.join("\n")).toMatch(/picluster cannot pre-flight its nodes; install open-iscsi/);
+    });
+});
+
+describe("npm run deploy -- storage", () => {
+    it("is a target only when Longhorn is the storage", () => {
+        const on = deployTargets({ services: { storage: { kind: "longhorn" } } }).find((t) => t.name === "storage");
+        expect(on).toMatchObject({ enabled: true, type: "picluster:platform:Longhorn", configKey: "services.storage" });
+        expect(deployTargets({ services: { storage: { kind: "local-path" } } }).find((t) => t.name === "storage")?.enabled).toBe(false);
     });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Picluster } from "../../../components/picluster";
-import { MINIO_BUCKET, resolveCatalogEntry } from "../../../components/platform/services/catalog";
+import { helmFullname, resolveCatalogEntry } from "../../../components/platform/services/catalog";
+import { MINIO_BUCKET, minioPreset } from "../../../components/platform/services/minioPreset";
 import { loadConfig, secretsOf, type ConfigSource } from "../../../stacks/config";
 import { buildPlan, planStack } from "../../../stacks/plan";
 import { imagePinProblem } from "../../../stacks/schema/common";
@@ -81,6 +82,10 @@ describe("the minio catalog preset", () => {
             /picluster:services\.catalog\[0\]\.secretValues = \{\}: the minio preset takes rootUser and rootPassword from secret config only; add rootUser: <configKey>, rootPassword: <configKey> and set each with `pulumi config set --secret/,
         );
         expect(await registeredResources()).toEqual([]);
+    });
+
+    it("names its Service as the chart does", () => {
+        for (const release of ["minio", "backups", "my-minio"]) expect(minioPreset.service?.name(release)).toBe(helmFullname(release, "minio"));
     });
 
     it("counts its volume in the disk check", () => {

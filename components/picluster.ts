@@ -50,6 +50,7 @@ export class Picluster extends pulumi.ComponentResource {
                       contextName: `picluster-${config.stack}`,
                       upgradeBatches: plan.upgradeBatches,
                       backups: plan.backups,
+                      longhorn: plan.storage.kind === "longhorn",
                   }, parent);
         this.platform = new Platform("platform", { cluster: this.cluster, plan: plan.platform }, parent);
         const skipAwait = config.services.skipAwait;

@@ -23,6 +23,13 @@ export const exemptions: readonly Exemption[] = [
             "the NVIDIA device plugin (Helm release, GPU nodes only) must mount the kubelet's /var/lib/kubelet/device-plugins host path to register nvidia.com/gpu and runs as root to create its socket there; baseline refuses host paths. Everything else is as tight as the plugin allows: no privileged container (no MIG, no CPU-manager compatibility), no privilege escalation, all capabilities dropped, seccomp RuntimeDefault.",
     },
     {
+        rule: "namespace-pod-security",
+        type: "kubernetes:core/v1:Namespace",
+        name: "longhorn-system",
+        reason:
+            "Longhorn (services.storage.kind longhorn only): longhorn-manager and the instance managers run privileged with host mounts (/dev, /proc, the host's data path) and enter the host's namespaces to run iscsiadm; they are the storage driver. audit/warn stay at restricted.",
+    },
+    {
         rule: "helm-no-inline-credentials",
         type: "kubernetes:helm.sh/v3:Release",
         name: "platform-catalog-jupyterhub",

@@ -3,7 +3,8 @@
  *
  * Fills the chart cache (${PICLUSTER_CHARTS_DIR:-~/.cache/picluster-charts})
  * with every chart the stacks pin (default: every Pulumi.<stack>.yaml), at
- * the pinned version, with its dependencies, and each repository's index.
+ * the pinned version, with its dependencies, and each repository's index;
+ * without STACK also those of the chart layer's own stacks (test/charts/stacks).
  * Offline (default) from the charts' source repositories under
  * ${PICLUSTER_CHART_SOURCES:-/work/.mirror}; --online from the chart
  * repositories with `helm pull`. Nothing lands in the repository.
@@ -11,7 +12,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { cacheDir, ChartPin, fillCache } from "./charts/cache";
-import { stackPins } from "./charts/stacks";
+import { layerStackPins, layerStacks, stackPins } from "./charts/stacks";
 
 async function main(argv: string[]): Promise<number> {
     const root = path.join(__dirname, "..");
@@ -24,11 +25,11 @@ async function main(argv: string[]): Promise<number> {
             .filter((s): s is string => !!s);
     }
     const pins: ChartPin[] = [];
-    for (const stack of stacks) {
-        for (const pin of stackPins(root, stack)) {
-            if (!pins.some((p) => p.repo === pin.repo && p.chart === pin.chart && p.version === pin.version)) pins.push(pin);
-        }
-    }
+    const add = (list: ChartPin[]) => {
+        for (const pin of list) if (!pins.some((p) => p.repo === pin.repo && p.chart === pin.chart && p.version === pin.version)) pins.push(pin);
+    };
+    for (const stack of stacks) add(stackPins(root, stack));
+    if (argv.filter((a) => !a.startsWith("--")).length === 0) for (const stack of layerStacks(root)) add(layerStackPins(root, stack));
     const results = await fillCache(pins, { online });
     for (const r of results) {
         process.stdout.write(`${r.error ? "FAILED" : "ok    "} ${r.pin.chart} ${r.pin.version} (${r.pin.repo})${r.error ? `: ${r.error}` : ""}\n`);

@@ -40,7 +40,9 @@ export function deployTargets(config: { services?: unknown; agentHost?: unknown;
     const services = asObject(config.services);
     for (const [key, type] of Object.entries(SERVICE_COMPONENTS)) {
         const spec = asObject(services?.[key]);
-        if (spec) targets.push({ name: key, type, enabled: spec.enabled !== false, configKey: `services.${key}` });
+        // services.storage is on by its kind (longhorn), not by `enabled`.
+        const enabled = key === "storage" ? spec?.kind === "longhorn" : spec?.enabled !== false;
+        if (spec) targets.push({ name: key, type, enabled, configKey: `services.${key}` });
     }
     const agentHost = asObject(config.agentHost);
     if (agentHost) targets.push({ name: "agent-host", type: "picluster:agents:AgentHostPool", enabled: agentHost.enabled === true, configKey: "agentHost" });

@@ -322,6 +322,9 @@ function fileSafe(s: string): string {
 /** Files of a rendered stack: relative path → content. */
 export type RenderedFiles = Map<string, string>;
 
+/** The k3s config keys that hold secrets; the rendered k3s-config.yaml shows them redacted. */
+export const K3S_CONFIG_SECRETS = ["token", "agent-token", "etcd-s3-access-key", "etcd-s3-secret-key"];
+
 /**
  * Turns what the program registered into reviewable files:
  * `k8s/<namespace>/<kind>-<name>.yaml` for each Kubernetes object,
@@ -357,7 +360,8 @@ export function renderFiles(registered: RegisteredResource[], nodes: { name: str
             if (r.type === "command:remote:Command" && r.name.endsWith("-install") && r.inputs.stdin !== undefined) {
                 const k3sConfig = YAML.parse(String(unwrapSecrets(r.inputs.stdin))) as Record<string, unknown> | null;
                 if (k3sConfig && typeof k3sConfig === "object") {
-                    for (const key of ["token", "agent-token"]) if (key in k3sConfig) k3sConfig[key] = REDACTED;
+                    // The join tokens, and a backup target's credentials (backups.s3 → etcd-s3-*).
+                    for (const key of K3S_CONFIG_SECRETS) if (key in k3sConfig) k3sConfig[key] = REDACTED;
                     put(`nodes/${fileSafe(node)}/k3s-config.yaml`, toYaml(k3sConfig));
                 }
             }

@@ -5,6 +5,7 @@ import { planBackups, type BackupPlan } from "../components/platform/backups/pla
 import { checkCapacity, nodeCapacities, type CapacityPlan, type WorkloadDemand } from "../components/platform/capacity";
 import { checkDisk } from "../components/platform/diskCapacity";
 import { planPlatform, type PlatformPlan } from "../components/platform/plan";
+import { planStorage, type StoragePlan } from "../components/platform/storage";
 import type { SecretReader } from "../components/platform/plan";
 import { agentChecks, clusterChecks, clusterWarnings } from "./checks";
 import { ConfigError, loadConfig, runtimeSource, secretsOf, type ConfigSource, type PiclusterConfig } from "./config";
@@ -25,6 +26,8 @@ export interface StackPlan {
     capacity?: CapacityPlan;
     /** The backup target and schedules (undefined without `backups.s3`). */
     backups?: BackupPlan;
+    /** The storage choice: the platform's class and, for Longhorn, replicas and the nodes that hold them. */
+    storage: StoragePlan;
     /** Risky but allowed settings, one line each. */
     warnings: string[];
     /** The secret values `cluster.registries` refers to, by key. */
@@ -56,14 +59,20 @@ export function buildPlan(config: PiclusterConfig, secrets: SecretReader): Stack
     const platform = planPlatform({ services: config.services, apps: config.apps, nodes }, secrets, problems);
     const registrySecrets = registrySecretsOf(config.cluster, secrets, problems);
     const warnings = [...clusterWarnings(config.cluster), ...(config.cluster.registries ? registryWarnings(config.cluster.registries) : [])];
-    const backups = planBackups({ backups: config.backups, cluster: config.cluster, stack: config.stack }, secrets, problems, warnings);
+    const backups = planBackups({ backups: config.backups, cluster: config.cluster, stack: config.stack, namespaces: platform.namespaces.map((n) => n.name) }, secrets, problems, warnings);
     platform.backups = backups;
+    const storage = planStorage({ services: config.services, nodes, existingCluster: config.existingCluster }, problems, warnings);
+    platform.storage = storage;
     if (problems.length > 0) throw new ConfigError(problems);
     // The agents' guaranteed demand counts in the one capacity check.
     const demands = [...platform.demands, ...agentHostDemand(config.agentHost)];
     // A GPU node offers gpus × gpuSharing nvidia.com/gpu: what the device plugin advertises.
     const capacity = nodes.length > 0 ? checkCapacity(demands, nodeCapacities(nodes, { gpuSharing: config.services.nvidiaDevicePlugin.gpuSharing })) : undefined;
-    if (capacity) checkDisk(demands, capacity, nodes);
+    // Longhorn volumes: `replicas` copies on distinct nodes, spread as Longhorn would (diskCapacity.ts).
+    const replicaModel = storage.longhorn && storage.replicatedClass
+        ? { defaultClass: storage.storageClass, replicatedClass: storage.replicatedClass, replicas: storage.longhorn.replicas, nodes: storage.longhorn.replicaNodes }
+        : undefined;
+    if (capacity) checkDisk(demands, capacity, nodes, replicaModel);
     // Batches sized by agentConcurrency, the program's disruption budgets and capacity.
     const upgrade = planClusterUpgrade({
         nodes,
@@ -72,7 +81,7 @@ export function buildPlan(config: PiclusterConfig, secrets: SecretReader): Stack
         budgets: disruptionBudgets(config.services, config.apps, config.agentHost),
     });
     warnings.push(...upgrade.warnings.map((w) => `upgrade plan: ${w}`));
-    return { config, platform, demands, capacity, backups, warnings, registrySecrets, upgradeBatches: upgrade.batches };
+    return { config, platform, demands, capacity, backups, storage, warnings, registrySecrets, upgradeBatches: upgrade.batches };
 }
 
 /** Loads, validates and plans the running stack's config (or `source`); logs the warnings. */

@@ -29,6 +29,8 @@ export interface K3sClusterArgs {
     contextName?: string;
     /** Upload etcd snapshots to this backup target (servers run embedded etcd). */
     backups?: BackupPlan;
+    /** Longhorn is the storage: pre-flight checks (and `prepare` installs) its node prerequisites. */
+    longhorn?: boolean;
     /**
      * Node names, batch by batch, for rolling upgrades (see upgradePlan.ts):
      * each batch drains after every node of the previous one is Ready.
@@ -131,7 +133,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
         for (const node of cluster.nodes) {
             this.preflights[node.name] = new NodePreflight(
                 node.name,
-                { node, cluster, connection: connectionOf(node), patientConnection: nodeConnection(node, keyOf(node), true) },
+                { node, cluster, connection: connectionOf(node), patientConnection: nodeConnection(node, keyOf(node), true), longhorn: args.longhorn },
                 { parent: this },
             );
         }

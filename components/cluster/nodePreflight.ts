@@ -14,6 +14,8 @@ export interface NodePreflightArgs {
     connection: command.types.input.remote.ConnectionArgs;
     /** Connection that keeps dialling while the node reboots. */
     patientConnection: command.types.input.remote.ConnectionArgs;
+    /** Check (and with `cluster.prepare` install) Longhorn's prerequisites: open-iscsi, iscsi_tcp, nfs-common. */
+    longhorn?: boolean;
 }
 
 /**
@@ -44,6 +46,8 @@ export class NodePreflight extends pulumi.ComponentResource {
             SERVICE_CIDR: cluster.server.serviceCidr,
             FLANNEL_BACKEND: cluster.server.flannelBackend,
             NEEDS_CURL: cluster.artifacts ? "0" : "1",
+            LONGHORN: args.longhorn ? "1" : "0",
+            NODE_NAME: node.name,
             ...(node.dataDir ? { DATA_DIR: node.dataDir } : {}),
         });
         let dependsOn: pulumi.Resource[] = [];

@@ -27,6 +27,8 @@ export interface WorkloadDemand {
     replicas: number;
     /** Size of the volume each replica keeps on its node's disk (`10Gi`), checked by diskCapacity.ts. */
     storage?: string;
+    /** The volume's StorageClass when the service names one; undefined: the platform's. */
+    storageClass?: string;
     /** Only nodes of this architecture; undefined means any. */
     arch?: Arch;
     /** Labels a node must carry (besides arch). `kubernetes.io/hostname` matches the node name. */

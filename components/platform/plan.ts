@@ -5,6 +5,7 @@ import type { NodeSpec } from "../../stacks/schema/cluster";
 import type { ServicesSpec } from "../../stacks/schema/services";
 import { leastStrict, type PodSecurityLevel } from "../k8s/labels";
 import type { BackupPlan } from "./backups/plan";
+import type { StoragePlan } from "./storage";
 import type { WorkloadDemand } from "./capacity";
 import { SERVICES } from "./services";
 import { resolveCatalogEntry, type ResolvedCatalogEntry } from "./services/catalog";
@@ -53,6 +54,8 @@ export interface PlatformPlan {
     demands: WorkloadDemand[];
     /** The backup target and schedules, set by the stack plan (undefined: no backups). */
     backups?: BackupPlan;
+    /** The storage choice, set by the stack plan. */
+    storage?: StoragePlan;
 }
 
 /** The databases to create: those declared under services.postgres plus one per app that asks for one. */
@@ -92,7 +95,8 @@ function resolveSecrets(refs: Record<string, string>, where: string, secrets: Se
 export function planPlatform(input: { services: ServicesSpec; apps: AppsSpec; nodes: NodeSpec[] }, secrets: SecretReader, problems: string[]): PlatformPlan {
     const { services, apps, nodes } = input;
     const ctx = { services, apps, nodes };
-    const enabled = SERVICES.filter((d) => services[d.key].enabled && (d.appliesTo?.(ctx) ?? true)).map((descriptor) => ({ descriptor, spec: services[descriptor.key] }));
+    const on = (d: ServiceDescriptor) => (d.enabledBy ? d.enabledBy(services[d.key] as never) : (services[d.key] as { enabled: boolean }).enabled);
+    const enabled = SERVICES.filter((d) => on(d) && (d.appliesTo?.(ctx) ?? true)).map((descriptor) => ({ descriptor, spec: services[descriptor.key] }));
     const demands: WorkloadDemand[] = [];
     const namespaces: { name: string; podSecurity: PodSecurityLevel; owned: boolean }[] = [];
     for (const { descriptor, spec } of enabled) {
@@ -106,9 +110,16 @@ export function planPlatform(input: { services: ServicesSpec; apps: AppsSpec; no
         if (!entry.enabled) return;
         const resolved = resolveCatalogEntry(entry, services.storageClass);
         const secretValues = resolveSecrets(entry.secretValues, `picluster:services.catalog[${i}].secretValues`, secrets, problems);
+        const missing = (resolved.preset?.requiredSecretValues ?? []).filter((path) => !(path in entry.secretValues));
+        if (missing.length > 0) {
+            problems.push(
+                `picluster:services.catalog[${i}].secretValues = ${JSON.stringify(entry.secretValues)}: the ${entry.preset} preset takes ${missing.join(" and ")} from secret config only; ` +
+                    `add ${missing.map((m) => `${m}: <configKey>`).join(", ")} and set each with \`pulumi config set --secret picluster:<configKey>\``,
+            );
+        }
         catalog.push({ resolved, secretValues });
         namespaces.push({ name: resolved.namespace, podSecurity: resolved.podSecurity, owned: false });
-        demands.push({ name: `catalog/${entry.name}`, ...(resolved.requests ?? UNKNOWN_CHART_REQUESTS), replicas: 1, arch: entry.arch, nodeSelector: entry.nodeSelector });
+        demands.push({ name: `catalog/${entry.name}`, ...(resolved.requests ?? UNKNOWN_CHART_REQUESTS), replicas: 1, arch: entry.arch, nodeSelector: entry.nodeSelector, storage: resolved.preset?.storage });
     });
 
     const planned: PlannedApp[] = [];

@@ -35,7 +35,7 @@ export class Platform extends pulumi.ComponentResource {
         for (const ns of plan.namespaces) {
             this.namespaces[ns.name] = new PlatformNamespace(`${name}-ns-${ns.name}`, { cluster, name: ns.name, podSecurity: ns.podSecurity, defaultDeny: ns.defaultDeny }, { parent: this });
         }
-        const common = { cluster, storageClass: plan.storageClass, skipAwait: plan.skipAwait, backups: plan.backups };
+        const common = { cluster, storageClass: plan.storageClass, skipAwait: plan.skipAwait, backups: plan.backups, storage: plan.storage };
         const endpoints: Record<string, string> = {};
         const credentials: Record<string, pulumi.Output<string>> = {};
 
@@ -46,6 +46,11 @@ export class Platform extends pulumi.ComponentResource {
                 { parent: this },
             );
             this.services[descriptor.key] = out;
+            // Volumes of everything after it use the class it provides (Longhorn): the cluster is not ready for them before.
+            if (out.platformReady) {
+                const c = common.cluster;
+                common.cluster = { provider: c.provider, kubeconfig: c.kubeconfig, nodes: c.nodes, readyResources: [...c.readyResources, ...out.platformReady] };
+            }
             Object.assign(endpoints, out.endpoints);
             Object.assign(credentials, out.credentials);
         }

@@ -6,9 +6,10 @@ export const SECRET_KEY = /pass(word|wd|phrase)|secret|token|api[-_]?key|private
 
 /**
  * Keys that name where a credential lives instead of holding it: `existingSecret`,
- * `passwordSecretName`, `secretKeyRef`, `userKey`/`passwordKey` (the key inside that Secret).
+ * `passwordSecretName`, `secretKeyRef`, `userKey`/`passwordKey` (the key inside that Secret),
+ * `backupTargetCredentialSecret` (Longhorn: the name of the Secret with the credentials).
  */
-export const REFERENCE_KEY = /existing|secret[-_]?name$|secret[-_]?ref$|key[-_]?ref$|from[-_]?secret$|(password|passwd|token|user(name)?)[-_]?key$/i;
+export const REFERENCE_KEY = /existing|secret[-_]?name$|secret[-_]?ref$|key[-_]?ref$|from[-_]?secret$|(password|passwd|token|user(name)?)[-_]?key$|credentials?[-_]?secret$/i;
 
 /** Values a chart treats as "not set". */
 function isEmptyValue(v: string): boolean {

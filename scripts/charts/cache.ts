@@ -125,7 +125,9 @@ function publishedTgz(source: ChartSource, pin: ChartPin): Buffer | undefined {
     const [branch, p] = source.index.split(":");
     const gitDir = sourceGitDir(source.github);
     const index = YAML.parse(text.toString()) as { entries?: Record<string, { version: string; urls?: string[] }[]> };
-    const url = index.entries?.[pin.chart]?.find((e) => e.version === pin.version)?.urls?.[0];
+    const listed = index.entries?.[pin.chart]?.find((e) => e.version === pin.version)?.urls?.[0];
+    // An absolute URL under the repository itself (charts.min.io's) is the same file in the branch.
+    const url = listed?.startsWith(`${repoKey(pin.repo)}/`) ? listed.slice(repoKey(pin.repo).length + 1) : listed;
     if (!url || /^[a-z]+:\/\//.test(url)) return undefined;
     return git(gitDir, "show", `${branch}:${path.posix.join(path.posix.dirname(p), url)}`);
 }

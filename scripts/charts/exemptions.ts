@@ -33,6 +33,36 @@ export const chartExemptions: readonly ChartExemption[] = [
         reason: "Grafana's k8s-sidecar containers (dashboards, datasources) only copy labelled ConfigMaps into Grafana's directories; the chart leaves their probes empty and a probe would have to guess a health port of the image; the grafana container itself has distinct probes",
     },
     {
+        chart: "longhorn",
+        rule: "non-root",
+        object: "*",
+        reason: "Longhorn's manager, instance managers and driver deployer run as root by design (privileged, host mounts, iscsiadm through the host's namespaces; its hook Jobs call the manager's API as the same image); longhorn-system enforces privileged",
+    },
+    {
+        chart: "longhorn",
+        rule: "container-resources",
+        object: "*",
+        reason: "the 1.12.1 chart has resources values for longhorn-manager only (set by the program); the manager's image pre-pull sidecar, the driver deployer, the UI and the upgrade/uninstall hook Jobs take none; the capacity check counts the manager and each node's instance-manager CPU share",
+    },
+    {
+        chart: "longhorn",
+        rule: "probes",
+        object: "*",
+        reason: "the chart gives longhorn-manager a readiness probe only and the driver deployer, the UI and the manager's pre-pull sidecar none, with no values to add them",
+    },
+    {
+        chart: "minio",
+        rule: "image-pinned",
+        object: "*",
+        reason: "MinIO publishes each release under an exact RELEASE.<UTC timestamp> tag (quay.io/minio/minio:RELEASE.2024-12-18T13-15-44Z), immutable but not major.minor; the minio preset pins the tags the 5.4.0 chart ships",
+    },
+    {
+        chart: "minio",
+        rule: "probes",
+        object: "Deployment/*",
+        reason: "the 5.4.0 chart (the last one published) defines no probes and has no values for them",
+    },
+    {
         chart: "ollama",
         rule: "non-root",
         object: "Deployment/*",

@@ -43,6 +43,11 @@ export const CHART_SOURCES: Record<string, ChartSource> = {
     "https://hub.jupyter.org/helm-chart": { github: "jupyterhub/zero-to-jupyterhub-k8s", tag: (_c, v) => v, dir: (c) => c, chartpress: true },
     "https://kubernetes-sigs.github.io/headlamp": { github: "kubernetes-sigs/headlamp", tag: (_c, v) => `headlamp-helm-${v}`, dir: (c) => `charts/${c}`, index: "gh-pages:index.yaml" },
     "https://nats-io.github.io/k8s/helm/charts": { github: "nats-io/k8s", tag: (c, v) => `${c}-${v}`, dir: (c) => `helm/charts/${c}` },
+    // charts.longhorn.io's index lives in longhorn/charts (gh-pages); the mirror at hand stops at 1.6.0
+    // (Feb 2024), so the index is made of longhorn/longhorn's release tags, whose chart/ is the release.
+    "https://charts.longhorn.io": { github: "longhorn/longhorn", tag: (_c, v) => `v${v}`, dir: () => "chart" },
+    // charts.min.io is minio/minio's master branch: index.yaml and helm-releases/*.tgz.
+    "https://charts.min.io": { github: "minio/minio", tag: (c, v) => `${c}-${v}`, dir: () => "helm/minio", index: "master:index.yaml" },
     "oci://registry-1.docker.io/bitnamicharts": BITNAMI,
     "https://charts.bitnami.com/bitnami": BITNAMI,
 };

@@ -66,3 +66,41 @@ function renderError(root: string, stack: string, e: unknown): Error {
 export function stackPins(root: string, stack: string): ChartPin[] {
     return releasesOf(renderInChild(root, stack)).map(({ repo, chart, version }) => ({ repo, chart, version }));
 }
+
+/** Where the chart layer's own stacks live (stacks that exist to render charts no deployed stack pins). */
+export function layerStacksDir(root: string): string {
+    return path.join(root, "test", "charts", "stacks");
+}
+
+/** The chart layer's own stacks, by name. */
+export function layerStacks(root: string): string[] {
+    const dir = layerStacksDir(root);
+    if (!fs.existsSync(dir)) return [];
+    return fs
+        .readdirSync(dir)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => !!s);
+}
+
+/**
+ * A temporary root holding the program (links to `root`'s) and one of the
+ * chart layer's stack files, for renderInChild; the caller removes it.
+ */
+export function layerStackRoot(root: string, stack: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `picluster-layer-${stack}-`));
+    for (const entry of ["index.ts", "Pulumi.yaml", "package.json", "tsconfig.json", "components", "stacks", "scripts", "policy", "node_modules"]) {
+        if (fs.existsSync(path.join(root, entry))) fs.symlinkSync(path.join(root, entry), path.join(dir, entry));
+    }
+    fs.copyFileSync(path.join(layerStacksDir(root), `Pulumi.${stack}.yaml`), path.join(dir, `Pulumi.${stack}.yaml`));
+    return dir;
+}
+
+/** The charts a chart-layer stack pins. */
+export function layerStackPins(root: string, stack: string): ChartPin[] {
+    const dir = layerStackRoot(root, stack);
+    try {
+        return stackPins(dir, stack);
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}

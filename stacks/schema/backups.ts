@@ -47,11 +47,14 @@ export const backupsSchema = z
                 uploadImage: pinnedImage.default("amazon/aws-cli:2.27.50"),
             })
             .default({ cron: "30 3 * * *", retentionDays: 14, dumpImage: "mongo:6.0.20", uploadImage: "amazon/aws-cli:2.27.50" }),
+        /** Longhorn volume backups (services.storage.kind longhorn only): a RecurringJob for every volume; `retain` counts backups per volume. */
+        longhorn: z.strictObject({ cron: cron.default("0 2 * * *"), retain: z.number().int().min(1).max(100).default(14) }).default({ cron: "0 2 * * *", retain: 14 }),
     })
     .default({
         etcd: { cron: "0 */6 * * *", retention: 28 },
         postgres: { cron: "0 3 * * *", retentionDays: 30 },
         mongodb: { cron: "30 3 * * *", retentionDays: 14, dumpImage: "mongo:6.0.20", uploadImage: "amazon/aws-cli:2.27.50" },
+        longhorn: { cron: "0 2 * * *", retain: 14 },
     });
 
 export type S3Target = z.output<typeof s3TargetSchema>;

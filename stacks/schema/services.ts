@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ARCH_HINT, ARCHES } from "../../components/k8s/arch";
 import { byteQuantity, cpuQuantity, dnsLabel, ingressHost, labels, pinnedVersion, storageClassName } from "./common";
 import { devicePluginSchema } from "./gpu";
+import { LONGHORN_STORAGE_CLASS, storageSchema } from "./storage";
 
 /** The architectures a workload can be pinned to. */
 export const archSchema = z.enum(ARCHES, { error: ARCH_HINT });
@@ -128,7 +129,7 @@ export const monitoringSchema = z
     })
     .prefault({});
 
-export const catalogPresetNames = ["jupyterhub", "rabbitmq", "headlamp", "registry"] as const;
+export const catalogPresetNames = ["jupyterhub", "rabbitmq", "headlamp", "registry", "minio"] as const;
 
 export const catalogEntrySchema = z.strictObject({
     /** Release name; also the namespace unless `namespace` is given. */
@@ -163,8 +164,13 @@ export const servicesSchema = z
     .strictObject({
         /** Do not wait for readiness (e2e against an API server without kubelets). */
         skipAwait: z.boolean().default(false),
-        /** Default storage class for every volume (k3s ships local-path). */
-        storageClass: storageClassName.default("local-path"),
+        /**
+         * Storage class of every volume that names none: defaults to the
+         * chosen storage's class (`local-path`, or `longhorn` with storage.kind longhorn).
+         */
+        storageClass: storageClassName.optional(),
+        /** local-path (default) or replicated Longhorn. */
+        storage: storageSchema,
         ollama: ollamaSchema,
         postgres: postgresSchema,
         rocketchat: rocketchatSchema,
@@ -190,6 +196,7 @@ export const servicesSchema = z
             ctx.addIssue({ code: "custom", path: ["ollama", "placement", "arch"], message: "is arm64 while ollama.gpu is true; GPU inference runs on the amd64 node only" });
         }
     })
+    .transform((s) => ({ ...s, storageClass: s.storageClass ?? (s.storage.kind === "longhorn" ? LONGHORN_STORAGE_CLASS : "local-path") }))
     .prefault({});
 
 export type ServicesSpec = z.output<typeof servicesSchema>;

@@ -26,6 +26,7 @@ const plan: BackupPlan = {
     etcd: { cron: "0 */6 * * *", retention: 28 },
     postgres: { cron: "0 3 * * *", retentionDays: 30 },
     mongodb: { cron: "30 3 * * *", retentionDays: 14, dumpImage: "mongo:6.0.20", uploadImage: "amazon/aws-cli:2.27.50" },
+    longhorn: { cron: "0 2 * * *", retain: 14 },
 };
 
 function render(): Obj[] {

@@ -14,7 +14,9 @@
 # Inputs (environment): DECLARED_ARCH (amd64|arm64), ROLE (server|agent),
 # PREPARE (0|1), MIN_FREE_DISK_MIB, DATA_DIR (optional), HA (0|1),
 # CLUSTER_CIDR, SERVICE_CIDR, FLANNEL_BACKEND (firewall rules),
-# NEEDS_CURL (0|1: the installer is downloaded on the node).
+# NEEDS_CURL (0|1: the installer is downloaded on the node),
+# LONGHORN (0|1: Longhorn's prerequisites; with PREPARE=1 installed on
+# Debian, Ubuntu and Raspberry Pi OS), NODE_NAME (named in its messages).
 # PICLUSTER_ROOT prefixes every file path, for tests against fixture trees.
 set -euo pipefail
 
@@ -29,6 +31,8 @@ CLUSTER_CIDR="${CLUSTER_CIDR:-10.42.0.0/16}"
 SERVICE_CIDR="${SERVICE_CIDR:-10.43.0.0/16}"
 FLANNEL_BACKEND="${FLANNEL_BACKEND:-vxlan}"
 NEEDS_CURL="${NEEDS_CURL:-0}"
+LONGHORN="${LONGHORN:-0}"
+NODE_NAME="${NODE_NAME:-$(cat "$ROOT/etc/hostname" 2>/dev/null || hostname)}"
 
 if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo -n); fi
 reboot_needed=0
@@ -158,6 +162,58 @@ if [ "$NEEDS_CURL" = 1 ]; then
         report curl ok "$(command -v curl)"
     else
         report curl problem "curl is missing and the k3s installer is downloaded on the node; install curl, or use cluster.artifacts"
+    fi
+fi
+
+# --- Longhorn: iSCSI attaches its volumes, NFS mounts its RWX volumes ----------
+# Looked up in the sbin/bin directories, not PATH: a non-root login on
+# Debian has no /usr/sbin on its PATH, where iscsiadm and mount.nfs live.
+have_tool() {
+    local d
+    for d in usr/sbin sbin usr/bin bin usr/local/sbin usr/local/bin; do
+        if [ -x "$ROOT/$d/$1" ]; then return 0; fi
+    done
+    return 1
+}
+os_family() {
+    awk -F= '$1 == "ID" || $1 == "ID_LIKE" { gsub(/"/, "", $2); print $2 }' "$ROOT/etc/os-release" 2>/dev/null | tr ' ' '\n' |
+        grep -qxE 'debian|ubuntu|raspbian' && echo debian || echo other
+}
+if [ "$LONGHORN" = 1 ]; then
+    packages=()
+    if ! have_tool iscsiadm; then packages+=(open-iscsi); fi
+    if ! have_tool mount.nfs; then packages+=(nfs-common); fi
+    installed=""
+    if [ "${#packages[@]}" -gt 0 ] && [ "$PREPARE" = 1 ] && [ "$(os_family)" = debian ]; then
+        if "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null &&
+            "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${packages[@]}" >/dev/null; then
+            installed=" ${packages[*]} "
+        fi
+    fi
+    how="install it with 'sudo apt-get install PKG' (Debian, Ubuntu, Raspberry Pi OS) or your distribution's package manager, or set cluster.prepare: true"
+    if ! have_tool iscsiadm; then
+        report iscsi problem "node $NODE_NAME: iscsiadm not found; Longhorn attaches every volume over iSCSI: ${how//PKG/open-iscsi}"
+    elif [[ "$installed" == *" open-iscsi "* ]]; then
+        "${SUDO[@]}" systemctl enable --now iscsid >/dev/null 2>&1 || true
+        report iscsi fixed "installed open-iscsi with apt and enabled iscsid"
+    else
+        report iscsi ok "iscsiadm present"
+    fi
+    if [ -d "$ROOT/sys/module/iscsi_tcp" ]; then
+        report iscsi-module ok "iscsi_tcp loaded"
+    elif [ "$PREPARE" = 1 ] && "${SUDO[@]}" modprobe iscsi_tcp 2>/dev/null; then
+        "${SUDO[@]}" mkdir -p "$ROOT/etc/modules-load.d"
+        printf 'iscsi_tcp\n' | "${SUDO[@]}" tee "$ROOT/etc/modules-load.d/picluster-longhorn.conf" >/dev/null
+        report iscsi-module fixed "loaded iscsi_tcp and listed it in /etc/modules-load.d/picluster-longhorn.conf"
+    else
+        report iscsi-module problem "node $NODE_NAME: kernel module iscsi_tcp is not loaded; Longhorn needs it for iSCSI: run 'sudo modprobe iscsi_tcp' and add iscsi_tcp to /etc/modules-load.d/, or set cluster.prepare: true"
+    fi
+    if ! have_tool mount.nfs; then
+        report nfs problem "node $NODE_NAME: mount.nfs not found; Longhorn mounts ReadWriteMany volumes over NFS: ${how//PKG/nfs-common}"
+    elif [[ "$installed" == *" nfs-common "* ]]; then
+        report nfs fixed "installed nfs-common with apt"
+    else
+        report nfs ok "mount.nfs present"
     fi
 fi
 

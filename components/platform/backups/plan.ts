@@ -5,7 +5,7 @@ import type { BackupsSpec, S3Target } from "../../../stacks/schema/backups";
 import type { ClusterSpec } from "../../../stacks/schema/cluster";
 
 /** What is backed up, each under its own prefix of the target. */
-export type BackupKind = "etcd" | "postgres" | "mongodb";
+export type BackupKind = "etcd" | "postgres" | "mongodb" | "longhorn";
 
 /** The backup target and schedules, checked, with the credentials resolved to secrets. */
 export interface BackupPlan {
@@ -16,6 +16,8 @@ export interface BackupPlan {
     etcd: BackupsSpec["etcd"];
     postgres: BackupsSpec["postgres"];
     mongodb: BackupsSpec["mongodb"];
+    /** Longhorn's RecurringJob (used only when services.storage.kind is longhorn). */
+    longhorn: BackupsSpec["longhorn"];
 }
 
 /** `https://host:port/` → `host:port` (what k3s's etcd-s3-endpoint takes). */
@@ -52,7 +54,7 @@ export function s3Url(plan: Pick<BackupPlan, "target">, kind: BackupKind): strin
  * appended, never thrown.
  */
 export function planBackups(
-    input: { backups: BackupsSpec; cluster: ClusterSpec; stack: string },
+    input: { backups: BackupsSpec; cluster: ClusterSpec; stack: string; namespaces?: string[] },
     secrets: SecretReader,
     problems: string[],
     warnings: string[],
@@ -61,7 +63,7 @@ export function planBackups(
     const s3 = backups.s3;
     if (!s3) return undefined;
     const key = "picluster:backups";
-    for (const kind of ["etcd", "postgres", "mongodb"] as const) {
+    for (const kind of ["etcd", "postgres", "mongodb", "longhorn"] as const) {
         const p = cronProblem(backups[kind].cron);
         if (p) problems.push(`${key}.${kind}.cron = "${backups[kind].cron}": ${p}`);
     }
@@ -82,7 +84,10 @@ export function planBackups(
     }
     const host = endpointHostname(s3.endpoint);
     const inside = cluster.nodes.find((n) => n.host === host || n.name === host);
-    if (inside || /\.svc(\.cluster\.local)?$/.test(host) || host === "localhost" || host.startsWith("127.")) {
+    // `<service>.<namespace>` of a namespace the platform creates (the minio preset's `minio.minio`), or a bare service name.
+    const labels = host.split(".");
+    const service = !/^[\d.]+$/.test(host) && (labels.length === 1 || (labels.length >= 2 && (input.namespaces ?? []).includes(labels[1]) && (labels.length === 2 || labels[2] === "svc")));
+    if (inside || service || /\.svc(\.cluster\.local)?$/.test(host) || host === "localhost" || host.startsWith("127.")) {
         warnings.push(
             `${key}.s3.endpoint = "${s3.endpoint}": the target is inside the cluster it protects${inside ? ` (node ${inside.name})` : ""}; when that disk dies the backups die with it, so this is not a backup. Point it at a workstation, a NAS or a cloud bucket`,
         );
@@ -103,5 +108,6 @@ export function planBackups(
         etcd: backups.etcd,
         postgres: backups.postgres,
         mongodb: backups.mongodb,
+        longhorn: backups.longhorn,
     };
 }

@@ -7,6 +7,7 @@ import { HelmService, type ChartRef } from "../helmService";
 import { standardLabels, type PodSecurityLevel } from "../../k8s/labels";
 import type { NamespaceRef } from "../../k8s/namespace";
 import { nodeSelectorFor, setPath, type Values } from "../values";
+import { minioPreset } from "./minioPreset";
 
 /** A ready-made catalog entry: a pinned chart plus values that suit a Pi cluster. */
 export interface CatalogPreset extends ChartRef {
@@ -23,6 +24,16 @@ export interface CatalogPreset extends ChartRef {
     generatedSecret?: { name: string; keys: string[] };
     /** Helm value paths that get a generated password (as a secret Output) when the chart cannot read a Secret. */
     generatedValues?: string[];
+    /** Helm value paths the entry must fill from secret config (`secretValues`); the plan refuses the entry without them. */
+    requiredSecretValues?: string[];
+    /**
+     * A Secret the values reference by name, filled from the entry's
+     * `secretValues` (Secret key → secretValues path); those paths then stay
+     * out of the Helm values.
+     */
+    configSecret?: { name: string; keys: Record<string, string> };
+    /** Size of the chart's volume, for the disk check. */
+    storage?: string;
 }
 
 /** The usual `<chart>.fullname` helper: the release name when it contains the chart name, else `release-chart`. */
@@ -43,7 +54,7 @@ export function bitnamiLegacy(images: Record<string, string>): Values {
 /** The node port the registry preset's cache listens on, on every node. */
 export const REGISTRY_NODE_PORT = 30500;
 
-export const catalogPresets: Record<"jupyterhub" | "rabbitmq" | "headlamp" | "registry", CatalogPreset> = {
+export const catalogPresets: Record<"jupyterhub" | "rabbitmq" | "headlamp" | "registry" | "minio", CatalogPreset> = {
     // z2jh: hub and proxy images are multi-arch; user pods are spawned on demand and not counted.
     jupyterhub: {
         chart: "jupyterhub",
@@ -147,6 +158,7 @@ export const catalogPresets: Record<"jupyterhub" | "rabbitmq" | "headlamp" | "re
             },
         }),
     },
+    minio: minioPreset,
 };
 
 /** What a catalog entry resolves to once its preset (if any) is applied. */
@@ -226,12 +238,23 @@ export class CatalogRelease extends pulumi.ComponentResource {
                 ),
             );
         }
+        const fromConfig = new Set(Object.values(preset?.configSecret?.keys ?? {}));
+        if (preset?.configSecret) {
+            const data = Object.fromEntries(Object.entries(preset.configSecret.keys).map(([key, path]) => [key, pulumi.secret(args.secretValues[path])]));
+            deps.push(
+                new k8s.core.v1.Secret(
+                    `${name}-${preset.configSecret.name}`,
+                    { metadata: { name: preset.configSecret.name, namespace: args.namespace.name, labels: standardLabels(resolved.name, "credentials") }, stringData: data },
+                    { parent: this, provider: args.cluster.provider, dependsOn: [...args.cluster.readyResources, args.namespace.resource] },
+                ),
+            );
+        }
         const secretValues: Record<string, pulumi.Output<string>> = {};
         for (const path of preset?.generatedValues ?? []) {
             // A value from config wins over a generated one.
             if (!(path in args.secretValues)) secretValues[path] = this.generated[path] = gen(path.split(".").pop() as string);
         }
-        Object.assign(secretValues, args.secretValues);
+        for (const [path, value] of Object.entries(args.secretValues)) if (!fromConfig.has(path)) secretValues[path] = value;
         this.helm = new HelmService(
             name,
             {

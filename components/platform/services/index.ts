@@ -1,3 +1,4 @@
+import { longhornService } from "./longhorn";
 import { monitoringService } from "./monitoring";
 import { nvidiaDevicePluginService } from "./nvidiaDevicePlugin";
 import { ollamaService } from "./ollama";
@@ -7,7 +8,8 @@ import type { ServiceDescriptor } from "./service";
 
 /**
  * Every built-in service, in creation order (a service may use what an
- * earlier one returned: Rocket.Chat waits for monitoring's CRDs). The plan,
+ * earlier one returned: Rocket.Chat waits for monitoring's CRDs; storage
+ * comes first, as every later volume uses its class). The plan,
  * the Platform, `npm run deploy` and the docs table loop over this list.
  */
-export const SERVICES: readonly ServiceDescriptor[] = [nvidiaDevicePluginService, ollamaService, monitoringService, postgresService, rocketchatService] as unknown as ServiceDescriptor[];
+export const SERVICES: readonly ServiceDescriptor[] = [longhornService, nvidiaDevicePluginService, ollamaService, monitoringService, postgresService, rocketchatService] as unknown as ServiceDescriptor[];

@@ -114,6 +114,7 @@ export const ollamaService = defineService({
                 ...spec.resources.requests,
                 replicas: 1,
                 storage: spec.storage.size,
+                storageClass: spec.storage.storageClass,
                 arch: spec.gpu ? "amd64" : spec.placement.arch,
                 nodeSelector: { ...spec.placement.nodeSelector, ...(spec.gpu && gpuNode ? { "kubernetes.io/hostname": gpuNode.name } : {}) },
                 gpu: spec.gpu,

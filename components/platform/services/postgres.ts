@@ -205,7 +205,7 @@ export const postgresService = defineService({
         const place = { arch: spec.placement.arch, nodeSelector: spec.placement.nodeSelector };
         return [
             { name: "postgres/cnpg-operator", ...spec.operatorResources.requests, replicas: 1, ...place },
-            { name: "postgres/instance", ...spec.resources.requests, replicas: spec.instances, storage: spec.storage.size, ...place },
+            { name: "postgres/instance", ...spec.resources.requests, replicas: spec.instances, storage: spec.storage.size, storageClass: spec.storage.storageClass, ...place },
         ];
     },
     create(name, args, opts) {

@@ -150,7 +150,7 @@ export const rocketchatService = defineService({
         const nodeSelector = Object.fromEntries(Object.entries(rocketchatNodeSelector(spec)).filter(([k]) => k !== "kubernetes.io/arch"));
         return [
             { name: "rocketchat", ...spec.resources.requests, replicas: 1, arch: "amd64", nodeSelector },
-            { name: "rocketchat/mongodb", ...spec.mongodbResources.requests, replicas: 1, storage: spec.storage.size, arch: "amd64", nodeSelector },
+            { name: "rocketchat/mongodb", ...spec.mongodbResources.requests, replicas: 1, storage: spec.storage.size, storageClass: spec.storage.storageClass, arch: "amd64", nodeSelector },
             // its metrics exporter sidecar runs when monitoring does
             ...(ctx.services.monitoring.enabled
                 ? [{ name: "rocketchat/mongodb-exporter", ...MONGODB_EXPORTER_RESOURCES.requests, replicas: 1, arch: "amd64" as const, nodeSelector }]

@@ -5,12 +5,13 @@ import type { ServicesSpec } from "../../../stacks/schema/services";
 import type { ClusterTarget } from "../../cluster/clusterTarget";
 import type { BackupPlan } from "../backups/plan";
 import type { WorkloadDemand } from "../capacity";
+import type { StoragePlan } from "../storage";
 import type { PodSecurityLevel } from "../../k8s/labels";
 import type { NamespaceRef } from "../../k8s/namespace";
 import type { DatabaseCredentials, DatabaseSpec } from "./postgres";
 
 /** The built-in services: each a key under `picluster:services`. */
-export type BuiltinServiceKey = "ollama" | "postgres" | "rocketchat" | "monitoring" | "nvidiaDevicePlugin";
+export type BuiltinServiceKey = "storage" | "ollama" | "postgres" | "rocketchat" | "monitoring" | "nvidiaDevicePlugin";
 
 /** What the plan knows when it asks a service to validate itself or state its demands. Pure data. */
 export interface ServicePlanContext {
@@ -32,6 +33,8 @@ export interface ServiceCreateArgs<K extends BuiltinServiceKey> {
     databases: DatabaseSpec[];
     /** The backup target and schedules; undefined when backups are off. */
     backups?: BackupPlan;
+    /** The storage choice (replica count, replica nodes), planned; undefined in plans made without it. */
+    storage?: StoragePlan;
     /** What the services created before this one returned, by key (e.g. rocketchat waits for monitoring's CRDs). */
     created: Partial<Record<BuiltinServiceKey, ServiceOutputs>>;
 }
@@ -47,6 +50,8 @@ export interface ServiceOutputs {
     ready?: pulumi.Resource[];
     /** Per database name (postgres only). */
     databases?: Record<string, DatabaseCredentials>;
+    /** What every later service, catalog chart and app waits for (the storage class's provider). */
+    platformReady?: pulumi.Resource[];
 }
 
 /**
@@ -62,6 +67,8 @@ export interface ServiceDescriptor<K extends BuiltinServiceKey = BuiltinServiceK
     type: string;
     /** Namespaces the service lives in and the least strict Pod Security level its pods need. */
     namespaces: { name: string; podSecurity: PodSecurityLevel }[];
+    /** Whether the config switches it on; `spec.enabled` when absent. */
+    enabledBy?(spec: ServicesSpec[K]): boolean;
     /** Whether the service has work on these nodes (e.g. only with a GPU node); enabled services apply when absent. */
     appliesTo?(ctx: ServicePlanContext): boolean;
     /** Cross-key problems, one line each naming the key, the value and the fix. Only called when enabled. */

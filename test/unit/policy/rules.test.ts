@@ -272,6 +272,7 @@ describe("helm-no-inline-credentials", () => {
             auth: { existingSecret: "db-auth", secretKeys: { adminPasswordKey: "admin-password", userPasswordKey: "password" } },
             admin: { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" },
             roles: [{ name: "app", passwordSecret: { name: "app-password" } }],
+            defaultBackupStore: { backupTarget: "s3://b@r/p/", backupTargetCredentialSecret: "longhorn-backup-s3" },
             tolerations: [{ key: "picluster.io/gpu", operator: "Exists" }],
             auth2: { password: "" },
             tokenTTL: 3600,

@@ -110,7 +110,11 @@ apiserver_start() {
   # As controller-runtime's envtest does, plus: no ServiceAccount admission
   # (no controller-manager creates the default service accounts) and no
   # endpoint reconciler (it rejects the loopback address for the kubernetes
-  # service's endpoints).
+  # service's endpoints). Aggregator routing: the API server reaches a
+  # webhook's Service through its Endpoints, not by resolving
+  # <svc>.<ns>.svc in DNS, so a chart's webhook (whose pod never runs here)
+  # fails at once with no endpoints instead of sending a DNS query and a
+  # connection off this machine.
   kube-apiserver \
     --etcd-servers "http://127.0.0.1:$etcd_port" \
     --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$port" \
@@ -124,6 +128,7 @@ apiserver_start() {
     --disable-admission-plugins ServiceAccount \
     --endpoint-reconciler-type none \
     --allow-privileged=true \
+    --enable-aggregator-routing=true \
     > "$d/kube-apiserver.log" 2>&1 &
   echo $! > "$d/kube-apiserver.pid"
 

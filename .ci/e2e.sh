@@ -21,6 +21,17 @@ if ! missing=$(test/e2e/lib/toolchain-env.sh 2>&1 >/dev/null); then
 fi
 installer="${PICLUSTER_K3S_INSTALLER:-$HOME/.cache/picluster-k3s/install.sh}"
 [ -f "$installer" ] || skip "the real k3s install.sh is not in its cache ($installer); the suite runs no fake installer (docs/e2e.md, \"The k3s installer\", says how to fill it)"
+charts_dir="${PICLUSTER_CHARTS_DIR:-$HOME/.cache/picluster-charts}"
+if ! pins=$(npx --no-install tsx test/e2e/lib/serviceCharts.ts 2>&1); then
+    skip "the pinned chart versions could not be read (npx tsx test/e2e/lib/serviceCharts.ts)" "$pins"
+fi
+# shellcheck disable=SC2086 # one NAME@VERSION a word
+why=$(bash test/e2e/lib/chartrepo.sh check "$charts_dir" $pins 2>&1)
+case $? in
+    0) ;;
+    3) skip "the chart cache ($charts_dir) lacks a pinned chart; the suite runs only the upstream charts (npm run charts fills the cache, docs/charts.md)" "$why" ;;
+    *) echo "e2e: FAILED: a pinned chart version does not exist upstream" && printf '%s\n' "$why" | sed 's/^/    /' && exit 1 ;;
+esac
 [ "$(id -u)" -eq 0 ] || skip "the SSH nodes need root (mount namespaces and sshd); run as root"
 for bin in /usr/sbin/sshd sudo unshare ssh-keygen openssl python3; do
     command -v "$bin" >/dev/null 2>&1 || skip "$bin is not installed (apt-get install -y openssh-server sudo)"
@@ -31,7 +42,6 @@ scripts/toolchain.sh --sources | sed 's/^/    /'
 # Parts of the suite that are not the upstream ones users run, while they last.
 notes=()
 [ -f test/e2e/fixtures/fake-k3s-install.sh ] && notes+=("k3s installer: the suite's fake (test/e2e/fixtures/fake-k3s-install.sh), not k3s's install.sh")
-grep -qi "stand-in" test/e2e/lib/chartrepo.sh 2>/dev/null && notes+=("Helm charts: the suite's stand-in charts (test/e2e/lib/chartrepo.sh), not the upstream charts")
 for n in "${notes[@]}"; do echo "e2e: NOT upstream: $n"; done
 echo "e2e: running npm run test:e2e"
 exec npm run --silent test:e2e

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # A throwaway Kubernetes control plane for end-to-end tests: etcd,
 # kube-apiserver and (when on PATH) kube-controller-manager running only the
-# garbage-collector, namespace, service-account-token, resource-quota and
-# disruption controllers, on 127.0.0.1 only, with certificates made by
-# openssl. Without the first two a delete never completes (Pulumi deletes
-# with foreground propagation, namespaces keep their "kubernetes" finalizer),
-# so `pulumi destroy` would hang; the token controller fills kubernetes.io/
-# service-account-token Secrets (token signed with pki/sa.key, ca.crt); the
-# quota controller computes ResourceQuota status, without which the
-# ResourceQuota admission plugin refuses every object a quota counts; the
-# disruption controller computes PodDisruptionBudget status, which the
-# eviction API (kubectl drain) checks.
+# garbage-collector, namespace, service-account-token, resource-quota,
+# disruption and PVC-protection controllers, on 127.0.0.1 only, with
+# certificates made by openssl. Without the first two a delete never
+# completes (Pulumi deletes with foreground propagation, namespaces keep
+# their "kubernetes" finalizer), so `pulumi destroy` would hang; the token
+# controller fills kubernetes.io/service-account-token Secrets (token signed
+# with pki/sa.key, ca.crt); the quota controller computes ResourceQuota
+# status, without which the ResourceQuota admission plugin refuses every
+# object a quota counts; the disruption controller computes
+# PodDisruptionBudget status, which the eviction API (kubectl drain) checks.
+# The PVC-protection controller removes the kubernetes.io/pvc-protection
+# finalizer the API server puts on every PersistentVolumeClaim once no pod
+# uses it (none does here); without it a chart's PVC (Ollama's) never goes
+# and its namespace stays Terminating.
 # There is no scheduler or kubelet: objects are stored and validated, but pods
 # never run (stacks must not wait for readiness: pulumi.com/skipAwait,
 # skipAwait on helm releases); the k3s stub plays the kubelet's part for pods
@@ -113,7 +117,11 @@ apiserver_start() {
   # As controller-runtime's envtest does, plus: no ServiceAccount admission
   # (no controller-manager creates the default service accounts) and no
   # endpoint reconciler (it rejects the loopback address for the kubernetes
-  # service's endpoints).
+  # service's endpoints). Aggregator routing: the API server reaches a
+  # webhook's Service through its Endpoints, not by resolving
+  # <svc>.<ns>.svc in DNS, so a chart's webhook (whose pod never runs here)
+  # fails at once with no endpoints instead of sending a DNS query and a
+  # connection off this machine.
   kube-apiserver \
     --etcd-servers "http://127.0.0.1:$etcd_port" \
     --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$port" \
@@ -127,6 +135,7 @@ apiserver_start() {
     --disable-admission-plugins ServiceAccount \
     --endpoint-reconciler-type none \
     --allow-privileged=true \
+    --enable-aggregator-routing=true \
     > "$d/kube-apiserver.log" 2>&1 &
   echo $! > "$d/kube-apiserver.pid"
 
@@ -155,7 +164,7 @@ _controller_manager() { # DIR
   fi
   kube-controller-manager \
     --kubeconfig "$d/kubeconfig" \
-    --controllers garbagecollector,namespace,serviceaccount-token,resourcequota,disruption \
+    --controllers garbagecollector,namespace,serviceaccount-token,resourcequota,disruption,pvc-protection \
     --service-account-private-key-file "$d/pki/sa.key" \
     --root-ca-file "$d/pki/ca.crt" \
     --leader-elect=false \

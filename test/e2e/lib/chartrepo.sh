@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# A local Helm chart repository for the end-to-end suite: tiny stand-in
-# charts, packaged without the helm CLI, served over HTTPS on 127.0.0.1 (the
-# config contract accepts only https:// chart repositories).
+# A local Helm chart repository for the end-to-end suite: the packaged
+# upstream charts at the pinned versions, dependencies vendored, copied from
+# the chart cache (npm run charts, docs/charts.md) and served over HTTPS on
+# 127.0.0.1 (the config contract accepts only https:// chart repositories).
 #
-#   chartrepo.sh build DIR NAME@VERSION...  package one chart per argument into DIR/repo
-#                                           and (re)write DIR/repo/index.yaml
+#   chartrepo.sh check CACHE NAME@VERSION...
+#                                           exit 0 when the chart cache CACHE holds the
+#                                           package of every argument; 3 when one is not
+#                                           in the cache (fill it with npm run charts);
+#                                           1 when one was never published (its
+#                                           repository's cached index does not list it)
 #   chartrepo.sh upstream DIR CACHE NAME@VERSION...
 #                                           copy the packaged upstream chart of each
-#                                           argument (dependencies vendored) from the
-#                                           chart cache CACHE (npm run charts,
-#                                           docs/charts.md) into DIR/repo and (re)write
-#                                           DIR/repo/index.yaml; fails when a version
-#                                           is not published upstream (not in the
-#                                           cache's index of its repository)
+#                                           argument from CACHE into DIR/repo and
+#                                           (re)write DIR/repo/index.yaml; fails as
+#                                           `check` does (same exit codes)
 #   chartrepo.sh start DIR CA_DIR           serve DIR/repo with a certificate for
 #                                           127.0.0.1 signed by CA_DIR/ca.{crt,key};
 #                                           writes DIR/url (https://127.0.0.1:PORT)
@@ -25,54 +27,11 @@
 # (Bitnami's rabbitmq): helm pulls a packaged chart the same way from either,
 # and the config contract takes an https:// repository, so no local OCI
 # registry is needed.
-#
-# Each stand-in chart renders one ConfigMap named after the release, holding the
-# release's values as JSON, so a test can read back what a release was given
-# without any pod running. A chart directory under
-# test/e2e/fixtures/charts/NAME (Chart.yaml is generated) adds templates
-# of its own, e.g. CRDs a real chart would install.
 set -euo pipefail
-
-here=$(cd "$(dirname "$0")" && pwd)
-FIXTURE_CHARTS="$here/../fixtures/charts"
 
 die() {
     echo "chartrepo.sh: $*" >&2
     exit 1
-}
-
-build_chart() { # REPO NAME VERSION
-    local repo=$1 name=$2 version=$3 work
-    work=$(mktemp -d)
-    mkdir -p "$work/$name/templates"
-    if [ -d "$FIXTURE_CHARTS/$name" ]; then cp -R "$FIXTURE_CHARTS/$name/." "$work/$name/"; fi
-    cat >"$work/$name/Chart.yaml" <<EOF
-apiVersion: v2
-name: $name
-version: $version
-appVersion: "$version"
-description: picluster e2e stand-in for the $name chart
-type: application
-EOF
-    [ -f "$work/$name/values.yaml" ] || printf '{}\n' >"$work/$name/values.yaml"
-    cat >"$work/$name/templates/e2e-release.yaml" <<'EOF'
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: {{ .Release.Name }}-e2e-release
-  namespace: {{ .Release.Namespace }}
-  labels:
-    app.kubernetes.io/managed-by: {{ .Release.Service }}
-    app.kubernetes.io/instance: {{ .Release.Name }}
-    helm.sh/chart: {{ .Chart.Name }}-{{ .Chart.Version | replace "+" "_" }}
-data:
-  chart: {{ .Chart.Name | quote }}
-  version: {{ .Chart.Version | quote }}
-  values.json: {{ toJson .Values | quote }}
-EOF
-    # Fixed owner and mtime: the same chart packs to the same bytes.
-    tar -C "$work" --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -czf "$repo/$name-$version.tgz" "$name"
-    rm -rf "$work"
 }
 
 # Whether the repository index INDEX lists NAME at VERSION.
@@ -85,16 +44,30 @@ sys.exit(0 if block and re.search(r"^ +version: \x22?" + re.escape(version) + r"
 ' "$@"
 }
 
-copy_upstream() { # REPO CACHE NAME VERSION
-    local repo=$1 cache=$2 name=$3 version=$4 found="" tgz
-    for tgz in "$cache"/*/"$name-$version.tgz"; do
-        if [ -f "$tgz" ] && indexed "$(dirname "$tgz")/index.yaml" "$name" "$version"; then
-            found=$tgz
-            break
+# Prints the cached package of NAME at VERSION; else says why on stderr and
+# returns 3 (not in the cache) or 1 (never published upstream).
+locate() { # CACHE NAME VERSION
+    local cache=$1 name=$2 version=$3 index listed=""
+    for index in "$cache"/*/index.yaml; do
+        [ -f "$index" ] || continue
+        if indexed "$index" "$name" "$version"; then
+            listed=$index
+            if [ -f "$(dirname "$index")/$name-$version.tgz" ]; then
+                echo "$(dirname "$index")/$name-$version.tgz"
+                return 0
+            fi
         fi
     done
-    [ -n "$found" ] || die "$name $version: not a published upstream chart in the chart cache $cache (fill it with npm run charts; a version its repository's index does not list was never released)"
-    cp "$found" "$repo/$name-$version.tgz"
+    if [ -n "$listed" ]; then
+        echo "chartrepo.sh: $name $version: published ($listed lists it) but its package is not in the chart cache $cache (fill it with npm run charts, docs/charts.md)" >&2
+        return 3
+    fi
+    if ! grep -qs "^  $name:\$" "$cache"/*/index.yaml; then
+        echo "chartrepo.sh: $name $version: no repository in the chart cache $cache indexes the $name chart (fill it with npm run charts, docs/charts.md)" >&2
+        return 3
+    fi
+    echo "chartrepo.sh: $name $version: not a published upstream chart in the chart cache $cache (its repository's index does not list that version: it was never released; pin a published one)" >&2
+    return 1
 }
 
 write_index() { # REPO
@@ -168,20 +141,25 @@ stop() { # DIR
 cmd=${1:-}
 dir=${2:-}
 if [ -z "$cmd" ] || [ -z "$dir" ]; then
-    sed -n '2,33p' "$0" >&2
+    sed -n '2,27p' "$0" >&2
     exit 2
 fi
 shift 2
 case "$cmd" in
-    build)
-        mkdir -p "$dir/repo"
+    check)
+        # DIR is the cache here.
+        status=0
         for spec in "$@"; do
             case "$spec" in
-                *@*) build_chart "$dir/repo" "${spec%%@*}" "${spec#*@}" ;;
+                *@*) ;;
                 *) die "'$spec' is not NAME@VERSION" ;;
             esac
+            rc=0
+            locate "$dir" "${spec%%@*}" "${spec#*@}" >/dev/null || rc=$?
+            # never published (1) outranks not cached (3)
+            if [ "$rc" -eq 1 ] || { [ "$rc" -ne 0 ] && [ "$status" -eq 0 ]; }; then status=$rc; fi
         done
-        write_index "$dir/repo"
+        exit "$status"
         ;;
     upstream)
         cache=${1:?upstream needs CACHE}
@@ -189,13 +167,17 @@ case "$cmd" in
         mkdir -p "$dir/repo"
         for spec in "$@"; do
             case "$spec" in
-                *@*) copy_upstream "$dir/repo" "$cache" "${spec%%@*}" "${spec#*@}" ;;
+                *@*) ;;
                 *) die "'$spec' is not NAME@VERSION" ;;
             esac
+            rc=0
+            found=$(locate "$cache" "${spec%%@*}" "${spec#*@}") || rc=$?
+            [ "$rc" -eq 0 ] || exit "$rc"
+            cp "$found" "$dir/repo/$(basename "$found")"
         done
         write_index "$dir/repo"
         ;;
     start) serve "$dir" "${1:?start needs CA_DIR}" ;;
     stop) stop "$dir" ;;
-    *) die "unknown command '$cmd' (build|upstream|start|stop)" ;;
+    *) die "unknown command '$cmd' (check|upstream|start|stop)" ;;
 esac

@@ -10,8 +10,6 @@ import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { chartTgz, helmBin } from "../../scripts/charts/cache";
-import { servicesSchema } from "../../stacks/schema/services";
 import { POSTGRES_CLUSTER, POSTGRES_NAMESPACE } from "../../components/platform/services/postgres";
 import { Call, mutatingCalls, rollingUpgradeProblems } from "./lib/calls";
 import { Harness, REPO, run, tail } from "./harness";
@@ -51,7 +49,6 @@ interface PdbObject {
     status?: { disruptionsAllowed?: number; observedGeneration?: number };
 }
 interface ClusterObject {
-    metadata: { labels?: Record<string, string> };
     spec: { instances?: number; nodeMaintenanceWindow?: { inProgress?: boolean; reusePVC?: boolean } };
 }
 interface NodeObject {
@@ -100,42 +97,11 @@ class OperatorStandIn {
     }
 }
 
-/**
- * The program's postgres `Cluster` (instances: 1), or, when the suite's
- * stand-in charts render none, a stand-in of it with the real CRDs of the
- * pinned operator chart from the chart cache (docs/charts.md). Returns what
- * was made, to be removed afterwards.
- */
-function ensureCluster(h: Harness, check: Check): { made: string[]; note: string } {
-    const made: string[] = [];
-    if (getJson(h, ["get", "crd", CLUSTER_KIND]) === undefined) {
-        const d = servicesSchema.parse({}).postgres;
-        const tgz = chartTgz({ repo: d.repo, chart: "cloudnative-pg", version: d.operatorVersion });
-        check(fs.existsSync(tgz), `no CloudNativePG CRDs in the API server and no ${tgz} to take them from (npm run charts, docs/charts.md)`);
-        const rendered = run(helmBin(), ["template", "cnpg", tgz, "--kube-version", "1.34.0", "--show-only", "templates/crds/crds.yaml"], { env: { ...process.env, ...h.env, PATH: `${h.env.PATH}:${process.env.PATH}` } });
-        check(rendered.code === 0, `helm template of ${tgz} failed: ${rendered.stderr.trim()}`);
-        const applied = h.kubectl(["apply", "--server-side", "-f", "-", "-o", "name"], rendered.stdout);
-        check(applied.code === 0, `applying the CloudNativePG CRDs failed: ${applied.stderr.trim()}`);
-        made.push(...applied.stdout.split("\n").filter(Boolean));
-        h.kubectl(["wait", "--for=condition=Established", `crd/${CLUSTER_KIND}`, "--timeout=60s"]);
-    }
-    let cluster = getJson<ClusterObject>(h, ["-n", POSTGRES_NAMESPACE, "get", CLUSTER_KIND, POSTGRES_CLUSTER]);
-    let note = "the program's Cluster";
-    if (cluster === undefined) {
-        const standIn = {
-            apiVersion: "postgresql.cnpg.io/v1",
-            kind: "Cluster",
-            metadata: { name: POSTGRES_CLUSTER, namespace: POSTGRES_NAMESPACE, labels: { "picluster.io/e2e-stand-in": "true" } },
-            spec: { instances: 1, storage: { size: "1Gi" } },
-        };
-        const r = h.kubectl(["create", "-f", "-", "-o", "name"], JSON.stringify(standIn));
-        check(r.code === 0, `creating the stand-in Cluster failed: ${r.stderr.trim()}`);
-        made.unshift(r.stdout.trim());
-        cluster = getJson<ClusterObject>(h, ["-n", POSTGRES_NAMESPACE, "get", CLUSTER_KIND, POSTGRES_CLUSTER]);
-        note = "a stand-in Cluster (the suite's stand-in cluster chart renders none) on the real CRDs of the operator chart";
-    }
-    check(cluster?.spec.instances === 1, `${POSTGRES_NAMESPACE}/${POSTGRES_CLUSTER} has ${cluster?.spec.instances} instances, expected 1`);
-    return { made, note };
+/** The program's postgres `Cluster`, from the real `cluster` chart: one instance. */
+function programCluster(h: Harness, check: Check): void {
+    const cluster = getJson<ClusterObject>(h, ["-n", POSTGRES_NAMESPACE, "get", CLUSTER_KIND, POSTGRES_CLUSTER]);
+    check(cluster !== undefined, `the program's Cluster ${POSTGRES_NAMESPACE}/${POSTGRES_CLUSTER} is not in the API server`);
+    check(cluster.spec.instances === 1, `${POSTGRES_NAMESPACE}/${POSTGRES_CLUSTER} has ${cluster.spec.instances} instances, expected 1`);
 }
 
 /**
@@ -149,7 +115,6 @@ function ensureCluster(h: Harness, check: Check): { made: string[]; note: string
  */
 export function postgresDrainSteps(h: Harness, step: Step, check: Check, o: { node: string; agents: string[]; from: string; to: string }): void {
     const operator = new OperatorStandIn(h, o.node);
-    let made: string[] = [];
     const pod = () => getJson<PodObject>(h, ["-n", POSTGRES_NAMESPACE, "get", "pod", POD]);
     const pdb = () => getJson<PdbObject>(h, ["-n", POSTGRES_NAMESPACE, "get", "pdb", PDB]);
     const cluster = () => getJson<ClusterObject>(h, ["-n", POSTGRES_NAMESPACE, "get", CLUSTER_KIND, POSTGRES_CLUSTER]);
@@ -164,11 +129,10 @@ export function postgresDrainSteps(h: Harness, step: Step, check: Check, o: { no
         }, podState);
     try {
         const placedOk = step(`u0. the postgres primary (single instance) runs on ${o.node} behind ${POSTGRES_NAMESPACE}/${PDB} (minAvailable 1)`, () => {
-            const c = ensureCluster(h, check);
-            made = c.made;
+            programCluster(h, check);
             operator.start();
             placed(60);
-            return `${c.note}; operator stand-in made ${POD} on ${o.node} (Ready by the k3s stub's kubelet part) and ${PDB}; the disruption controller allows 0 disruptions`;
+            return `the program's Cluster (instances 1); operator stand-in made ${POD} on ${o.node} (Ready by the k3s stub's kubelet part) and ${PDB}; the disruption controller allows 0 disruptions`;
         });
         if (!placedOk) return;
 
@@ -248,7 +212,6 @@ export function postgresDrainSteps(h: Harness, step: Step, check: Check, o: { no
         // Nothing of it may hold up later drains (the destroy's).
         h.kubectl(["-n", POSTGRES_NAMESPACE, "delete", "pdb", PDB, "--ignore-not-found"]);
         h.kubectl(["-n", POSTGRES_NAMESPACE, "delete", "pod", POD, "--ignore-not-found", "--grace-period=0", "--force"]);
-        for (const m of made) h.kubectl(["delete", m, "--ignore-not-found", "--wait=false"]);
     }
 }
 
@@ -391,6 +354,12 @@ export function restoreDryRunStep(h: Harness, step: Step, check: Check, server: 
         check(secretsNamed.length > 0, "the postgres plan names no Secret");
         const missing = [...new Set(secretsNamed)].filter((n) => !exists(["-n", POSTGRES_NAMESPACE, "get", "secret", n]));
         check(missing.length === 0, `the postgres plan names Secrets the stack does not have in ${POSTGRES_NAMESPACE}: ${missing.join(", ")}`);
+        // The plan recovers the program's Cluster from where that Cluster archives (the real cluster chart's backup settings).
+        const pg = getJson<{ spec: { backup?: { barmanObjectStore?: { destinationPath?: string } } } }>(h, ["-n", POSTGRES_NAMESPACE, "get", CLUSTER_KIND, POSTGRES_CLUSTER]);
+        check(pg?.spec.backup?.barmanObjectStore?.destinationPath === url("postgres"), `the Cluster ${POSTGRES_CLUSTER} archives to ${pg?.spec.backup?.barmanObjectStore?.destinationPath}, the plan recovers from ${url("postgres")}`);
+        check(exists(["-n", POSTGRES_NAMESPACE, "get", "scheduledbackups.postgresql.cnpg.io"]) && h.kubectl(["-n", POSTGRES_NAMESPACE, "get", "scheduledbackups.postgresql.cnpg.io", "-o", "name"]).stdout.trim() !== "", `no ScheduledBackup in ${POSTGRES_NAMESPACE}`);
+        const scaled = [...new Set([...plans.mongodb.matchAll(/kubectl -n rocketchat scale (deployment\/\S+)/g)].map((m) => m[1]))];
+        check(scaled.length === 1 && exists(["-n", "rocketchat", "get", scaled[0]]), `the mongodb plan scales [${scaled.join(", ")}], not a Deployment the stack has in rocketchat`);
         const mongoSecrets = [...new Set([...plans.mongodb.matchAll(/"name": "(rocketchat-[a-z0-9-]+)",\s*"key"/g)].map((m) => m[1]))];
         const mongoMissing = mongoSecrets.filter((n) => !exists(["-n", "rocketchat", "get", "secret", n]));
         check(mongoSecrets.length > 0 && mongoMissing.length === 0, `the mongodb plan's Secrets [${mongoSecrets.join(", ")}]: missing in rocketchat: [${mongoMissing.join(", ")}]`);
@@ -404,6 +373,6 @@ export function restoreDryRunStep(h: Harness, step: Step, check: Check, server: 
         check(newCalls.length === 0, `the dry runs ran on the nodes:\n${newCalls.map((c) => c.line).join("\n")}`);
         check(JSON.stringify(h.sshLogins()) === logins, "the dry runs opened SSH sessions");
         const steps = Object.entries(plans).map(([k, p]) => `${k} ${p.split("\n").filter((l) => /^\d+\. /.test(l)).length} steps`);
-        return `${configured}; plans: ${steps.join(", ")}, each naming ${url("<kind>")}; etcd resets ${server} at 127.0.0.1:${s.port}; postgres recovers from ${POSTGRES_CLUSTER} with Secrets ${[...new Set(secretsNamed)].join(", ")}; mongodb uses ${mongoSecrets.join(", ")} and the dump CronJob's prefix; 0 objects created, 0 node calls, 0 SSH logins`;
+        return `${configured}; plans: ${steps.join(", ")}, each naming ${url("<kind>")}; etcd resets ${server} at 127.0.0.1:${s.port}; postgres recovers from ${POSTGRES_CLUSTER} with Secrets ${[...new Set(secretsNamed)].join(", ")}; the Cluster archives there and has its ScheduledBackup; mongodb stops and starts ${scaled[0]}, uses ${mongoSecrets.join(", ")} and the dump CronJob's prefix; 0 objects created, 0 node calls, 0 SSH logins`;
     });
 }

@@ -80,7 +80,7 @@ class OperatorStandIn {
     ) {}
     start(): void {
         if (this.child) return;
-        this.child = spawn("bash", [OPERATOR_STUB, POSTGRES_NAMESPACE, POSTGRES_CLUSTER, this.node], {
+        this.child = spawn("bash", [OPERATOR_STUB, POSTGRES_NAMESPACE, POSTGRES_CLUSTER, this.node, String(process.pid)], {
             env: { ...this.h.env, KUBECONFIG: path.join(this.h.dir, "apiserver", "kubeconfig"), E2E_LOG: path.join(this.h.dir, "calls.log") },
             stdio: "ignore",
             detached: true,

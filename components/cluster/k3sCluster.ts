@@ -267,7 +267,11 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
         this.kubeconfig = pulumi.secret(
             pulumi.all([rawKubeconfig.stdout, adminToken.stdout]).apply(([k, t]) => rewriteKubeconfig(k, serverUrl, contextName, decodeToken(t))),
         );
-        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { parent: this });
+        // The cluster's identity is its CA: the provider is replaced (and with
+        // it every Kubernetes resource) only when the CA changes. Without it, a
+        // rotation's delete-before-replace leaves the kubeconfig unknown, which
+        // the provider takes as a new cluster and replaces everything.
+        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, clusterIdentifier: pulumi.interpolate`k3s-ca-sha256:${caHash}` }, { parent: this });
 
         // 4. Labels and taints, server-side applied: changing one changes only it.
         const metadata = cluster.nodes.map(

@@ -16,9 +16,12 @@ import { registriesSchema } from "../../stacks/schema/registries";
 import { mismatches, pluginVersions } from "./lib/plugins";
 import { Harness, K3S_VERSION, READY_SECONDS, run, RunResult, serviceCharts, tail, toolchain } from "./harness";
 import { agentsHoldNoServerToken, refusedJoinFailsBounded } from "./installerSteps";
+import { credentialRotationStep, postgresDrainSteps, restoreDryRunStep } from "./dataSteps";
 import { chartCacheProblem, checkCharts, checkChartsRemoved, ChartSnapshot } from "./chartSteps";
 
 const NEXT_VERSION = "v1.33.6+k3s1";
+/** The version of the upgrade with postgres on the drained agent (dataSteps.ts). */
+const LAST_VERSION = "v1.33.7+k3s1";
 const SERVER = "e2e-server-1";
 const AGENT1 = "e2e-agent-1";
 const AGENT2 = "e2e-agent-2";
@@ -512,6 +515,10 @@ function scenario(h: Harness): void {
         check(elsewhere.code === 0, `the policy also refuses Jobs outside ${WORKER_NS}: ${elsewhere.stderr.trim()}`);
         return `refused by ${policy}: ${refused.join(", ")}; template admitted; the same incomplete Job admitted in default\n${sample}`;
     });
+
+    postgresDrainSteps(h, step, check, { node: AGENT1, agents: [AGENT1, AGENT2], from: NEXT_VERSION, to: LAST_VERSION });
+    credentialRotationStep(h, step, check, SERVER);
+    restoreDryRunStep(h, step, check, SERVER);
 
     step("j. pulumi destroy leaves none of the program's objects", () => {
         const calls = h.calls().length;

@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
 # A throwaway Kubernetes control plane for end-to-end tests: etcd,
 # kube-apiserver and (when on PATH) kube-controller-manager running only the
-# garbage-collector, namespace, service-account-token, resource-quota and
-# PVC-protection controllers, on 127.0.0.1 only, with certificates made by openssl. Without
-# the first two a delete never completes (Pulumi deletes with foreground
-# propagation, namespaces keep their "kubernetes" finalizer), so `pulumi
-# destroy` would hang; the token controller fills kubernetes.io/
-# service-account-token Secrets (token signed with pki/sa.key, ca.crt), and
-# the quota controller computes ResourceQuota status, without which the
-# ResourceQuota admission plugin refuses every object a quota counts. The
-# PVC-protection controller removes the kubernetes.io/pvc-protection
+# garbage-collector, namespace, service-account-token, resource-quota,
+# disruption and PVC-protection controllers, on 127.0.0.1 only, with
+# certificates made by openssl. Without the first two a delete never
+# completes (Pulumi deletes with foreground propagation, namespaces keep
+# their "kubernetes" finalizer), so `pulumi destroy` would hang; the token
+# controller fills kubernetes.io/service-account-token Secrets (token signed
+# with pki/sa.key, ca.crt); the quota controller computes ResourceQuota
+# status, without which the ResourceQuota admission plugin refuses every
+# object a quota counts; the disruption controller computes
+# PodDisruptionBudget status, which the eviction API (kubectl drain) checks.
+# The PVC-protection controller removes the kubernetes.io/pvc-protection
 # finalizer the API server puts on every PersistentVolumeClaim once no pod
 # uses it (none does here); without it a chart's PVC (Ollama's) never goes
 # and its namespace stays Terminating.
 # There is no scheduler or kubelet: objects are stored and validated, but pods
 # never run (stacks must not wait for readiness: pulumi.com/skipAwait,
-# skipAwait on helm releases).
+# skipAwait on helm releases); the k3s stub plays the kubelet's part for pods
+# bound to its node (test/e2e/fixtures/k3s-stub.sh).
 #
 # Interface (binaries come from PATH: eval "$(scripts/toolchain.sh --env)"):
 #   test/e2e/lib/apiserver.sh start DIR   start etcd + kube-apiserver, state under DIR
@@ -161,7 +164,7 @@ _controller_manager() { # DIR
   fi
   kube-controller-manager \
     --kubeconfig "$d/kubeconfig" \
-    --controllers garbagecollector,namespace,serviceaccount-token,resourcequota,pvc-protection \
+    --controllers garbagecollector,namespace,serviceaccount-token,resourcequota,disruption,pvc-protection \
     --service-account-private-key-file "$d/pki/sa.key" \
     --root-ca-file "$d/pki/ca.crt" \
     --leader-elect=false \

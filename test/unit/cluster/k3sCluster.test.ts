@@ -158,6 +158,11 @@ describe("K3sCluster on the pi stack", () => {
         expect(opts.deleteBeforeReplace).toBe(true);
     });
 
+    it("identifies the cluster by its CA, so a rotated credential updates the provider instead of replacing every resource", () => {
+        const provider = registered.find((r) => r.type === "pulumi:providers:kubernetes" && r.name === "cluster-k8s") as RegisteredResource;
+        expect(provider.inputs.clusterIdentifier).toBe(`k3s-ca-sha256:${MOCK_CA_HASH}`);
+    });
+
     it("reads the kubeconfig once, hidden from logs, re-read only if the first server is reinstalled", () => {
         const kc = registered.find((r) => r.name === "cluster-kubeconfig") as RegisteredResource;
         expect(kc.inputs.logging).toBe("none");

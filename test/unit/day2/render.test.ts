@@ -5,6 +5,7 @@ import * as path from "path";
 import { promisify } from "util";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as YAML from "yaml";
+import { scriptText } from "../../../components/cluster/nodeScripts";
 import {
     describeCommand,
     leakedSecrets,
@@ -77,7 +78,8 @@ describe("npm run render (the real program, offline)", () => {
         expect(install).toContain("#   K3S_VERSION=v1.33.5+k3s1");
         expect(install).toContain("### update");
         expect(install).toContain("### delete");
-        expect(install).toContain(fs.readFileSync(path.join(REPO, "components", "cluster", "scripts", "k3s-install.sh"), "utf8").trimEnd());
+        // The text the node runs: the script with its shared pieces inlined.
+        expect(install).toContain(scriptText("k3s-install.sh").trimEnd());
         const agentConfig = YAML.parse(fs.readFileSync(path.join(out, "pi", "nodes", "pi-1", "k3s-config.yaml"), "utf8"));
         expect(agentConfig.server).toBe("https://192.168.1.10:6443");
     });

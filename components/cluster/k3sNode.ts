@@ -36,6 +36,9 @@ export interface K3sNodeArgs {
  *   staging and checks their sha256, right after the copies and before any
  *   drain: every node stages in parallel while it still serves, so an
  *   upgrade's down-time is the swap, the restart and the Ready wait.
+ * - `joined` waits, once, until the installed node is registered and Ready.
+ *   It hangs off `install` alone, so on a first `up` every agent's gate runs
+ *   at once instead of batch after batch.
  * - `drain` → `upgrade` → `ready` carry a version change: they run nothing on
  *   create, and on a change of `k3sVersion` drain the node (from the first
  *   server) unless its kubelet already runs that version, upgrade it, wait
@@ -43,6 +46,8 @@ export interface K3sNodeArgs {
  *   node's `drain` after every `ready` of the previous batch makes upgrades roll one
  *   batch at a time. Deleting `drain` (node removed from config) drains the
  *   node and deletes its Node object before `install`'s delete uninstalls k3s.
+ *
+ * Whatever needs the node Ready waits for `readyGate` (`joined` and `ready`).
  */
 export class K3sNode extends pulumi.ComponentResource {
     public readonly install: command.remote.Command;
@@ -50,8 +55,12 @@ export class K3sNode extends pulumi.ComponentResource {
     public readonly stage?: command.remote.Command;
     public readonly drain: command.remote.Command;
     public readonly upgrade: command.remote.Command;
-    /** Completes when the node is registered and Ready. */
+    /** Completes when the node, once installed, is registered and Ready. */
+    public readonly joined: command.remote.Command;
+    /** The upgrade chain's last step: after a version change, Ready and uncordoned. */
     public readonly ready: command.remote.Command;
+    /** What anything needing this node Ready waits for. */
+    public readonly readyGate: pulumi.Resource[];
 
     constructor(name: string, args: K3sNodeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("picluster:cluster:K3sNode", name, {}, opts);
@@ -119,11 +128,19 @@ export class K3sNode extends pulumi.ComponentResource {
             { parent: this, dependsOn: [this.drain, ...artifacts] },
         );
         const readyTimeout = String(cluster.timeouts.readySeconds);
+        this.joined = new command.remote.Command(
+            `${name}-joined`,
+            {
+                connection: args.primaryConnection,
+                create: scriptCommand("node-ready.sh", { sudo: true, env: { NODE_NAME: node.name, UNCORDON: "0", READY_TIMEOUT: readyTimeout } }),
+                addPreviousOutputInEnv: false,
+            },
+            { parent: this, dependsOn: [this.install] },
+        );
         this.ready = new command.remote.Command(
             `${name}-ready`,
             {
                 connection: args.primaryConnection,
-                create: scriptCommand("node-ready.sh", { sudo: true, env: { NODE_NAME: node.name, UNCORDON: "0", READY_TIMEOUT: readyTimeout } }),
                 update: scriptCommand("node-ready.sh", {
                     sudo: true,
                     env: { NODE_NAME: node.name, UNCORDON: "1", K3S_VERSION: cluster.k3sVersion, READY_TIMEOUT: readyTimeout },
@@ -132,6 +149,7 @@ export class K3sNode extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [this.upgrade] },
         );
+        this.readyGate = [this.joined, this.ready];
         this.registerOutputs({});
     }
 }

@@ -6,13 +6,15 @@
  *   - no-op `preview` and no-op `up` of the same stack;
  *   - a k3s upgrade at each `cluster.upgrade.agentConcurrency` c: the ideal
  *     is (N_servers + ⌈N_agents / c⌉)·S plus 0.5 s per node.
- * Each figure is printed beside its ideal, as a ratio.
+ * Each figure is printed beside its ideal, as a ratio, and each upgrade's
+ * time node by node and phase by phase (breakdown.ts).
  * Env: E2E_BENCH_AGENTS (default 4), E2E_BENCH_SLEEP (default 5),
  * E2E_BENCH_REPEAT (no-op runs, default 3), E2E_BENCH_CONCURRENCY (the
  * upgrades' agentConcurrency values, default "1,2"). Needs the toolchain
  * (scripts/toolchain.sh); without it the benchmark says so and exits 0.
  */
 import { Call, upgradeSequences } from "../e2e/lib/calls";
+import { formatBreakdown, upgradeBreakdown } from "./breakdown";
 import { Harness, HarnessNode, serviceCharts, toolchain } from "../e2e/harness";
 
 const agents = Number(process.env.E2E_BENCH_AGENTS ?? 4);
@@ -95,7 +97,7 @@ function main(): number {
             previews.push(h.pulumiOk(["preview", "--expect-no-changes"]).seconds);
             ups.push(h.pulumiOk(["up", "--yes", "--skip-preview"]).seconds);
         }
-        const upgrades: { c: number; up: number; span: number }[] = [];
+        const upgrades: { c: number; up: number; span: number; breakdown: string }[] = [];
         concurrencies.forEach((c, i) => {
             h.editCluster((cluster) => {
                 cluster.k3sVersion = `v1.33.${6 + i}+k3s1`;
@@ -103,7 +105,9 @@ function main(): number {
             });
             const before = h.calls().length;
             const r = h.pulumiOk(["up", "--yes", "--skip-preview"]);
-            upgrades.push({ c, up: r.seconds, span: upgradeSpan(h.calls().slice(before), nodes.map((n) => n.name)) });
+            const calls = h.calls().slice(before);
+            const names = nodes.map((n) => n.name);
+            upgrades.push({ c, up: r.seconds, span: upgradeSpan(calls, names), breakdown: formatBreakdown(upgradeBreakdown(calls, names)) });
         });
         const destroy = h.pulumiOk(["destroy", "--yes", "--skip-preview"]);
         console.log(`e2e benchmark: 1 server + ${agents} agents, installer sleeps S=${sleep} s, all services + agent pool`);
@@ -118,6 +122,7 @@ function main(): number {
             console.log(
                 `  upgrade c=${u.c}             ${vsIdeal(u.span, ideal)}; target ≤ ${budget.toFixed(1)} s (ratio ${(budget / ideal).toFixed(2)}); whole up ${u.up.toFixed(1)} s`,
             );
+            console.log(u.breakdown.replace(/^/gm, "      "));
         }
         return 0;
     } catch (e) {

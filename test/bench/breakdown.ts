@@ -13,8 +13,9 @@
  *                 poll, the step hand-over, node-ready.sh's prologue)
  *   (start → gate) the two before, together (logs without k3s-ready)
  *   gate          `kubectl wait` → `kubectl uncordon`
- *   to next       `uncordon` → the next node's first kubectl call (the
- *                 annotation removal, the hand-over to the next drain)
+ *   to next       `uncordon` → the first kubectl call about a node whose
+ *                 upgrade starts after it (the annotation removal, the
+ *                 hand-over to the next batch's drain)
  *
  * Usage: `npx tsx test/bench/breakdown.ts <calls.log> <node>...` prints the
  * phases of the last upgrade of those nodes (in upgrade order).
@@ -57,7 +58,7 @@ export function upgradeBreakdown(calls: Call[], nodes: string[]): { node: string
             "to gate": d(r.k3sReady, r.gate),
             "(start → gate)": d(r.k3sStart, r.gate),
             gate: d(r.gate, r.uncordon),
-            "to next": d(r.uncordon, found[i + 1]?.first),
+            "to next": d(r.uncordon, r.uncordon && found.slice(i + 1).find((n) => n.first.at > (r.uncordon as Call).at)?.first),
         },
     }));
 }

@@ -292,13 +292,16 @@ wait_ready() {
     done
     if [ "$ROLE" = server ]; then
         bin="$(k3s_bin)" || fail "k3s binary not found after the install"
-        until "$bin" kubectl get node "$NODE_NAME" >/dev/null 2>&1; do
-            [ "$SECONDS" -lt "$deadline" ] || not_ready "node did not register"
-            sleep "$POLL_INTERVAL"
-        done
-        local remaining=$((deadline - SECONDS))
-        [ "$remaining" -gt 0 ] || remaining=1
-        "$bin" kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout="${remaining}s" >/dev/null || not_ready "node not Ready"
+        # A registered node is watched at once; one not registered yet is polled first.
+        if ! "$bin" kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout="$((deadline - SECONDS > 0 ? deadline - SECONDS : 1))s" >/dev/null 2>&1; then
+            until "$bin" kubectl get node "$NODE_NAME" >/dev/null 2>&1; do
+                [ "$SECONDS" -lt "$deadline" ] || not_ready "node did not register"
+                sleep "$POLL_INTERVAL"
+            done
+            local remaining=$((deadline - SECONDS))
+            [ "$remaining" -gt 0 ] || remaining=1
+            "$bin" kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout="${remaining}s" >/dev/null || not_ready "node not Ready"
+        fi
         log "node Ready"
     else
         log "$SERVICE active"

@@ -12,7 +12,7 @@ import { scriptCommand } from "./nodeScripts";
 export function gpuRuntimeCheck(
     node: NodeSpec,
     connection: command.types.input.remote.ConnectionArgs,
-    ready: command.remote.Command,
+    ready: pulumi.Resource[],
     install: command.remote.Command,
     parent: pulumi.Resource,
 ): command.remote.Command {
@@ -25,6 +25,6 @@ export function gpuRuntimeCheck(
             triggers: [install.id],
             addPreviousOutputInEnv: false,
         },
-        { parent, dependsOn: [ready] },
+        { parent, dependsOn: ready },
     );
 }

@@ -244,7 +244,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
                 addPreviousOutputInEnv: false,
                 triggers: [primaryNode.install.id],
             },
-            { parent: this, dependsOn: [primaryNode.ready], additionalSecretOutputs: ["stdout"] },
+            { parent: this, dependsOn: primaryNode.readyGate, additionalSecretOutputs: ["stdout"] },
         );
         // The program's credential: a cluster-admin ServiceAccount token that
         // does not expire (k3s.yaml's client certificate lasts a year, and
@@ -261,7 +261,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
                 triggers: [primaryNode.install.id],
             },
             // Delete first: the new Secret must not be the old one re-applied.
-            { parent: this, dependsOn: [primaryNode.ready], additionalSecretOutputs: ["stdout"], deleteBeforeReplace: true },
+            { parent: this, dependsOn: primaryNode.readyGate, additionalSecretOutputs: ["stdout"], deleteBeforeReplace: true },
         );
         const contextName = args.contextName ?? name;
         this.kubeconfig = pulumi.secret(
@@ -288,14 +288,14 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
                         ...(node.taints.length > 0 ? { spec: { taints: node.taints } } : {}),
                     },
                     // After a repair too: a reinstalled node registers afresh, without our labels.
-                    { parent: this, provider: this.provider, dependsOn: [this.nodeResources[node.name].ready, this.repairs[node.name].repair] },
+                    { parent: this, provider: this.provider, dependsOn: [...this.nodeResources[node.name].readyGate, this.repairs[node.name].repair] },
                 ),
         );
         // 5. On GPU nodes, k3s must have registered the nvidia runtime.
         const gpuRuntimes = cluster.nodes
             .filter((n) => n.gpu)
-            .map((n) => gpuRuntimeCheck(n, connectionOf(n), this.nodeResources[n.name].ready, this.nodeResources[n.name].install, this));
-        this.readyResources = [...Object.values(this.nodeResources).map((n) => n.ready), ...metadata, ...gpuRuntimes];
+            .map((n) => gpuRuntimeCheck(n, connectionOf(n), this.nodeResources[n.name].readyGate, this.nodeResources[n.name].install, this));
+        this.readyResources = [...Object.values(this.nodeResources).flatMap((n) => n.readyGate), ...metadata, ...gpuRuntimes];
         this.registerOutputs({ kubeconfig: this.kubeconfig });
     }
 }

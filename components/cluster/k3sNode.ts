@@ -32,6 +32,13 @@ export interface K3sNodeArgs {
  * - `install` runs once: writes the config (0600, from stdin) and installs the
  *   pinned k3s. Later config changes re-run it as `reconfigure`, which
  *   restarts k3s only when the file really changed. Deleting it uninstalls k3s.
+ * - `stage` (artifact mode) copies the node's artifacts into root-owned
+ *   staging and checks their sha256, right after the copies and before any
+ *   drain: every node stages in parallel while it still serves, so an
+ *   upgrade's down-time is the swap, the restart and the Ready wait.
+ * - `joined` waits, once, until the installed node is registered and Ready.
+ *   It hangs off `install` alone, so on a first `up` every agent's gate runs
+ *   at once instead of batch after batch.
  * - `drain` → `upgrade` → `ready` carry a version change: they run nothing on
  *   create, and on a change of `k3sVersion` drain the node (from the first
  *   server) unless its kubelet already runs that version, upgrade it, wait
@@ -39,13 +46,21 @@ export interface K3sNodeArgs {
  *   node's `drain` after every `ready` of the previous batch makes upgrades roll one
  *   batch at a time. Deleting `drain` (node removed from config) drains the
  *   node and deletes its Node object before `install`'s delete uninstalls k3s.
+ *
+ * Whatever needs the node Ready waits for `readyGate` (`joined` and `ready`).
  */
 export class K3sNode extends pulumi.ComponentResource {
     public readonly install: command.remote.Command;
+    /** Artifact mode: stages and checks the artifacts (undefined otherwise). */
+    public readonly stage?: command.remote.Command;
     public readonly drain: command.remote.Command;
     public readonly upgrade: command.remote.Command;
-    /** Completes when the node is registered and Ready. */
+    /** Completes when the node, once installed, is registered and Ready. */
+    public readonly joined: command.remote.Command;
+    /** The upgrade chain's last step: after a version change, Ready and uncordoned. */
     public readonly ready: command.remote.Command;
+    /** What anything needing this node Ready waits for. */
+    public readonly readyGate: pulumi.Resource[];
 
     constructor(name: string, args: K3sNodeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("picluster:cluster:K3sNode", name, {}, opts);
@@ -53,7 +68,18 @@ export class K3sNode extends pulumi.ComponentResource {
         const role = node.role;
         const common = { ROLE: role, NODE_NAME: node.name, ...installerEnv(cluster, node) };
         // Artifact mode: the installer, binary and images are on the node before the install runs.
-        const artifacts = copyArtifacts(name, cluster, node, args.connection, this);
+        const copies = copyArtifacts(name, cluster, node, args.connection, this);
+        // Staged ahead of the drain; re-run (update) whenever a checksum changes.
+        const stageCommand = scriptCommand("k3s-install.sh", { sudo: true, env: { ...common, MODE: "stage" } });
+        this.stage =
+            copies.length > 0
+                ? new command.remote.Command(
+                      `${name}-stage`,
+                      { connection: args.connection, create: stageCommand, update: stageCommand, addPreviousOutputInEnv: false },
+                      { parent: this, dependsOn: copies },
+                  )
+                : undefined;
+        const artifacts = this.stage ? [this.stage] : [];
 
         this.install = new command.remote.Command(
             `${name}-install`,
@@ -86,7 +112,8 @@ export class K3sNode extends pulumi.ComponentResource {
                 delete: scriptCommand("node-drain.sh", { sudo: true, env: { MODE: "remove", NODE_NAME: node.name } }),
                 addPreviousOutputInEnv: false,
             },
-            { parent: this, dependsOn: [this.install, ...(args.upgradeAfter ?? [])] },
+            // After the staging too: a node whose artifacts fail their check is never drained.
+            { parent: this, dependsOn: [this.install, ...artifacts, ...(args.upgradeAfter ?? [])] },
         );
         this.upgrade = new command.remote.Command(
             `${name}-upgrade`,
@@ -101,11 +128,19 @@ export class K3sNode extends pulumi.ComponentResource {
             { parent: this, dependsOn: [this.drain, ...artifacts] },
         );
         const readyTimeout = String(cluster.timeouts.readySeconds);
+        this.joined = new command.remote.Command(
+            `${name}-joined`,
+            {
+                connection: args.primaryConnection,
+                create: scriptCommand("node-ready.sh", { sudo: true, env: { NODE_NAME: node.name, UNCORDON: "0", READY_TIMEOUT: readyTimeout } }),
+                addPreviousOutputInEnv: false,
+            },
+            { parent: this, dependsOn: [this.install] },
+        );
         this.ready = new command.remote.Command(
             `${name}-ready`,
             {
                 connection: args.primaryConnection,
-                create: scriptCommand("node-ready.sh", { sudo: true, env: { NODE_NAME: node.name, UNCORDON: "0", READY_TIMEOUT: readyTimeout } }),
                 update: scriptCommand("node-ready.sh", {
                     sudo: true,
                     env: { NODE_NAME: node.name, UNCORDON: "1", K3S_VERSION: cluster.k3sVersion, READY_TIMEOUT: readyTimeout },
@@ -114,6 +149,7 @@ export class K3sNode extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [this.upgrade] },
         );
+        this.readyGate = [this.joined, this.ready];
         this.registerOutputs({});
     }
 }

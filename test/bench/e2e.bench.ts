@@ -6,13 +6,15 @@
  *   - no-op `preview` and no-op `up` of the same stack;
  *   - a k3s upgrade at each `cluster.upgrade.agentConcurrency` c: the ideal
  *     is (N_servers + ⌈N_agents / c⌉)·S plus 0.5 s per node.
- * Each figure is printed beside its ideal, as a ratio.
+ * Each figure is printed beside its ideal, as a ratio, and each upgrade's
+ * time node by node and phase by phase (breakdown.ts).
  * Env: E2E_BENCH_AGENTS (default 4), E2E_BENCH_SLEEP (default 5),
  * E2E_BENCH_REPEAT (no-op runs, default 3), E2E_BENCH_CONCURRENCY (the
  * upgrades' agentConcurrency values, default "1,2"). Needs the toolchain
  * (scripts/toolchain.sh); without it the benchmark says so and exits 0.
  */
 import { Call, upgradeSequences } from "../e2e/lib/calls";
+import { formatBreakdown, upgradeBreakdown } from "./breakdown";
 import { Harness, HarnessNode, serviceCharts, toolchain } from "../e2e/harness";
 
 const agents = Number(process.env.E2E_BENCH_AGENTS ?? 4);
@@ -29,7 +31,13 @@ function upgradeSpan(calls: Call[], nodes: string[]): number {
 /** `figure s (ideal s, ratio r)`. */
 const vsIdeal = (figure: number, ideal: number) => `${figure.toFixed(1)} s  (ideal ${ideal.toFixed(1)} s, ratio ${(figure / ideal).toFixed(2)})`;
 
-/** Span of the install phase and the most installs running at once, from the call log. */
+/**
+ * Span of the install phase, from the call log: from the first installer
+ * start to the last Ready gate (`kubectl wait --for=condition=Ready`, which
+ * returns as soon as the node is Ready), i.e. until picluster knows every
+ * node is up. Also the most installer runs at once (install.sh itself runs
+ * with INSTALL_K3S_SKIP_START, so these are short).
+ */
 function installPhase(calls: Call[]): { span: number; maxConcurrent: number } {
     const edges: [number, number][] = [];
     let first = Infinity;
@@ -40,6 +48,7 @@ function installPhase(calls: Call[]): { span: number; maxConcurrent: number } {
             first = Math.min(first, c.at);
         } else if (c.event === "install") {
             edges.push([c.at, -1]);
+        } else if (c.event === "kubectl" && c.args[0] === "wait" && c.args.includes("--for=condition=Ready")) {
             last = Math.max(last, c.at);
         }
     }
@@ -88,7 +97,7 @@ function main(): number {
             previews.push(h.pulumiOk(["preview", "--expect-no-changes"]).seconds);
             ups.push(h.pulumiOk(["up", "--yes", "--skip-preview"]).seconds);
         }
-        const upgrades: { c: number; up: number; span: number }[] = [];
+        const upgrades: { c: number; up: number; span: number; breakdown: string }[] = [];
         concurrencies.forEach((c, i) => {
             h.editCluster((cluster) => {
                 cluster.k3sVersion = `v1.33.${6 + i}+k3s1`;
@@ -96,12 +105,14 @@ function main(): number {
             });
             const before = h.calls().length;
             const r = h.pulumiOk(["up", "--yes", "--skip-preview"]);
-            upgrades.push({ c, up: r.seconds, span: upgradeSpan(h.calls().slice(before), nodes.map((n) => n.name)) });
+            const calls = h.calls().slice(before);
+            const names = nodes.map((n) => n.name);
+            upgrades.push({ c, up: r.seconds, span: upgradeSpan(calls, names), breakdown: formatBreakdown(upgradeBreakdown(calls, names)) });
         });
         const destroy = h.pulumiOk(["destroy", "--yes", "--skip-preview"]);
         console.log(`e2e benchmark: 1 server + ${agents} agents, installer sleeps S=${sleep} s, all services + agent pool`);
         console.log(`  cold up                 ${cold.seconds.toFixed(1)} s`);
-        console.log(`  install phase           ${vsIdeal(phase.span, 2 * sleep)}; target ratio ≤ 1.1; up to ${phase.maxConcurrent} installs at once`);
+        console.log(`  install phase           ${vsIdeal(phase.span, 2 * sleep)}; target ratio ≤ 1.1; up to ${phase.maxConcurrent} installer runs at once`);
         console.log(`  no-op preview (median)  ${median(previews).toFixed(1)} s  [${previews.map((s) => s.toFixed(1)).join(", ")}]`);
         console.log(`  no-op up (median)       ${median(ups).toFixed(1)} s  [${ups.map((s) => s.toFixed(1)).join(", ")}]`);
         console.log(`  destroy                 ${destroy.seconds.toFixed(1)} s`);
@@ -111,6 +122,7 @@ function main(): number {
             console.log(
                 `  upgrade c=${u.c}             ${vsIdeal(u.span, ideal)}; target ≤ ${budget.toFixed(1)} s (ratio ${(budget / ideal).toFixed(2)}); whole up ${u.up.toFixed(1)} s`,
             );
+            console.log(u.breakdown.replace(/^/gm, "      "));
         }
         return 0;
     } catch (e) {

@@ -132,7 +132,7 @@ export function postgresDrainSteps(h: Harness, step: Step, check: Check, o: { no
             programCluster(h, check);
             operator.start();
             placed(60);
-            return `the program's Cluster (instances 1); operator stand-in made ${POD} on ${o.node} (Ready by the k3s stub's kubelet part) and ${PDB}; the disruption controller allows 0 disruptions`;
+            return `the program's Cluster (instances 1); the operator fake (fixtures/cnpg-operator-stub.sh) made ${POD} on ${o.node} (Ready by the k3s stub's kubelet part) and ${PDB}; the disruption controller allows 0 disruptions`;
         });
         if (!placedOk) return;
 
@@ -184,7 +184,7 @@ export function postgresDrainSteps(h: Harness, step: Step, check: Check, o: { no
                 return i;
             };
             const opened = at("window opened", (c) => isWindowPatch(c, true));
-            const lifted = at(`${PDB} deleted by the operator stand-in`, (c) => operatorDid(c, "pdb-deleted"), opened);
+            const lifted = at(`${PDB} deleted by the operator fake`, (c) => operatorDid(c, "pdb-deleted"), opened);
             const drained = at(`drain of ${o.node}`, (c) => c.event === "kubectl" && c.args[0] === "drain" && c.args[1] === o.node, opened);
             const evicted = at(`${POD} deleted by ${o.node}'s kubelet part`, (c) => c.event === "kubelet" && c.node === o.node && c.fields.pod === `${POSTGRES_NAMESPACE}/${POD}`, drained);
             const installed = at(`install on ${o.node}`, (c) => c.event === "install" && c.node === o.node, evicted);
@@ -199,7 +199,7 @@ export function postgresDrainSteps(h: Harness, step: Step, check: Check, o: { no
             const w = cluster()?.spec.nodeMaintenanceWindow;
             check(w?.inProgress === false && w.reusePVC === true, `the Cluster's window at the end: ${JSON.stringify(w)}, expected inProgress false, reusePVC true`);
             const after = h.calls().slice(calls + closed);
-            check(after.some((c) => operatorDid(c, "pdb-created")) && after.some((c) => operatorDid(c, "pod-created")), "the operator stand-in did not restore the budget and the instance after the window closed");
+            check(after.some((c) => operatorDid(c, "pdb-created")) && after.some((c) => operatorDid(c, "pod-created")), "the operator fake did not restore the budget and the instance after the window closed");
             h.pulumiOk(["preview", "--expect-no-changes"]);
             return (
                 `up ${r.seconds.toFixed(1)} s, no drain timed out; ${o.agents.join(" → ")} each drain → install → uncordon; ` +

@@ -133,6 +133,43 @@ describe("k3s-install.sh artifact mode", () => {
         expect(r.stdout).toContain("checked every artifact's sha256");
     });
 
+    it("stages and checks the artifacts ahead (MODE=stage), so the install neither copies nor hashes again", () => {
+        const node = new Sandbox();
+        const artifacts = withArtifacts(node);
+        const staged = node.run("k3s-install.sh", env({ ...artifacts, MODE: "stage" }), "");
+        expect(staged.status, staged.stderr).toBe(0);
+        expect(staged.stdout).toContain("staged and checked every artifact's sha256");
+        expect(node.exists("etc/rancher/k3s/config.yaml")).toBe(false);
+        expect(node.calls().some((c) => c.startsWith("installer"))).toBe(false);
+        const staging = path.join(node.root, "var/lib/picluster/artifacts");
+        expect(fs.statSync(staging).mode & 0o777).toBe(0o700);
+        // The workstation's copies may go: the install uses the checked, staged ones.
+        fs.rmSync(artifacts.ARTIFACT_DIR, { recursive: true });
+        const r = node.run("k3s-install.sh", env(artifacts), CONFIG);
+        expect(r.status, r.stderr).toBe(0);
+        expect(node.calls()).toContain("installer version=v1.33.5+k3s1 exec=agent args= skip_start=true skip_download=true");
+    });
+
+    it("checks a staged copy again when its checksum changes, and prunes the copies of other versions", () => {
+        const node = new Sandbox();
+        const artifacts = withArtifacts(node);
+        expect(node.run("k3s-install.sh", env({ ...artifacts, MODE: "stage" }), "").status).toBe(0);
+        const staging = path.join(node.root, "var/lib/picluster/artifacts");
+        // A new binary under the same name: the old check does not count for it.
+        fs.appendFileSync(path.join(artifacts.ARTIFACT_DIR, "k3s-arm64"), "# v2\n");
+        const wrong = node.run("k3s-install.sh", env({ ...artifacts, MODE: "stage", K3S_BIN_SHA256: "e".repeat(64) }), "");
+        expect(wrong.status).toBe(1);
+        expect(wrong.stderr).toContain("artifact k3s-arm64 has sha256");
+        expect(fs.existsSync(path.join(staging, "k3s-arm64"))).toBe(false);
+        // The next version arrives under its own name; the old one's copy goes.
+        fs.copyFileSync(path.join(artifacts.ARTIFACT_DIR, "k3s-arm64"), path.join(artifacts.ARTIFACT_DIR, "k3s-arm64-v2"));
+        const next = { ...artifacts, K3S_BIN_FILE: "k3s-arm64-v2", K3S_BIN_SHA256: sha256(path.join(artifacts.ARTIFACT_DIR, "k3s-arm64-v2")) };
+        expect(node.run("k3s-install.sh", env({ ...next, MODE: "stage" }), "").status).toBe(0);
+        expect(fs.readdirSync(staging).sort()).toEqual(
+            ["install.sh", "install.sh.sha256", "k3s-airgap-images-arm64.tar.zst", "k3s-airgap-images-arm64.tar.zst.sha256", "k3s-arm64-v2", "k3s-arm64-v2.sha256"].sort(),
+        );
+    });
+
     it("refuses a binary whose sha256 differs, before running the installer", () => {
         const node = new Sandbox();
         const r = node.run("k3s-install.sh", env({ ...withArtifacts(node), K3S_BIN_SHA256: "f".repeat(64) }), CONFIG);

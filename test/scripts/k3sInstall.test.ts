@@ -141,6 +141,31 @@ describe("node-drain.sh and node-ready.sh on the first server", () => {
         expect(node.run("node-drain.sh", { MODE: "remove", NODE_NAME: "pi-1" }).stdout).toContain("not registered; nothing to do");
     });
 
+    it("gates a registered node with one watch (kubectl wait, which also reads the annotations) before the uncordon", () => {
+        const node = registered("v1.33.5+k3s1");
+        node.run("node-drain.sh", { MODE: "drain", NODE_NAME: "pi-1", K3S_VERSION: "v1.34.1+k3s1" });
+        // The drain asks once whether the node is registered and what it runs.
+        expect(node.calls().filter((c) => c.startsWith("kubectl get node pi-1"))).toEqual([
+            "kubectl get node pi-1 -o jsonpath={.status.nodeInfo.kubeletVersion}",
+        ]);
+        fs.writeFileSync(node.log, "");
+        const ready = node.run("node-ready.sh", { NODE_NAME: "pi-1", UNCORDON: "1", READY_TIMEOUT: "5" });
+        expect(ready.status, ready.stderr).toBe(0);
+        const verbs = node.calls().map((c) => c.split(" ").slice(0, 2).join(" "));
+        expect(verbs).toEqual(["kubectl wait", "kubectl uncordon", "kubectl annotate"]);
+        expect(node.calls()[0]).toMatch(/^kubectl wait --for=condition=Ready node\/pi-1 --timeout=\d+s -o jsonpath=/);
+    });
+
+    it("keeps a node that registered but is not Ready cordoned, and says so within the timeout", () => {
+        const node = registered("v1.33.5+k3s1");
+        node.run("node-drain.sh", { MODE: "drain", NODE_NAME: "pi-1", K3S_VERSION: "v1.34.1+k3s1" });
+        fs.writeFileSync(path.join(node.state, "node-pi-1", "ready"), "False");
+        const ready = node.run("node-ready.sh", { NODE_NAME: "pi-1", UNCORDON: "1", READY_TIMEOUT: "1", POLL_INTERVAL: "0.1" });
+        expect(ready.status).toBe(1);
+        expect(ready.stderr).toContain("registered but not Ready within 1s");
+        expect(node.calls().some((c) => c.startsWith("kubectl uncordon"))).toBe(false);
+    });
+
     it("gives up waiting for a node that never registers", () => {
         const node = new Sandbox();
         node.installK3s();

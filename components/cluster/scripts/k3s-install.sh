@@ -4,6 +4,12 @@
 #   MODE=install      write the config from stdin, install K3S_VERSION if k3s is absent
 #   MODE=reconfigure  write the config from stdin, restart k3s only if it changed
 #   MODE=upgrade      re-run the installer for K3S_VERSION if another version runs
+#   MODE=stage        artifact mode only: copy and check the artifacts into
+#                     root-owned staging, nothing else (no config, no
+#                     install). The program runs it before a node is drained,
+#                     so an upgrade's down-time is only the swap, the restart
+#                     and the Ready wait; install and upgrade then use the
+#                     staged, checked copies without copying or hashing again.
 #
 # The k3s config (it holds the join token) arrives on stdin, never in argv or
 # the environment, and is written root-owned 0600. Each mode is idempotent:
@@ -20,7 +26,7 @@
 # cluster-init) are refused on an installed node, with what to do instead.
 #
 # Inputs (environment): MODE, ROLE (server|agent), K3S_VERSION, NODE_NAME,
-# READY_TIMEOUT (seconds, default 300), POLL_INTERVAL (seconds, default 0.5: a tight bounded poll, so a wait ends soon after its condition holds),
+# READY_TIMEOUT (seconds, default 300), POLL_INTERVAL (seconds, default 0.2: a tight bounded poll, so a wait ends soon after its condition holds),
 # INSTALL_URL (https:// or file://), INSTALL_SHA256 (required for https://),
 # and for artifact mode (no download on the node) ARTIFACT_DIR holding files
 # copied from the workstation: INSTALLER_FILE, K3S_BIN_FILE and optionally
@@ -30,11 +36,11 @@
 set -euo pipefail
 
 ROOT="${PICLUSTER_ROOT:-}"
-MODE="${MODE:?MODE is required (install|reconfigure|upgrade)}"
+MODE="${MODE:?MODE is required (install|reconfigure|upgrade|stage)}"
 ROLE="${ROLE:?ROLE is required (server|agent)}"
 NODE_NAME="${NODE_NAME:?NODE_NAME is required}"
 READY_TIMEOUT="${READY_TIMEOUT:-300}"
-POLL_INTERVAL="${POLL_INTERVAL:-0.5}"
+POLL_INTERVAL="${POLL_INTERVAL:-0.2}"
 DATA_DIR="${DATA_DIR:-/var/lib/rancher/k3s}"
 CONFIG_DIR="$ROOT/etc/rancher/k3s"
 CONFIG="$CONFIG_DIR/config.yaml"
@@ -119,22 +125,50 @@ write_config() {
 sha256_of() { sha256sum "$1" | awk '{ print $1 }'; }
 
 # Copies $1 (a file copied from the workstation) into root-owned staging and
-# checks the copy, so the file used is the file checked.
+# checks the copy, so the file used is the file checked. A copy already
+# checked against the same sha256 (its `.sha256` note, written only after the
+# check, in the root-only staging directory) is used as it is.
 stage() {
     local src="$1" want="$2" name dest got
     [ -n "$want" ] || fail "no sha256 given for $src"
-    [ -f "$src" ] || fail "artifact $src is missing on the node; it is copied there by the program before the install"
     name="$(basename "$src")"
+    dest="$STAGING/$name"
+    if [ -f "$dest" ] && [ "$(cat "$dest.sha256" 2>/dev/null)" = "$want" ]; then
+        printf '%s\n' "$dest"
+        return 0
+    fi
+    [ -f "$src" ] || fail "artifact $src is missing on the node; it is copied there by the program before the install"
     mkdir -p "$STAGING"
     chmod 700 "$STAGING"
-    dest="$STAGING/$name"
+    rm -f "$dest.sha256"
     cp -f "$src" "$dest"
     got="$(sha256_of "$dest")"
     if [ "$got" != "$want" ]; then
         rm -f "$dest"
         fail "artifact $name has sha256 $got, expected $want; the copy is corrupt or the configured checksum is wrong"
     fi
+    printf '%s\n' "$want" >"$dest.sha256"
     printf '%s\n' "$dest"
+}
+
+# Artifact mode: stages and checks every artifact this node needs, and
+# removes staged copies of earlier versions.
+stage_artifacts() {
+    local -a keep=()
+    [ -n "${ARTIFACT_DIR:-}" ] || fail "MODE=stage needs ARTIFACT_DIR (artifact mode)"
+    keep+=("$(stage "$ARTIFACT_DIR/${INSTALLER_FILE:?INSTALLER_FILE is required with ARTIFACT_DIR}" "${INSTALL_SHA256:-}")")
+    keep+=("$(stage "$ARTIFACT_DIR/${K3S_BIN_FILE:?K3S_BIN_FILE is required with ARTIFACT_DIR}" "${K3S_BIN_SHA256:-}")")
+    [ -z "${IMAGES_FILE:-}" ] || keep+=("$(stage "$ARTIFACT_DIR/$IMAGES_FILE" "${IMAGES_SHA256:-}")")
+    local f k used
+    for f in "$STAGING"/*; do
+        [ -e "$f" ] || continue
+        used=0
+        for k in "${keep[@]}"; do
+            if [ "$f" = "$k" ] || [ "$f" = "$k.sha256" ]; then used=1; fi
+        done
+        [ "$used" = 1 ] || rm -f "$f"
+    done
+    log "staged and checked every artifact's sha256"
 }
 
 # Prints the path of a verified installer script.
@@ -191,9 +225,11 @@ run_installer() {
         installer="$(fetch_installer)"
     fi
     env "${vars[@]}" sh "$installer"
-    # Only what this script made (a staged copy, a download), never the
-    # file:// installer it was given.
-    [ "file://$installer" = "${INSTALL_URL:-}" ] || rm -f "$installer"
+    # Artifact mode keeps its checked copies for the next run (MODE=stage
+    # prunes old ones). Otherwise only what this script made (a staged copy,
+    # a download) is removed, never the file:// installer it was given.
+    [ -z "${ARTIFACT_DIR:-}" ] || return 0
+    [ "file://$installer" = "${INSTALL_URL:-}" ] || rm -f "$installer" "$installer.sha256"
 }
 
 # The join target, from the config: "host:port" of its `server:` URL.
@@ -245,13 +281,16 @@ wait_ready() {
     done
     if [ "$ROLE" = server ]; then
         bin="$(k3s_path)" || fail "k3s binary not found after the install"
-        until "$bin" kubectl get node "$NODE_NAME" >/dev/null 2>&1; do
-            [ "$SECONDS" -lt "$deadline" ] || not_ready "node did not register"
-            sleep "$POLL_INTERVAL"
-        done
-        local remaining=$((deadline - SECONDS))
-        [ "$remaining" -gt 0 ] || remaining=1
-        "$bin" kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout="${remaining}s" >/dev/null || not_ready "node not Ready"
+        # A registered node is watched at once; one not registered yet is polled first.
+        if ! "$bin" kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout="$((deadline - SECONDS > 0 ? deadline - SECONDS : 1))s" >/dev/null 2>&1; then
+            until "$bin" kubectl get node "$NODE_NAME" >/dev/null 2>&1; do
+                [ "$SECONDS" -lt "$deadline" ] || not_ready "node did not register"
+                sleep "$POLL_INTERVAL"
+            done
+            local remaining=$((deadline - SECONDS))
+            [ "$remaining" -gt 0 ] || remaining=1
+            "$bin" kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout="${remaining}s" >/dev/null || not_ready "node not Ready"
+        fi
         log "node Ready"
     else
         log "$SERVICE active"
@@ -307,8 +346,11 @@ case "$MODE" in
             wait_ready
         fi
         ;;
+    stage)
+        stage_artifacts
+        ;;
     *)
-        log "unknown MODE '$MODE' (install|reconfigure|upgrade)"
+        log "unknown MODE '$MODE' (install|reconfigure|upgrade|stage)"
         exit 2
         ;;
 esac

@@ -31,7 +31,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/k3s-path.sh" # picluster:include
 K3S=$(require_k3s) || exit 1
 kubectl() { "$K3S" kubectl "$@"; }
 
-if ! kubectl get node "$NODE_NAME" >/dev/null 2>&1; then
+# One call: whether the node is registered, and the version its kubelet runs.
+if ! running="$(kubectl get node "$NODE_NAME" -o jsonpath='{.status.nodeInfo.kubeletVersion}' 2>/dev/null)"; then
     echo "node $NODE_NAME not registered; nothing to do"
     exit 0
 fi
@@ -83,7 +84,6 @@ blocked() {
 case "$MODE" in
     drain)
         target="${K3S_VERSION:?K3S_VERSION is required with MODE=drain}"
-        running="$(kubectl get node "$NODE_NAME" -o jsonpath='{.status.nodeInfo.kubeletVersion}')"
         if [ "$running" = "$target" ]; then
             echo "node $NODE_NAME already runs $target; not draining"
             exit 0

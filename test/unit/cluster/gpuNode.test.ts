@@ -35,7 +35,7 @@ describe("a cluster with a GPU node", () => {
         const runtime = byName("tower-gpu-runtime");
         expect(runtime.inputs.create).toContain("sudo -n env DATA_DIR=/mnt/ssd MODE=runtime");
         expect(runtime.inputs.triggers).toEqual(["tower-install-id"]);
-        expect(await dependencyNames(opts("tower-gpu-runtime"))).toEqual(["tower-ready"]);
+        expect(await dependencyNames(opts("tower-gpu-runtime"))).toEqual(["tower-joined", "tower-ready"]);
         expect(registered.some((r) => r.name === "pi-1-gpu-runtime")).toBe(false);
     });
 

@@ -74,8 +74,17 @@ describe("K3sCluster on the pi stack", () => {
         expect(await dependencyNames(byName(rec.resources, "pi-2-ready").opts)).toEqual(["pi-2-upgrade"]);
     });
 
+    it("gates every node's first Ready on its own install, so a first up checks all agents at once", async () => {
+        for (const agent of ["pi-1", "pi-2", "pi-3", "pi-4"]) {
+            expect(await dependencyNames(byName(rec.resources, `${agent}-joined`).opts)).toEqual([`${agent}-install`]);
+        }
+        const joined = registered.find((x) => x.name === "pi-3-joined") as RegisteredResource;
+        expect(joined.inputs.create).toContain("UNCORDON=0");
+        expect(unwrapSecrets(joined.inputs.connection)).toMatchObject({ host: "192.168.1.10" });
+    });
+
     it("runs nothing for the upgrade steps on create, only on a version change", () => {
-        for (const step of ["drain", "upgrade"]) {
+        for (const step of ["drain", "upgrade", "ready"]) {
             const r = registered.find((x) => x.name === `pi-1-${step}`) as RegisteredResource;
             expect(r.inputs.create).toBeUndefined();
             expect(r.inputs.update).toContain("K3S_VERSION=v1.33.5+k3s1");
@@ -126,7 +135,8 @@ describe("K3sCluster on the pi stack", () => {
         expect(install.inputs.create).toContain("READY_TIMEOUT=300");
         expect(install.inputs.delete).toContain("DATA_DIR=/var/lib/rancher/k3s");
         expect((registered.find((r) => r.name === "pi-1-drain") as RegisteredResource).inputs.update).toContain("DRAIN_TIMEOUT=300");
-        expect((registered.find((r) => r.name === "pi-1-ready") as RegisteredResource).inputs.create).toContain("READY_TIMEOUT=300");
+        expect((registered.find((r) => r.name === "pi-1-joined") as RegisteredResource).inputs.create).toContain("READY_TIMEOUT=300");
+        expect((registered.find((r) => r.name === "pi-1-ready") as RegisteredResource).inputs.update).toContain("READY_TIMEOUT=300");
     });
 
     it("never puts the join token, SSH key or kubeconfig client key in plain inputs", async () => {
@@ -176,7 +186,7 @@ describe("K3sCluster on the pi stack", () => {
         for (const p of patches) expect(p.provider).toMatch(/::cluster-k8s::/);
         const pi1 = patches.find((p) => (p.inputs.metadata as any).name === "pi-1") as RegisteredResource;
         expect((pi1.inputs.metadata as any).labels).toEqual({ "node-role.kubernetes.io/worker": "true", "picluster.io/tier": "worker" });
-        expect(await dependencyNames(byName(rec.resources, "pi-1-metadata").opts)).toEqual(["pi-1-ready", "pi-1-repair"]);
+        expect(await dependencyNames(byName(rec.resources, "pi-1-metadata").opts)).toEqual(["pi-1-joined", "pi-1-ready", "pi-1-repair"]);
     });
 
     it("gives every Kubernetes resource the cluster's provider explicitly", () => {

@@ -1,0 +1,85 @@
+/**
+ * Where a rolling upgrade's time goes, node by node, from the e2e call log
+ * (test/e2e/lib/calls.ts). Each node's upgrade is cut at the events the
+ * stubs log:
+ *
+ *   drain reads   first kubectl call about the node → `kubectl drain`
+ *   to installer  `drain` → install.sh's first systemctl call (the drain
+ *                 itself, the step hand-over, k3s-install.sh's prologue)
+ *   install.sh    install-start → `systemctl restart`
+ *   unit start    `systemctl restart` → the k3s process starts
+ *   k3s start     k3s-start → k3s-ready (S, plus the stub's registration)
+ *   to gate       k3s-ready → the Ready gate's `kubectl wait` (the unit
+ *                 poll, the step hand-over, node-ready.sh's prologue)
+ *   (start → gate) the two before, together (logs without k3s-ready)
+ *   gate          `kubectl wait` → `kubectl uncordon`
+ *   to next       `uncordon` → the first kubectl call about a node whose
+ *                 upgrade starts after it (the annotation removal, the
+ *                 hand-over to the next batch's drain)
+ *
+ * Usage: `npx tsx test/bench/breakdown.ts <calls.log> <node>...` prints the
+ * phases of the last upgrade of those nodes (in upgrade order).
+ */
+import * as fs from "fs";
+import { Call, kubectlTarget, parseCalls } from "../e2e/lib/calls";
+
+export const PHASES = ["drain reads", "to installer", "install.sh", "unit start", "k3s start", "to gate", "(start → gate)", "gate", "to next"] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** The phases of each node's upgrade, in seconds (undefined where an event is missing). */
+export function upgradeBreakdown(calls: Call[], nodes: string[]): { node: string; phases: Partial<Record<Phase, number>> }[] {
+    const about = (c: Call, node: string) =>
+        c.event === "kubectl" && (kubectlTarget(c) === node || (c.args[0] === "get" && c.args[1] === "node" && c.args[2] === node));
+    const rows = nodes.map((node) => {
+        const drain = calls.find((c) => c.event === "kubectl" && c.args[0] === "drain" && c.args[1] === node);
+        if (!drain) return undefined;
+        const after = (pred: (c: Call) => boolean, from: number) => calls.find((c) => c.at >= from && pred(c));
+        const reads = calls.filter((c) => c.at <= drain.at && c.at > drain.at - 10 && about(c, node));
+        const installStart = after((c) => c.node === node && c.event === "install-start", drain.at);
+        const restart = installStart && after((c) => c.node === node && c.event === "systemctl" && c.fields.verb === "restart", installStart.at);
+        const k3sStart = restart && after((c) => c.node === node && c.event === "k3s-start", restart.at);
+        const k3sReady = k3sStart && after((c) => c.node === node && c.event === "k3s-ready", k3sStart.at);
+        const gate =
+            k3sStart &&
+            after((c) => c.event === "kubectl" && c.args[0] === "wait" && c.args.includes(`node/${node}`), k3sReady?.at ?? k3sStart.at);
+        const uncordon = after((c) => c.event === "kubectl" && c.args[0] === "uncordon" && c.args[1] === node, drain.at);
+        return { node, first: reads[0] ?? drain, drain, installStart, restart, k3sStart, k3sReady, gate, uncordon };
+    });
+    const found = rows.filter((r): r is NonNullable<typeof r> => r !== undefined).sort((a, b) => a.first.at - b.first.at);
+    const d = (a?: Call, b?: Call) => (a && b ? b.at - a.at : undefined);
+    return found.map((r, i) => ({
+        node: r.node,
+        phases: {
+            "drain reads": d(r.first, r.drain),
+            "to installer": d(r.drain, r.installStart),
+            "install.sh": d(r.installStart, r.restart),
+            "unit start": d(r.restart, r.k3sStart),
+            "k3s start": d(r.k3sStart, r.k3sReady),
+            "to gate": d(r.k3sReady, r.gate),
+            "(start → gate)": d(r.k3sStart, r.gate),
+            gate: d(r.gate, r.uncordon),
+            "to next": d(r.uncordon, r.uncordon && found.slice(i + 1).find((n) => n.first.at > (r.uncordon as Call).at)?.first),
+        },
+    }));
+}
+
+/** A table of the phases, one column per node, and the median of each phase. */
+export function formatBreakdown(rows: ReturnType<typeof upgradeBreakdown>): string {
+    const cell = (x?: number) => (x === undefined ? "-" : x.toFixed(2)).padStart(7);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const lines = [`${"phase".padEnd(14)}${rows.map((r) => r.node.slice(-7).padStart(8)).join("")}  median`];
+    for (const p of PHASES) {
+        const xs = rows.map((r) => r.phases[p]).filter((x): x is number => x !== undefined);
+        lines.push(`${p.padEnd(14)}${rows.map((r) => ` ${cell(r.phases[p])}`).join("")}  ${xs.length ? median(xs).toFixed(2) : "-"}`);
+    }
+    return lines.join("\n");
+}
+
+if (require.main === module) {
+    const [file, ...nodes] = process.argv.slice(2);
+    const calls = parseCalls(fs.readFileSync(file, "utf8"));
+    // The last upgrade: from the last drain of the first node named on.
+    const lastDrain = calls.filter((c) => c.event === "kubectl" && c.args[0] === "drain" && c.args[1] === nodes[0]).pop();
+    const from = lastDrain ? lastDrain.at - 10 : 0;
+    console.log(formatBreakdown(upgradeBreakdown(calls.filter((c) => c.at >= from), nodes)));
+}

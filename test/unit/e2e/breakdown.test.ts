@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { formatBreakdown, upgradeBreakdown } from "../../bench/breakdown";
+import { parseCalls } from "../../e2e/lib/calls";
+
+const line = (at: number, node: string, rest: string) => `${at.toFixed(2)} node=${node} event=${rest}`;
+/** One node's upgrade as the stubs log it, starting at t. */
+const upgrade = (t: number, node: string) => [
+    line(t, "s1", `kubectl args=get node ${node} -o jsonpath={.status.nodeInfo.kubeletVersion}`),
+    line(t + 0.3, "s1", `kubectl args=drain ${node} --ignore-daemonsets`),
+    line(t + 0.8, node, "install-start version=v2 exec=agent"),
+    line(t + 0.85, node, "systemctl verb=restart unit=k3s-agent no_block=1"),
+    line(t + 0.9, node, "k3s-start version=v2 role=agent"),
+    line(t + 6.4, node, "k3s-ready version=v2 role=agent"),
+    line(t + 6.8, "s1", `kubectl args=wait --for=condition=Ready node/${node} --timeout=300s`),
+    line(t + 7.0, "s1", `kubectl args=uncordon ${node}`),
+];
+
+describe("upgrade breakdown from the call log", () => {
+    it("cuts each node's upgrade at the stubs' events, in upgrade order, and hands over to the next node", () => {
+        const calls = parseCalls([...upgrade(10, "a1"), ...upgrade(17.5, "a2")].join("\n"));
+        const rows = upgradeBreakdown(calls, ["a2", "a1"]);
+        expect(rows.map((r) => r.node)).toEqual(["a1", "a2"]);
+        const a1 = rows[0].phases;
+        expect(a1["drain reads"]).toBeCloseTo(0.3);
+        expect(a1["to installer"]).toBeCloseTo(0.5);
+        expect(a1["unit start"]).toBeCloseTo(0.05);
+        expect(a1["k3s start"]).toBeCloseTo(5.5);
+        expect(a1["to gate"]).toBeCloseTo(0.4);
+        expect(a1.gate).toBeCloseTo(0.2);
+        expect(a1["to next"]).toBeCloseTo(0.5);
+        expect(rows[1].phases["to next"]).toBeUndefined();
+        expect(formatBreakdown(rows)).toMatch(/^k3s start\s+5\.50\s+5\.50\s+5\.50$/m);
+    });
+});

@@ -44,8 +44,8 @@ export function installerEnv(cluster: ClusterSpec, node: NodeSpec): Record<strin
         env.ARTIFACT_DIR = ARTIFACT_DIR;
         env.INSTALLER_FILE = artifactName(files.installer);
         env.INSTALL_SHA256 = files.installer.sha256;
-        env.K3S_BIN_FILE = artifactName(files.k3s);
-        env.K3S_BIN_SHA256 = files.k3s.sha256;
+        env.BINARY_FILE = artifactName(files.k3s);
+        env.BINARY_SHA256 = files.k3s.sha256;
         if (files.images) {
             env.IMAGES_FILE = artifactName(files.images);
             env.IMAGES_SHA256 = files.images.sha256;

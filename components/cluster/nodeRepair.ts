@@ -77,7 +77,7 @@ export class NodeRepair extends pulumi.ComponentResource {
         // The install's own installer settings (checksum, artifact mode).
         const reinstall = scriptCommand("k3s-install.sh", {
             sudo: true,
-            env: { ...common, ...installerEnv(cluster, node), MODE: "install", K3S_VERSION: cluster.k3sVersion },
+            env: { ...common, ...installerEnv(cluster, node), MODE: "install", TARGET_VERSION: cluster.k3sVersion },
         });
         const start = scriptCommand("node-repair.sh", { sudo: true, env: common });
         this.repair = new command.remote.Command(

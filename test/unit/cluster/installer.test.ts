@@ -52,8 +52,8 @@ describe("installer settings", () => {
             ARTIFACT_DIR: "/var/tmp/picluster-artifacts",
             INSTALLER_FILE: `${"a".repeat(12)}-install.sh`,
             INSTALL_SHA256: SHA("a"),
-            K3S_BIN_FILE: `${"c".repeat(12)}-k3s-arm64`,
-            K3S_BIN_SHA256: SHA("c"),
+            BINARY_FILE: `${"c".repeat(12)}-k3s-arm64`,
+            BINARY_SHA256: SHA("c"),
             IMAGES_FILE: `${"d".repeat(12)}-k3s-airgap-images-arm64.tar.zst`,
             IMAGES_SHA256: SHA("d"),
         });

@@ -1,7 +1,7 @@
 import { isHighlyAvailable } from "../components/cluster/k3sConfig";
 import { parseBytes, parseCpu } from "../components/k8s/quantity";
 import { NAMESPACE, type PiclusterConfig } from "./config";
-import { installerProblems, installerWarnings, type ClusterSpec } from "./schema/cluster";
+import { installerProblems, type ClusterSpec } from "./schema/cluster";
 
 /*
  * Checks that span keys of the cluster and the agents, run by the plan
@@ -86,13 +86,12 @@ export function clusterChecks(cluster: ClusterSpec): string[] {
 /** Risky but allowed: printed as warnings, the program goes on. */
 export function clusterWarnings(cluster: ClusterSpec): string[] {
     if (cluster.kubeconfig !== undefined) return [];
-    const installer = installerWarnings(cluster).map((w) => `${NAMESPACE}:${w}`);
-    if (!isHighlyAvailable(cluster.nodes)) return installer;
-    return installer.concat(cluster.nodes.flatMap((n, i) =>
+    if (!isHighlyAvailable(cluster.nodes)) return [];
+    return cluster.nodes.flatMap((n, i) =>
         n.role === "server" && n.arch === "arm64" && n.dataDir === undefined
             ? [`${NAMESPACE}:cluster.nodes[${i}] (${n.name}) runs embedded etcd without dataDir: on an SD card etcd's fsync latency can stall the cluster; set cluster.nodes[${i}].dataDir to an SSD mount`]
             : [],
-    ));
+    );
 }
 
 /** The agent-host pool and the worker-agent templates against the cluster they run on. */

@@ -88,7 +88,7 @@ export class K3sNode extends pulumi.ComponentResource {
                 // Waiting on the pre-flight verdict here keeps every install
                 // behind the cross-node checks.
                 create: args.preflightPassed.apply(() =>
-                    scriptCommand("k3s-install.sh", { sudo: true, env: { ...common, MODE: "install", K3S_VERSION: cluster.k3sVersion } }),
+                    scriptCommand("k3s-install.sh", { sudo: true, env: { ...common, MODE: "install", TARGET_VERSION: cluster.k3sVersion } }),
                 ),
                 update: scriptCommand("k3s-install.sh", { sudo: true, env: { ...common, MODE: "reconfigure" } }),
                 delete: scriptCommand("k3s-uninstall.sh", { sudo: true, env: { DATA_DIR: k3sDataDir(node) } }),
@@ -103,7 +103,7 @@ export class K3sNode extends pulumi.ComponentResource {
         // Each step decides from the node's live state (kubelet version, the
         // drain annotation), so an update triggered by anything else, such as
         // a rotated SSH key, drains nothing and uncordons nothing.
-        const drainEnv = { MODE: "drain", NODE_NAME: node.name, K3S_VERSION: cluster.k3sVersion, DRAIN_TIMEOUT: String(cluster.timeouts.drainSeconds) };
+        const drainEnv = { MODE: "drain", NODE_NAME: node.name, TARGET_VERSION: cluster.k3sVersion, DRAIN_TIMEOUT: String(cluster.timeouts.drainSeconds) };
         this.drain = new command.remote.Command(
             `${name}-drain`,
             {
@@ -121,7 +121,7 @@ export class K3sNode extends pulumi.ComponentResource {
                 connection: args.connection,
                 update: scriptCommand("k3s-install.sh", {
                     sudo: true,
-                    env: { ...common, MODE: "upgrade", K3S_VERSION: cluster.k3sVersion },
+                    env: { ...common, MODE: "upgrade", TARGET_VERSION: cluster.k3sVersion },
                 }),
                 addPreviousOutputInEnv: false,
             },
@@ -143,7 +143,7 @@ export class K3sNode extends pulumi.ComponentResource {
                 connection: args.primaryConnection,
                 update: scriptCommand("node-ready.sh", {
                     sudo: true,
-                    env: { NODE_NAME: node.name, UNCORDON: "1", K3S_VERSION: cluster.k3sVersion, READY_TIMEOUT: readyTimeout },
+                    env: { NODE_NAME: node.name, UNCORDON: "1", TARGET_VERSION: cluster.k3sVersion, READY_TIMEOUT: readyTimeout },
                 }),
                 addPreviousOutputInEnv: false,
             },

@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { installerUrl, type ClusterSpec, type NodeSpec } from "../../stacks/schema/cluster";
+import { installerSha256, installerUrl, type ClusterSpec, type NodeSpec } from "../../stacks/schema/cluster";
 
 type ConnectionArgs = command.types.input.remote.ConnectionArgs;
 
@@ -44,8 +44,8 @@ export function installerEnv(cluster: ClusterSpec, node: NodeSpec): Record<strin
         env.ARTIFACT_DIR = ARTIFACT_DIR;
         env.INSTALLER_FILE = artifactName(files.installer);
         env.INSTALL_SHA256 = files.installer.sha256;
-        env.K3S_BIN_FILE = artifactName(files.k3s);
-        env.K3S_BIN_SHA256 = files.k3s.sha256;
+        env.BINARY_FILE = artifactName(files.k3s);
+        env.BINARY_SHA256 = files.k3s.sha256;
         if (files.images) {
             env.IMAGES_FILE = artifactName(files.images);
             env.IMAGES_SHA256 = files.images.sha256;
@@ -53,7 +53,8 @@ export function installerEnv(cluster: ClusterSpec, node: NodeSpec): Record<strin
         return env;
     }
     env.INSTALL_URL = installerUrl(cluster);
-    if (cluster.installScriptSha256) env.INSTALL_SHA256 = cluster.installScriptSha256;
+    const sha256 = installerSha256(cluster);
+    if (sha256) env.INSTALL_SHA256 = sha256;
     return env;
 }
 

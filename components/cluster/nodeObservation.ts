@@ -19,6 +19,9 @@ export interface ObservationInputs extends Desired {
     command: string;
     /** Always `[]`: no repair pending. The preview shows a node's repairs against it. */
     repairs: string[];
+    /** What a repair runs now (the reinstall && start command line) and the config it writes (secret). */
+    repairCommand: string;
+    repairConfig: string;
 }
 
 /** Its state: the inputs, the latest observation and the baseline repairs are judged against. */
@@ -32,6 +35,13 @@ export interface ObservationState extends ObservationInputs {
     reimageGeneration: number;
     /** What the last bump was for. */
     lastRepairs: string[];
+    /**
+     * The repair command and config as of the last bump (or the create): the
+     * repair resource takes its inputs from these, so an upgrade or a new
+     * config, which change repairCommand/repairConfig, does not run it.
+     */
+    armedCommand: string;
+    armedConfig: string;
 }
 
 export type Observe = (connection: ObservationConnection, command: string) => Promise<Observed>;
@@ -85,14 +95,24 @@ const sameInputs = (a: ObservationInputs, b: ObservationInputs) =>
 /**
  * The dynamic provider. `create` and `read` observe (one SSH call);
  * `read` (only on `--refresh`) records the repairs the node needs, so the
- * preview shows them against `repairs: []`; `update` observes again and
- * bumps the generation only if repairs are still needed.
+ * preview shows them against `repairs: []`; `update` observes again, only
+ * when a refresh found repairs, and bumps the generation (arming the
+ * current repair command and config) only if they are still needed.
  */
 export function observationProvider(observe: Observe = observeOverSsh): pulumi.dynamic.ResourceProvider {
     return {
         async create(inputs: ObservationInputs) {
             const observed = await observe(inputs.connection, inputs.command);
-            const outs: ObservationState = { ...inputs, observed, baselineMachineId: observed.machineId, generation: 0, reimageGeneration: 0, lastRepairs: [] };
+            const outs: ObservationState = {
+                ...inputs,
+                observed,
+                baselineMachineId: observed.machineId,
+                generation: 0,
+                reimageGeneration: 0,
+                lastRepairs: [],
+                armedCommand: inputs.repairCommand,
+                armedConfig: inputs.repairConfig,
+            };
             return { id: inputs.node, outs };
         },
         async read(id: string, props: ObservationState) {
@@ -105,6 +125,14 @@ export function observationProvider(observe: Observe = observeOverSsh): pulumi.d
             return { changes, ...(repairsPending ? { detailedDiff: { repairs: { kind: "update" as const } } } : {}) };
         },
         async update(_id: string, olds: ObservationState, news: ObservationInputs) {
+            // State written before the armed fields existed arms the current repair.
+            const armed = { armedCommand: olds.armedCommand ?? news.repairCommand, armedConfig: olds.armedConfig ?? news.repairConfig };
+            if ((olds.repairs ?? []).length === 0) {
+                // No refresh found anything: what picluster installs changed (an
+                // upgrade, a new config), and its own steps carry that out. No call
+                // to the node, no repair armed; the next refresh observes again.
+                return { outs: { ...olds, ...news, ...armed, repairs: [] } };
+            }
             const observed = await observe(news.connection, news.command);
             const repairs = neededRepairs(observed, news, olds.baselineMachineId);
             const outs: ObservationState = {
@@ -116,6 +144,7 @@ export function observationProvider(observe: Observe = observeOverSsh): pulumi.d
                 reimageGeneration: olds.reimageGeneration + (isReimage(repairs) ? 1 : 0),
                 lastRepairs: repairs,
                 repairs: [],
+                ...(repairs.length > 0 ? { armedCommand: news.repairCommand, armedConfig: news.repairConfig } : armed),
             };
             return { outs };
         },
@@ -130,14 +159,16 @@ export class NodeObservation extends pulumi.dynamic.Resource {
     public declare readonly generation: pulumi.Output<number>;
     public declare readonly reimageGeneration: pulumi.Output<number>;
     public declare readonly lastRepairs: pulumi.Output<string[]>;
+    public declare readonly armedCommand: pulumi.Output<string>;
+    public declare readonly armedConfig: pulumi.Output<string>;
 
     constructor(name: string, args: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
         super(
             (shared ??= observationProvider()),
             name,
-            { ...args, generation: undefined, reimageGeneration: undefined, lastRepairs: undefined },
-            // The key and the config's hash stay secret in the state; the observation holds that hash too.
-            { ...opts, additionalSecretOutputs: ["connection", "configSha256", "observed"] },
+            { ...args, generation: undefined, reimageGeneration: undefined, lastRepairs: undefined, armedCommand: undefined, armedConfig: undefined },
+            // The key, the config and its hash stay secret in the state; the observation holds that hash too.
+            { ...opts, additionalSecretOutputs: ["connection", "configSha256", "observed", "repairConfig", "armedConfig"] },
             "picluster",
             "NodeObservation",
         );

@@ -43,6 +43,13 @@ export class NodeRepair extends pulumi.ComponentResource {
         super("picluster:cluster:NodeRepair", name, {}, opts);
         const { node, cluster, connection } = args;
         const c = pulumi.output(connection);
+        const common = { ROLE: node.role, NODE_NAME: node.name };
+        // The install's own installer settings (checksum, artifact mode).
+        const reinstall = scriptCommand("k3s-install.sh", {
+            sudo: true,
+            env: { ...common, ...installerEnv(cluster, node), MODE: "install", TARGET_VERSION: cluster.k3sVersion },
+        });
+        const start = scriptCommand("node-repair.sh", { sudo: true, env: common });
         this.observation = new NodeObservation(
             `${name}-observed`,
             {
@@ -60,6 +67,8 @@ export class NodeRepair extends pulumi.ComponentResource {
                 ),
                 command: scriptCommand("node-observe.sh", { sudo: true, env: { ROLE: node.role, NODE_NAME: node.name } }),
                 repairs: [],
+                repairCommand: `${reinstall} && ${start}`,
+                repairConfig: pulumi.secret(args.k3sConfig),
             },
             { parent: this, dependsOn: args.after },
         );
@@ -73,20 +82,15 @@ export class NodeRepair extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const common = { ROLE: node.role, NODE_NAME: node.name };
-        // The install's own installer settings (checksum, artifact mode).
-        const reinstall = scriptCommand("k3s-install.sh", {
-            sudo: true,
-            env: { ...common, ...installerEnv(cluster, node), MODE: "install", K3S_VERSION: cluster.k3sVersion },
-        });
-        const start = scriptCommand("node-repair.sh", { sudo: true, env: common });
         this.repair = new command.remote.Command(
             `${name}-repair`,
             {
                 connection,
                 // The generation in the command line is what makes `up` run it: once per bump.
-                update: pulumi.interpolate`${reinstall} && ${start} # repair ${this.observation.generation}`,
-                stdin: pulumi.secret(args.k3sConfig),
+                // Command and config are the ones armed at that bump, so an upgrade or a
+                // new config (carried out by the install chain) does not run it again.
+                update: pulumi.interpolate`${this.observation.armedCommand} # repair ${this.observation.generation}`,
+                stdin: pulumi.secret(this.observation.armedConfig),
                 addPreviousOutputInEnv: false,
             },
             { parent: this, dependsOn: [forget] },

@@ -137,13 +137,13 @@ export const clusterSchema = z
         /**
          * Where nodes fetch the k3s installer from (https only, checked against
          * installScriptSha256); `file:///path` uses a copy already on the node.
-         * Default: install.sh at the tag of k3sVersion (see installerUrl).
+         * Default: install.sh at a fixed k3s commit, with its sha256 (DEFAULT_INSTALLER).
          */
         installScriptUrl: z
             .string()
             .regex(/^(https|file):\/\/\S+$/, "must be an https:// or file:// URL (plain http:// is refused: the installer runs as root)")
             .optional(),
-        /** sha256 of the installer at installScriptUrl; required for https URLs. */
+        /** sha256 of the installer at installScriptUrl; required for https URLs (the default's is built in). */
         installScriptSha256: sha256.optional(),
         /** Copy pinned artifacts from the workstation instead of downloading on the nodes. */
         artifacts: artifactsSchema.optional(),
@@ -221,9 +221,26 @@ function crossNodeChecks(c: RawCluster, ctx: z.RefinementCtx): void {
     }
 }
 
-/** The installer URL: the configured one, else install.sh at the tag of the pinned k3s release. */
-export function installerUrl(cluster: { installScriptUrl?: string; k3sVersion: string }): string {
-    return cluster.installScriptUrl ?? `https://raw.githubusercontent.com/k3s-io/k3s/${encodeURIComponent(cluster.k3sVersion)}/install.sh`;
+/**
+ * The default installer: k3s's install.sh at one fixed commit of k3s-io/k3s
+ * (a commit's file never changes, a tag's or get.k3s.io's can) and its
+ * sha256, checked on the node before it runs. install.sh installs whatever
+ * INSTALL_K3S_VERSION names, so one script serves every pinned release. The
+ * same file is the real installer the end-to-end suite runs (docs/e2e.md).
+ */
+export const DEFAULT_INSTALLER = {
+    url: "https://raw.githubusercontent.com/k3s-io/k3s/0136cf258954a458da1404858396342724b93d24/install.sh",
+    sha256: "40b487f0d8ef4f5d1bf422e7bb6228cc7789c40ecc66c5ab067d396bbee9816e",
+} as const;
+
+/** The installer URL: the configured one, else the pinned default. */
+export function installerUrl(cluster: { installScriptUrl?: string }): string {
+    return cluster.installScriptUrl ?? DEFAULT_INSTALLER.url;
+}
+
+/** The sha256 the installer is checked against: the configured one, else the default's for the default URL. */
+export function installerSha256(cluster: { installScriptUrl?: string; installScriptSha256?: string }): string | undefined {
+    return cluster.installScriptSha256 ?? (cluster.installScriptUrl === undefined ? DEFAULT_INSTALLER.sha256 : undefined);
 }
 
 /** The host part of `host`, `host:port`, `[v6]` or `[v6]:port`; a bare IPv6 address is returned whole. */
@@ -249,23 +266,12 @@ export function installerProblems(cluster: Pick<ClusterSpec, "installScriptUrl" 
         return problems;
     }
     const url = installerUrl(cluster);
-    // The default URL is only warned about (installerWarnings): no checksum of
-    // the tag's install.sh could be verified to ship as a default.
-    if (cluster.installScriptUrl !== undefined && url.startsWith("https://") && !cluster.installScriptSha256) {
+    if (url.startsWith("https://") && !installerSha256(cluster)) {
         problems.push(
             `cluster.installScriptSha256: is required to run the installer from ${url}; review the script, then set its sha256 (curl -fsSL '${url}' | sha256sum), or use cluster.artifacts`,
         );
     }
     return problems;
-}
-
-/** Risky but allowed: the default installer downloaded without a checksum to check it against. */
-export function installerWarnings(cluster: Pick<ClusterSpec, "installScriptUrl" | "installScriptSha256" | "artifacts" | "k3sVersion">): string[] {
-    if (cluster.artifacts || cluster.installScriptUrl !== undefined || cluster.installScriptSha256) return [];
-    const url = installerUrl(cluster);
-    return [
-        `cluster.installScriptSha256 is not set: nodes run ${url} (https only) unchecked; review it, then pin it (curl -fsSL '${url}' | sha256sum), or use cluster.artifacts`,
-    ];
 }
 
 export type NodeSpec = z.output<typeof nodeSchema>;

@@ -286,12 +286,15 @@ function scenario(h: Harness): void {
         const problems = rollingUpgradeProblems(upgradeCalls, [SERVER, AGENT1, AGENT2]);
         check(problems.length === 0, problems.join("\n"));
         const sudo = checkSudo(upgradeCalls, ["install"]);
+        // The drift repair is armed only by a refresh that found something: an upgrade runs none.
+        const repairs = r.stdout.split("\n").filter((l) => /command:remote:Command \S+-(repair|forget) updat/.test(l));
+        check(repairs.length === 0, `the upgrade ran drift repairs:\n${repairs.join("\n")}`);
         for (const n of nodes()) {
             check(n.status?.nodeInfo?.kubeletVersion === NEXT_VERSION, `${n.metadata.name} runs ${n.status?.nodeInfo?.kubeletVersion}`);
             check(!n.spec?.unschedulable, `${n.metadata.name} is still cordoned`);
             check(!n.metadata.annotations?.["picluster.io/drained-for"], `${n.metadata.name} still carries the drain annotation`);
         }
-        return `up ${r.seconds.toFixed(1)} s; order ${SERVER} → ${AGENT1} → ${AGENT2}, each drain → install → uncordon; ${sudo}`;
+        return `up ${r.seconds.toFixed(1)} s; order ${SERVER} → ${AGENT1} → ${AGENT2}, each drain → install → uncordon, no drift repair run; ${sudo}`;
     });
 
     step("r. registries: set, then one mirror changed: each node restarts once, in order, and its file matches", () => {

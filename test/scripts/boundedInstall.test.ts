@@ -12,7 +12,7 @@ const env = (extra: Record<string, string> = {}) => ({
     MODE: "install",
     ROLE: "agent",
     NODE_NAME: "pi-1",
-    K3S_VERSION: "v1.33.5+k3s1",
+    TARGET_VERSION: "v1.33.5+k3s1",
     INSTALL_URL: `file://${INSTALLER}`,
     READY_TIMEOUT: "1",
     POLL_INTERVAL: "0.1",
@@ -116,8 +116,8 @@ describe("k3s-install.sh artifact mode", () => {
             ARTIFACT_DIR: dir,
             INSTALLER_FILE: "install.sh",
             INSTALL_SHA256: sha256(INSTALLER),
-            K3S_BIN_FILE: "k3s-arm64",
-            K3S_BIN_SHA256: sha256(k3s),
+            BINARY_FILE: "k3s-arm64",
+            BINARY_SHA256: sha256(k3s),
             IMAGES_FILE: "k3s-airgap-images-arm64.tar.zst",
             IMAGES_SHA256: sha256(images),
         };
@@ -157,13 +157,13 @@ describe("k3s-install.sh artifact mode", () => {
         const staging = path.join(node.root, "var/lib/picluster/artifacts");
         // A new binary under the same name: the old check does not count for it.
         fs.appendFileSync(path.join(artifacts.ARTIFACT_DIR, "k3s-arm64"), "# v2\n");
-        const wrong = node.run("k3s-install.sh", env({ ...artifacts, MODE: "stage", K3S_BIN_SHA256: "e".repeat(64) }), "");
+        const wrong = node.run("k3s-install.sh", env({ ...artifacts, MODE: "stage", BINARY_SHA256: "e".repeat(64) }), "");
         expect(wrong.status).toBe(1);
         expect(wrong.stderr).toContain("artifact k3s-arm64 has sha256");
         expect(fs.existsSync(path.join(staging, "k3s-arm64"))).toBe(false);
         // The next version arrives under its own name; the old one's copy goes.
         fs.copyFileSync(path.join(artifacts.ARTIFACT_DIR, "k3s-arm64"), path.join(artifacts.ARTIFACT_DIR, "k3s-arm64-v2"));
-        const next = { ...artifacts, K3S_BIN_FILE: "k3s-arm64-v2", K3S_BIN_SHA256: sha256(path.join(artifacts.ARTIFACT_DIR, "k3s-arm64-v2")) };
+        const next = { ...artifacts, BINARY_FILE: "k3s-arm64-v2", BINARY_SHA256: sha256(path.join(artifacts.ARTIFACT_DIR, "k3s-arm64-v2")) };
         expect(node.run("k3s-install.sh", env({ ...next, MODE: "stage" }), "").status).toBe(0);
         expect(fs.readdirSync(staging).sort()).toEqual(
             ["install.sh", "install.sh.sha256", "k3s-airgap-images-arm64.tar.zst", "k3s-airgap-images-arm64.tar.zst.sha256", "k3s-arm64-v2", "k3s-arm64-v2.sha256"].sort(),
@@ -172,7 +172,7 @@ describe("k3s-install.sh artifact mode", () => {
 
     it("refuses a binary whose sha256 differs, before running the installer", () => {
         const node = new Sandbox();
-        const r = node.run("k3s-install.sh", env({ ...withArtifacts(node), K3S_BIN_SHA256: "f".repeat(64) }), CONFIG);
+        const r = node.run("k3s-install.sh", env({ ...withArtifacts(node), BINARY_SHA256: "f".repeat(64) }), CONFIG);
         expect(r.status).toBe(1);
         expect(r.stderr).toContain(`artifact k3s-arm64 has sha256`);
         expect(r.stderr).toContain(`expected ${"f".repeat(64)}`);

@@ -10,7 +10,7 @@ function firstServer(binDir = "usr/local/bin"): Sandbox {
     fs.writeFileSync(path.join(node.state, "node-pi-1", "kubelet-version"), "v1.33.5+k3s1");
     return node;
 }
-const drain = { MODE: "drain", NODE_NAME: "pi-1", K3S_VERSION: "v1.34.1+k3s1", DRAIN_TIMEOUT: "5" };
+const drain = { MODE: "drain", NODE_NAME: "pi-1", TARGET_VERSION: "v1.34.1+k3s1", DRAIN_TIMEOUT: "5" };
 const ready = { NODE_NAME: "pi-1", UNCORDON: "1", READY_TIMEOUT: "5", POLL_INTERVAL: "0.1" };
 
 describe("node-drain.sh with disruption budgets", () => {

@@ -34,7 +34,7 @@ const env = (mode: string) => ({
     MODE: mode,
     ROLE: "server",
     NODE_NAME: "cp-1",
-    K3S_VERSION: "v1.33.5+k3s1",
+    TARGET_VERSION: "v1.33.5+k3s1",
     INSTALL_URL: `file://${path.join(FIXTURES, "fake-installer.sh")}`,
     READY_TIMEOUT: "5",
     POLL_INTERVAL: "0.1",

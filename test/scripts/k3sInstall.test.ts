@@ -9,7 +9,7 @@ const env = (mode: string, extra: Record<string, string> = {}) => ({
     MODE: mode,
     ROLE: "agent",
     NODE_NAME: "pi-1",
-    K3S_VERSION: "v1.33.5+k3s1",
+    TARGET_VERSION: "v1.33.5+k3s1",
     INSTALL_URL: `file://${path.join(FIXTURES, "fake-installer.sh")}`,
     READY_TIMEOUT: "5",
     POLL_INTERVAL: "0.1",
@@ -66,7 +66,7 @@ describe("k3s-install.sh", () => {
         node.run("k3s-install.sh", env("install"), CONFIG);
         const same = node.run("k3s-install.sh", env("upgrade"));
         expect(same.stdout).toContain("already running; unchanged");
-        const up = node.run("k3s-install.sh", env("upgrade", { K3S_VERSION: "v1.34.1+k3s1" }));
+        const up = node.run("k3s-install.sh", env("upgrade", { TARGET_VERSION: "v1.34.1+k3s1" }));
         expect(up.status, up.stderr).toBe(0);
         expect(up.stdout).toContain("upgrading k3s v1.33.5+k3s1 -> v1.34.1+k3s1");
         expect(node.calls().filter((c) => c.startsWith("installer"))).toEqual([
@@ -115,7 +115,7 @@ describe("node-drain.sh and node-ready.sh on the first server", () => {
 
     it("drains a node for an upgrade and uncordons it once Ready", () => {
         const node = registered("v1.33.5+k3s1");
-        const drain = node.run("node-drain.sh", { MODE: "drain", NODE_NAME: "pi-1", K3S_VERSION: "v1.34.1+k3s1" });
+        const drain = node.run("node-drain.sh", { MODE: "drain", NODE_NAME: "pi-1", TARGET_VERSION: "v1.34.1+k3s1" });
         expect(drain.status, drain.stderr).toBe(0);
         expect(node.calls()).toContain("kubectl drain pi-1 --ignore-daemonsets --delete-emptydir-data --timeout=300s");
         const ready = node.run("node-ready.sh", { NODE_NAME: "pi-1", UNCORDON: "1", READY_TIMEOUT: "5" });
@@ -125,7 +125,7 @@ describe("node-drain.sh and node-ready.sh on the first server", () => {
 
     it("leaves alone a node that already runs the target version, and does not uncordon it", () => {
         const node = registered("v1.34.1+k3s1");
-        const drain = node.run("node-drain.sh", { MODE: "drain", NODE_NAME: "pi-1", K3S_VERSION: "v1.34.1+k3s1" });
+        const drain = node.run("node-drain.sh", { MODE: "drain", NODE_NAME: "pi-1", TARGET_VERSION: "v1.34.1+k3s1" });
         expect(drain.stdout).toContain("already runs v1.34.1+k3s1; not draining");
         node.run("node-ready.sh", { NODE_NAME: "pi-1", UNCORDON: "1", READY_TIMEOUT: "5" });
         expect(node.calls().some((c) => c.startsWith("kubectl drain") || c.startsWith("kubectl uncordon"))).toBe(false);
@@ -143,7 +143,7 @@ describe("node-drain.sh and node-ready.sh on the first server", () => {
 
     it("gates a registered node with one watch (kubectl wait, which also reads the annotations) before the uncordon", () => {
         const node = registered("v1.33.5+k3s1");
-        node.run("node-drain.sh", { MODE: "drain", NODE_NAME: "pi-1", K3S_VERSION: "v1.34.1+k3s1" });
+        node.run("node-drain.sh", { MODE: "drain", NODE_NAME: "pi-1", TARGET_VERSION: "v1.34.1+k3s1" });
         // The drain asks once whether the node is registered and what it runs.
         expect(node.calls().filter((c) => c.startsWith("kubectl get node pi-1"))).toEqual([
             "kubectl get node pi-1 -o jsonpath={.status.nodeInfo.kubeletVersion}",
@@ -158,7 +158,7 @@ describe("node-drain.sh and node-ready.sh on the first server", () => {
 
     it("keeps a node that registered but is not Ready cordoned, and says so within the timeout", () => {
         const node = registered("v1.33.5+k3s1");
-        node.run("node-drain.sh", { MODE: "drain", NODE_NAME: "pi-1", K3S_VERSION: "v1.34.1+k3s1" });
+        node.run("node-drain.sh", { MODE: "drain", NODE_NAME: "pi-1", TARGET_VERSION: "v1.34.1+k3s1" });
         fs.writeFileSync(path.join(node.state, "node-pi-1", "ready"), "False");
         const ready = node.run("node-ready.sh", { NODE_NAME: "pi-1", UNCORDON: "1", READY_TIMEOUT: "1", POLL_INTERVAL: "0.1" });
         expect(ready.status).toBe(1);

@@ -10,7 +10,7 @@ const sha = (text: string) => createHash("sha256").update(text).digest("hex");
 const install = (node: Sandbox) =>
     node.run(
         "k3s-install.sh",
-        { MODE: "install", ROLE: "agent", NODE_NAME: "pi-1", K3S_VERSION: "v1.33.5+k3s1", INSTALL_URL: `file://${path.join(FIXTURES, "fake-installer.sh")}`, READY_TIMEOUT: "5" },
+        { MODE: "install", ROLE: "agent", NODE_NAME: "pi-1", TARGET_VERSION: "v1.33.5+k3s1", INSTALL_URL: `file://${path.join(FIXTURES, "fake-installer.sh")}`, READY_TIMEOUT: "5" },
         CONFIG,
     );
 

@@ -60,9 +60,9 @@ describe.skipIf(!ready)("k3s-install.sh with the real install.sh (artifact mode)
     function install(token: string, extra: Record<string, string> = {}) {
         const config = `node-name: a1\nserver: https://127.0.0.1:${extra.PORT ?? port}\ntoken: ${token}\n`;
         return onNode(`bash ${REPO}/components/cluster/scripts/k3s-install.sh`, {
-            MODE: "install", ROLE: "agent", NODE_NAME: "a1", K3S_VERSION: VERSION, READY_TIMEOUT: "4", POLL_INTERVAL: "0.5",
+            MODE: "install", ROLE: "agent", NODE_NAME: "a1", TARGET_VERSION: VERSION, READY_TIMEOUT: "4", POLL_INTERVAL: "0.5",
             ARTIFACT_DIR: `${dir}/art`, INSTALLER_FILE: "install.sh", INSTALL_SHA256: sha256(`${dir}/art/install.sh`),
-            K3S_BIN_FILE: "k3s", K3S_BIN_SHA256: sha256(`${dir}/art/k3s`),
+            BINARY_FILE: "k3s", BINARY_SHA256: sha256(`${dir}/art/k3s`),
         }, config);
     }
     const nodeFile = (p: string) => path.join(dir, "nodes", "a1", "root", p);
@@ -91,6 +91,17 @@ describe.skipIf(!ready)("k3s-install.sh with the real install.sh (artifact mode)
             expect(fs.readFileSync(nodeFile(f), "utf8"), f).not.toContain("server-secret");
         }
         expect((fs.statSync(nodeFile("etc-systemd-system/k3s-agent.service.env")).mode & 0o777).toString(8)).toBe("600");
+    });
+
+    it("leaves none of k3s-install.sh's own inputs in the unit's environment file (install.sh copies every K3S_* variable there)", () => {
+        setup();
+        expect(install(`K10${caHash}::node:agent-secret`).status).toBe(0);
+        const names = fs
+            .readFileSync(nodeFile("etc-systemd-system/k3s-agent.service.env"), "utf8")
+            .split("\n")
+            .filter(Boolean)
+            .map((l) => l.split("=")[0]);
+        expect(names.filter((n) => /VERSION|BIN|SHA256|INSTALL/.test(n))).toEqual([]);
     });
 
     it("fails within READY_TIMEOUT naming the node and the rejected token; a blocking restart of that unit never returns", () => {

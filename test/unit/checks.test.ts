@@ -33,9 +33,8 @@ describe("plan checks", () => {
         expect(clusterWarnings(clusterSchema.parse(clusterWith([{ ...agent("pi-1", "10.0.0.21"), role: "server" }], { installScriptSha256: "e".repeat(64) })))).toEqual([]);
     });
 
-    it("warns that the default installer runs unchecked until its sha256 is set", () => {
-        const single = clusterSchema.parse(clusterWith([server()]));
-        expect(clusterWarnings(single)).toEqual([expect.stringMatching(/^picluster:cluster\.installScriptSha256 is not set: nodes run https:\/\/.*install\.sh \(https only\) unchecked/)]);
+    it("has nothing to warn about for the default installer: it is pinned by commit and sha256", () => {
+        expect(clusterWarnings(clusterSchema.parse(clusterWith([server()])))).toEqual([]);
     });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, objectSource } from "../../stacks/config";
-import { installerUrl } from "../../stacks/schema/cluster";
+import { DEFAULT_INSTALLER, installerUrl } from "../../stacks/schema/cluster";
 import { agent, clusterWith, server, stackSource, TEST_SSH_KEY } from "../helpers/stacks";
 
 /** Loads a config with the test key as a secret and returns its problems (empty when valid). */
@@ -29,7 +29,7 @@ describe("the config contract", () => {
     it("fills defaults: ssh port 22, no labels, the installer of the pinned release", () => {
         const c = loadConfig(objectSource("t", { sshPrivateKey: TEST_SSH_KEY, cluster: clusterWith([server()]) }, ["sshPrivateKey"]));
         expect(c.cluster.nodes[0]).toMatchObject({ sshPort: 22, labels: {}, taints: [], gpu: false });
-        expect(installerUrl(c.cluster)).toBe("https://raw.githubusercontent.com/k3s-io/k3s/v1.33.5%2Bk3s1/install.sh");
+        expect(installerUrl(c.cluster)).toBe(DEFAULT_INSTALLER.url);
         expect(c.cluster.prepare).toBe(false);
     });
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs, reconfigures or upgrades k3s on this node. Runs as root.
 #
-#   MODE=install      write the config from stdin, install K3S_VERSION if k3s is absent
+#   MODE=install      write the config from stdin, install TARGET_VERSION if k3s is absent
 #   MODE=reconfigure  write the config from stdin, restart k3s only if it changed
-#   MODE=upgrade      re-run the installer for K3S_VERSION if another version runs
+#   MODE=upgrade      re-run the installer for TARGET_VERSION if another version runs
 #   MODE=stage        artifact mode only: copy and check the artifacts into
 #                     root-owned staging, nothing else (no config, no
 #                     install). The program runs it before a node is drained,
@@ -25,12 +25,12 @@
 # Changes k3s cannot make in place (role, data-dir, the CIDRs, removing
 # cluster-init) are refused on an installed node, with what to do instead.
 #
-# Inputs (environment): MODE, ROLE (server|agent), K3S_VERSION, NODE_NAME,
+# Inputs (environment): MODE, ROLE (server|agent), TARGET_VERSION, NODE_NAME,
 # READY_TIMEOUT (seconds, default 300), POLL_INTERVAL (seconds, default 0.2: a tight bounded poll, so a wait ends soon after its condition holds),
 # INSTALL_URL (https:// or file://), INSTALL_SHA256 (required for https://),
 # and for artifact mode (no download on the node) ARTIFACT_DIR holding files
-# copied from the workstation: INSTALLER_FILE, K3S_BIN_FILE and optionally
-# IMAGES_FILE, each checked against INSTALL_SHA256, K3S_BIN_SHA256,
+# copied from the workstation: INSTALLER_FILE, BINARY_FILE and optionally
+# IMAGES_FILE, each checked against INSTALL_SHA256, BINARY_SHA256,
 # IMAGES_SHA256. DATA_DIR is k3s's data dir (default /var/lib/rancher/k3s).
 # PICLUSTER_ROOT prefixes file paths, for tests.
 set -euo pipefail
@@ -157,7 +157,7 @@ stage_artifacts() {
     local -a keep=()
     [ -n "${ARTIFACT_DIR:-}" ] || fail "MODE=stage needs ARTIFACT_DIR (artifact mode)"
     keep+=("$(stage "$ARTIFACT_DIR/${INSTALLER_FILE:?INSTALLER_FILE is required with ARTIFACT_DIR}" "${INSTALL_SHA256:-}")")
-    keep+=("$(stage "$ARTIFACT_DIR/${K3S_BIN_FILE:?K3S_BIN_FILE is required with ARTIFACT_DIR}" "${K3S_BIN_SHA256:-}")")
+    keep+=("$(stage "$ARTIFACT_DIR/${BINARY_FILE:?BINARY_FILE is required with ARTIFACT_DIR}" "${BINARY_SHA256:-}")")
     [ -z "${IMAGES_FILE:-}" ] || keep+=("$(stage "$ARTIFACT_DIR/$IMAGES_FILE" "${IMAGES_SHA256:-}")")
     local f k used
     for f in "$STAGING"/*; do
@@ -207,7 +207,7 @@ run_installer() {
     if [ -n "${ARTIFACT_DIR:-}" ]; then
         local bin dir
         installer="$(stage "$ARTIFACT_DIR/${INSTALLER_FILE:?INSTALLER_FILE is required with ARTIFACT_DIR}" "${INSTALL_SHA256:-}")"
-        bin="$(stage "$ARTIFACT_DIR/${K3S_BIN_FILE:?K3S_BIN_FILE is required with ARTIFACT_DIR}" "${K3S_BIN_SHA256:-}")"
+        bin="$(stage "$ARTIFACT_DIR/${BINARY_FILE:?BINARY_FILE is required with ARTIFACT_DIR}" "${BINARY_SHA256:-}")"
         dir="$(bin_dir)"
         mkdir -p "$dir"
         # Replace atomically: the running binary ("text file busy") is never written to.
@@ -299,7 +299,7 @@ wait_ready() {
 
 case "$MODE" in
     install)
-        version="${K3S_VERSION:?K3S_VERSION is required}"
+        version="${TARGET_VERSION:?TARGET_VERSION is required}"
         changed=0
         if write_config; then changed=1; fi
         current="$(installed_version)"
@@ -335,7 +335,7 @@ case "$MODE" in
         fi
         ;;
     upgrade)
-        version="${K3S_VERSION:?K3S_VERSION is required}"
+        version="${TARGET_VERSION:?TARGET_VERSION is required}"
         current="$(installed_version)"
         if [ "$current" = "$version" ]; then
             log "k3s $version already running; unchanged"

@@ -2,7 +2,7 @@
 # Runs on the first server: takes a node out of service. Runs as root.
 #
 #   MODE=drain   cordon and drain NODE_NAME before its k3s is upgraded to
-#                K3S_VERSION; a node whose kubelet already runs it is left
+#                TARGET_VERSION; a node whose kubelet already runs it is left
 #                alone. The node is annotated so node-ready.sh uncordons only
 #                what this script cordoned.
 #   MODE=remove  drain (best effort), delete the Node object and its k3s node
@@ -16,7 +16,7 @@
 # the node is uncordoned again: it is never left cordoned without a word.
 #
 # A node that is already gone is not an error. Inputs (environment): MODE,
-# NODE_NAME, K3S_VERSION (drain), DRAIN_TIMEOUT (seconds, default 300).
+# NODE_NAME, TARGET_VERSION (drain), DRAIN_TIMEOUT (seconds, default 300).
 # PICLUSTER_ROOT prefixes file paths, for tests.
 set -euo pipefail
 
@@ -83,7 +83,7 @@ blocked() {
 
 case "$MODE" in
     drain)
-        target="${K3S_VERSION:?K3S_VERSION is required with MODE=drain}"
+        target="${TARGET_VERSION:?TARGET_VERSION is required with MODE=drain}"
         if [ "$running" = "$target" ]; then
             echo "node $NODE_NAME already runs $target; not draining"
             exit 0

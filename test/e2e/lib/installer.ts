@@ -2,17 +2,18 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { DEFAULT_INSTALLER } from "../../../stacks/schema/cluster";
 
 /**
- * The k3s installer the e2e suite runs: upstream install.sh, kept in a cache
- * outside the repository (never committed). Facts of the copy this suite was
- * proved with; docs/e2e.md says how to fill the cache.
+ * The k3s installer the e2e suite runs: the program's default installer
+ * (upstream install.sh at a fixed commit), kept in a cache outside the
+ * repository (never committed); docs/e2e.md says how to fill the cache.
  */
 export const UPSTREAM_INSTALLER = {
     repo: "k3s-io/k3s",
     path: "install.sh",
-    commit: "0136cf258954a458da1404858396342724b93d24",
-    sha256: "40b487f0d8ef4f5d1bf422e7bb6228cc7789c40ecc66c5ab067d396bbee9816e",
+    commit: (/\/k3s-io\/k3s\/([0-9a-f]{40})\/install\.sh$/.exec(DEFAULT_INSTALLER.url) as RegExpExecArray)[1],
+    sha256: DEFAULT_INSTALLER.sha256,
 };
 
 /** Where the cached install.sh is: $PICLUSTER_K3S_INSTALLER, else ~/.cache/picluster-k3s/install.sh. */

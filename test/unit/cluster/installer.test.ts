@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { artifactName, installerEnv, k3sDataDir } from "../../../components/cluster/nodeArtifacts";
-import { clusterSchema, endpointHost, installerProblems, installerUrl, installerWarnings } from "../../../stacks/schema/cluster";
+import { clusterSchema, DEFAULT_INSTALLER, endpointHost, installerProblems, installerSha256, installerUrl } from "../../../stacks/schema/cluster";
 import { agent, clusterWith, server } from "../../helpers/stacks";
 
 const SHA = (c: string) => c.repeat(64);
@@ -11,9 +11,17 @@ const artifacts = {
 };
 
 describe("installer settings", () => {
-    it("defaults to install.sh at the tag of the pinned k3s release, over https", () => {
+    it("defaults to install.sh at a fixed k3s commit, over https, checked against its sha256", () => {
         const c = clusterSchema.parse(clusterWith([server()]));
-        expect(installerUrl(c)).toBe("https://raw.githubusercontent.com/k3s-io/k3s/v1.33.5%2Bk3s1/install.sh");
+        expect(installerUrl(c)).toMatch(/^https:\/\/raw\.githubusercontent\.com\/k3s-io\/k3s\/[0-9a-f]{40}\/install\.sh$/);
+        expect(installerSha256(c)).toMatch(/^[0-9a-f]{64}$/);
+        expect(installerEnv(c, c.nodes[0])).toMatchObject({ INSTALL_URL: DEFAULT_INSTALLER.url, INSTALL_SHA256: DEFAULT_INSTALLER.sha256 });
+        expect(installerProblems(c)).toEqual([]);
+    });
+
+    it("checks the default URL against a sha256 the user set instead of the built-in one", () => {
+        const c = clusterSchema.parse(clusterWith([server()], { installScriptSha256: SHA("e") }));
+        expect(installerEnv(c, c.nodes[0])).toMatchObject({ INSTALL_URL: DEFAULT_INSTALLER.url, INSTALL_SHA256: SHA("e") });
     });
 
     it("refuses a plain http:// installer URL, naming the key", () => {
@@ -26,14 +34,8 @@ describe("installer settings", () => {
         const c = clusterSchema.parse(clusterWith([server()], { installScriptUrl: "https://get.example/install.sh" }));
         expect(installerProblems(c)).toEqual([expect.stringMatching(/^cluster\.installScriptSha256: is required .*\| sha256sum/)]);
         expect(installerProblems({ ...c, installScriptSha256: SHA("e") })).toEqual([]);
-        expect(installerWarnings(c)).toEqual([]);
-    });
-
-    it("warns, and does not refuse, when the default installer has no checksum", () => {
-        const c = clusterSchema.parse(clusterWith([server()]));
-        expect(installerProblems(c)).toEqual([]);
-        expect(installerWarnings(c)).toEqual([expect.stringMatching(/^cluster\.installScriptSha256 is not set: nodes run https:\/\/raw\.githubusercontent\.com\/k3s-io\/k3s\/v1\.33\.5%2Bk3s1\/install\.sh \(https only\) unchecked/)]);
-        expect(installerWarnings({ ...c, installScriptSha256: SHA("e") })).toEqual([]);
+        // The built-in sha256 belongs to the default URL only.
+        expect(installerSha256(c)).toBeUndefined();
     });
 
     it("in artifact mode needs a k3s binary for every node's arch", () => {
@@ -52,8 +54,8 @@ describe("installer settings", () => {
             ARTIFACT_DIR: "/var/tmp/picluster-artifacts",
             INSTALLER_FILE: `${"a".repeat(12)}-install.sh`,
             INSTALL_SHA256: SHA("a"),
-            K3S_BIN_FILE: `${"c".repeat(12)}-k3s-arm64`,
-            K3S_BIN_SHA256: SHA("c"),
+            BINARY_FILE: `${"c".repeat(12)}-k3s-arm64`,
+            BINARY_SHA256: SHA("c"),
             IMAGES_FILE: `${"d".repeat(12)}-k3s-airgap-images-arm64.tar.zst`,
             IMAGES_SHA256: SHA("d"),
         });

@@ -51,7 +51,7 @@ describe("K3sCluster on the pi stack", () => {
     it("installs the pinned k3s version and uninstalls on delete", () => {
         const install = byName(rec.resources, "pi-1-install");
         const reg = registered.find((r) => r.name === "pi-1-install") as RegisteredResource;
-        expect(reg.inputs.create).toContain("K3S_VERSION=v1.33.5+k3s1");
+        expect(reg.inputs.create).toContain("TARGET_VERSION=v1.33.5+k3s1");
         expect(reg.inputs.create).toContain("MODE=install");
         expect(reg.inputs.update).toContain("MODE=reconfigure");
         expect(reg.inputs.delete).toContain("k3s-uninstall.sh");
@@ -87,7 +87,7 @@ describe("K3sCluster on the pi stack", () => {
         for (const step of ["drain", "upgrade", "ready"]) {
             const r = registered.find((x) => x.name === `pi-1-${step}`) as RegisteredResource;
             expect(r.inputs.create).toBeUndefined();
-            expect(r.inputs.update).toContain("K3S_VERSION=v1.33.5+k3s1");
+            expect(r.inputs.update).toContain("TARGET_VERSION=v1.33.5+k3s1");
         }
     });
 

@@ -10,6 +10,8 @@ const inputs: ObservationInputs = {
     connection: { host: "10.0.0.21", port: 22, user: "pi", privateKey: "KEY" },
     command: "sudo -n env ROLE=agent bash -c … node-observe.sh",
     repairs: [],
+    repairCommand: "sudo -n env MODE=install TARGET_VERSION=v1.33.5+k3s1 bash -c … && … node-repair.sh",
+    repairConfig: "token: T1\n",
 };
 
 describe("node drift", () => {
@@ -93,15 +95,34 @@ describe("the observation's provider", () => {
         const reimaged = { ...healthy, version: "", machineId: "m-2" };
         const { provider } = observing([healthy, reimaged]);
         const state = (await provider.create!(inputs)).outs as ObservationState;
-        const updated = (await provider.update!("pi-1", state, inputs)).outs as ObservationState;
+        const refreshed = (await provider.read!("pi-1", state)).props as ObservationState;
+        const updated = (await provider.update!("pi-1", refreshed, inputs)).outs as ObservationState;
         expect(updated).toMatchObject({ baselineMachineId: "m-2", generation: 1, reimageGeneration: 1 });
     });
 
-    it("updates (re-observes) when what picluster installed changes, without any repair", async () => {
-        const { provider } = observing([healthy, { ...healthy, version: "v1.34.1+k3s1" }]);
+    it("on an upgrade or a new config, with no refresh finding anything, calls no node and arms no repair", async () => {
+        const { provider, calls } = observing([healthy]);
         const state = (await provider.create!(inputs)).outs as ObservationState;
-        const upgraded = { ...inputs, k3sVersion: "v1.34.1+k3s1" };
+        const upgraded = { ...inputs, k3sVersion: "v1.34.1+k3s1", repairCommand: "… TARGET_VERSION=v1.34.1+k3s1 …", repairConfig: "token: T2\n" };
         expect((await provider.diff!("pi-1", state, upgraded)).changes).toBe(true);
-        expect(((await provider.update!("pi-1", state, upgraded)).outs as ObservationState).generation).toBe(0);
+        const after = (await provider.update!("pi-1", state, upgraded)).outs as ObservationState;
+        expect(calls).toHaveLength(1);
+        expect(after).toMatchObject({ k3sVersion: "v1.34.1+k3s1", generation: 0, armedCommand: inputs.repairCommand, armedConfig: "token: T1\n" });
+    });
+
+    it("arms the repair command and config of the moment a refresh's repairs are bumped", async () => {
+        const { provider } = observing([healthy, { ...healthy, active: false }, { ...healthy, active: false }]);
+        const state = (await provider.create!(inputs)).outs as ObservationState;
+        const refreshed = (await provider.read!("pi-1", state)).props as ObservationState;
+        const now = { ...inputs, repairCommand: "… TARGET_VERSION=v1.34.1+k3s1 …", repairConfig: "token: T2\n" };
+        const repaired = (await provider.update!("pi-1", refreshed, now)).outs as ObservationState;
+        expect(repaired).toMatchObject({ generation: 1, armedCommand: now.repairCommand, armedConfig: "token: T2\n" });
+    });
+
+    it("arms the current repair on the first update of state written before arming existed", async () => {
+        const { provider } = observing([healthy]);
+        const { armedCommand: _c, armedConfig: _k, ...old } = (await provider.create!(inputs)).outs as ObservationState;
+        const after = (await provider.update!("pi-1", old as ObservationState, inputs)).outs as ObservationState;
+        expect(after).toMatchObject({ generation: 0, armedCommand: inputs.repairCommand, armedConfig: inputs.repairConfig });
     });
 });

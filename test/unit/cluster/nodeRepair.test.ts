@@ -45,6 +45,10 @@ describe("drift observation and repair on the pi stack", () => {
         expect(repair.inputs.create).toBeUndefined();
         expect(isSecretEnvelope(repair.inputs.stdin)).toBe(true);
         expect(repair.inputs.update).toMatch(/MODE=install .*k3s-install\.sh && sudo -n env .*node-repair\.sh # repair 0$/s);
+        // What it would run is handed to the observation, which arms it at a bump; the config stays secret there.
+        const o = find("pi-1-observed");
+        expect(o.inputs.repairCommand).toMatch(/TARGET_VERSION=v1\.33\.5\+k3s1 .*k3s-install\.sh && .*node-repair\.sh$/s);
+        expect(isSecretEnvelope(o.inputs.repairConfig)).toBe(true);
         const forget = find("pi-1-forget");
         expect(forget.inputs.create).toBeUndefined();
         expect(unwrapSecrets(forget.inputs.connection)).toMatchObject({ host: "192.168.1.10" });

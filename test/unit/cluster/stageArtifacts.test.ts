@@ -28,7 +28,7 @@ describe("artifact mode stages every node's artifacts before its drain", () => {
         expect(await deps("pi-2-stage")).toEqual(["pi-2-artifact-installer", "pi-2-artifact-k3s"]);
         const stage = registered.find((r) => r.name === "pi-2-stage") as RegisteredResource;
         expect(stage.inputs.create).toContain("MODE=stage");
-        expect(stage.inputs.create).toContain(`K3S_BIN_SHA256=${SHA("c")}`);
+        expect(stage.inputs.create).toContain(`BINARY_SHA256=${SHA("c")}`);
         // A new checksum changes the command, so the update stages again.
         expect(stage.inputs.update).toBe(stage.inputs.create);
     });

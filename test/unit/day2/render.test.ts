@@ -75,7 +75,7 @@ describe("npm run render (the real program, offline)", () => {
     it("shows each script's parameters and text, so a version change is a readable diff", () => {
         const install = fs.readFileSync(path.join(out, "pi", "nodes", "pi-1", "pi-1-install.sh"), "utf8");
         expect(install).toContain("# connection: pi@192.168.1.21:22");
-        expect(install).toContain("#   K3S_VERSION=v1.33.5+k3s1");
+        expect(install).toContain("#   TARGET_VERSION=v1.33.5+k3s1");
         expect(install).toContain("### update");
         expect(install).toContain("### delete");
         // The text the node runs: the script with its shared pieces inlined.

@@ -3,12 +3,18 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_INSTALLER } from "../../../stacks/schema/cluster";
 import { installerCachePath, upstreamInstaller, UPSTREAM_INSTALLER } from "../../e2e/lib/installer";
 
 describe("the e2e suite's k3s installer cache", () => {
     it("is ~/.cache/picluster-k3s/install.sh unless PICLUSTER_K3S_INSTALLER names another file", () => {
         expect(installerCachePath({})).toBe(path.join(os.homedir(), ".cache", "picluster-k3s", "install.sh"));
         expect(installerCachePath({ PICLUSTER_K3S_INSTALLER: "/srv/install.sh" })).toBe("/srv/install.sh");
+    });
+
+    it("is the program's default installer: the same commit and sha256", () => {
+        expect(DEFAULT_INSTALLER.url).toBe(`https://raw.githubusercontent.com/k3s-io/k3s/${UPSTREAM_INSTALLER.commit}/install.sh`);
+        expect(UPSTREAM_INSTALLER.sha256).toBe(DEFAULT_INSTALLER.sha256);
     });
 
     it("fails without the installer, saying where it goes and how to fill it (no fallback)", () => {

@@ -1,6 +1,5 @@
-import { execFileSync, spawnSync } from "child_process";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
@@ -17,6 +16,7 @@ import { restorePlan } from "../../stacks/restore";
 import { servicesSchema } from "../../stacks/schema/services";
 import { backupOverrides } from "../helpers/backups";
 import { stackSource } from "../helpers/stacks";
+import { ThrowawayApiServer } from "./apiServer";
 
 /*
  * The backup objects against a real kube-apiserver (the toolchain's, on
@@ -26,17 +26,10 @@ import { stackSource } from "../helpers/stacks";
  */
 
 type Obj = Record<string, any>;
-const ROOT = path.join(__dirname, "..", "..");
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), "picluster-backup-admission-"));
-const api = path.join(dir, "apiserver");
-const toolchainPath = /export PATH=(\S+):"\$PATH"/.exec(execFileSync("bash", [path.join(ROOT, "scripts", "toolchain.sh"), "--env"], { encoding: "utf8" }))?.[1];
-const env = { ...process.env, PATH: `${toolchainPath}:${process.env.PATH}`, KUBECONFIG: path.join(api, "kubeconfig") };
-
-function kubectl(args: string[], input?: string): { status: number; out: string } {
-    const r = spawnSync("kubectl", args, { env, input, encoding: "utf8" });
-    return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
-}
-const dryRun = (obj: Obj) => kubectl(["apply", "--dry-run=server", "-f", "-"], JSON.stringify(obj));
+const server = new ThrowawayApiServer("backup-admission");
+const dir = server.dir;
+const kubectl = (args: string[], input?: string) => server.kubectl(args, input);
+const dryRun = (obj: Obj) => server.dryRun(obj);
 
 const plan: BackupPlan = {
     target: { endpoint: "https://nas.example.org:9000", bucket: "picluster-backups", region: "eu-west-1", folder: "picluster/pi", credentials: { accessKeyId: "a", secretAccessKey: "b" } },
@@ -62,22 +55,15 @@ function template(chart: "cloudnative-pg" | "cluster", values: Obj, extra: strin
 
 describe("backup objects admitted by a real API server with CloudNativePG's CRDs", () => {
     beforeAll(() => {
-        const start = spawnSync("bash", [path.join(ROOT, "test", "e2e", "lib", "apiserver.sh"), "start", api], { env, encoding: "utf8" });
-        if (start.status !== 0) throw new Error(`kube-apiserver did not start: ${start.stderr}`);
+        server.start();
         const crds = template("cloudnative-pg", { crds: { create: true } }).filter((o) => o.kind === "CustomResourceDefinition");
         expect(crds.length).toBeGreaterThan(5);
-        for (const crd of crds) {
-            const r = kubectl(["apply", "--server-side", "-f", "-"], JSON.stringify(crd));
-            if (r.status !== 0) throw new Error(r.out);
-        }
-        const wait = kubectl(["wait", "--for=condition=Established", "--timeout=60s", "crd/clusters.postgresql.cnpg.io", "crd/scheduledbackups.postgresql.cnpg.io"]);
-        if (wait.status !== 0) throw new Error(wait.out);
+        server.installCrds(crds, ["clusters.postgresql.cnpg.io", "scheduledbackups.postgresql.cnpg.io"]);
         for (const ns of ["postgres", "rocketchat"]) kubectl(["create", "namespace", ns]);
     });
 
     afterAll(() => {
-        spawnSync("bash", [path.join(ROOT, "test", "e2e", "lib", "apiserver.sh"), "stop", api], { env });
-        fs.rmSync(dir, { recursive: true, force: true });
+        server.stop();
     });
 
     it("admits the Cluster with backups and its ScheduledBackup, as the pinned cluster chart renders them", () => {

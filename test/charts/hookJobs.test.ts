@@ -1,8 +1,8 @@
-import { execFileSync, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ThrowawayApiServer } from "./apiServer";
 
 /*
  * The e2e suite's hook-Job completer (test/e2e/lib/hookjobs.sh) against a
@@ -12,15 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const ROOT = path.join(__dirname, "..", "..");
 const LIB = path.join(ROOT, "test", "e2e", "lib");
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), "picluster-hookjobs-"));
-const api = path.join(dir, "apiserver");
-const toolchainPath = /export PATH=(\S+):"\$PATH"/.exec(execFileSync("bash", [path.join(ROOT, "scripts", "toolchain.sh"), "--env"], { encoding: "utf8" }))?.[1];
-const env = { ...process.env, PATH: `${toolchainPath}:${process.env.PATH}`, KUBECONFIG: path.join(api, "kubeconfig") };
-
-function kubectl(args: string[], input?: string): { status: number; out: string } {
-    const r = spawnSync("kubectl", args, { env, input, encoding: "utf8" });
-    return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
-}
+const server = new ThrowawayApiServer("hookjobs");
+const { dir, env } = server;
+const kubectl = (args: string[], input?: string) => server.kubectl(args, input);
 
 const job = (name: string, annotations: Record<string, string>) =>
     JSON.stringify({
@@ -39,16 +33,14 @@ const statusOf = (name: string): JobStatus => JSON.parse(kubectl(["-n", "default
 
 describe("hookjobs.sh: Helm hook Jobs marked complete as the Job controller would", () => {
     beforeAll(() => {
-        const start = spawnSync("bash", [path.join(LIB, "apiserver.sh"), "start", api], { env, encoding: "utf8" });
-        if (start.status !== 0) throw new Error(`kube-apiserver did not start: ${start.stderr}`);
-        const hooks = spawnSync("bash", [path.join(LIB, "hookjobs.sh"), "start", path.join(dir, "hooks"), path.join(api, "kubeconfig")], { env, encoding: "utf8" });
+        server.start();
+        const hooks = spawnSync("bash", [path.join(LIB, "hookjobs.sh"), "start", path.join(dir, "hooks"), server.kubeconfig], { env, encoding: "utf8" });
         if (hooks.status !== 0) throw new Error(hooks.stderr);
     });
 
     afterAll(() => {
         spawnSync("bash", [path.join(LIB, "hookjobs.sh"), "stop", path.join(dir, "hooks")], { env });
-        spawnSync("bash", [path.join(LIB, "apiserver.sh"), "stop", api], { env });
-        fs.rmSync(dir, { recursive: true, force: true });
+        server.stop();
     });
 
     it("completes a hook Job with SuccessCriteriaMet and Complete, and leaves a plain Job alone", () => {

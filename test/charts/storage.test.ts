@@ -1,7 +1,4 @@
-import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as YAML from "yaml";
 import { LONGHORN_BACKUP_JOB, LONGHORN_BACKUP_SECRET, longhornBackupJobSpec } from "../../components/platform/backups/longhorn";
@@ -10,6 +7,7 @@ import { allowedKeys, chartExemptions } from "../../scripts/charts/exemptions";
 import { isChartManifest, parseManifests } from "../../scripts/charts/releases";
 import { layerStackRoot, renderInChildAsync } from "../../scripts/charts/stacks";
 import { prerequisites, ROOT } from "./layer";
+import { ThrowawayApiServer } from "./apiServer";
 
 /*
  * The storage stack of the chart layer (test/charts/stacks/Pulumi.storage.yaml):
@@ -91,36 +89,20 @@ describe("the storage stack's rendered charts (Longhorn, MinIO)", () => {
 });
 
 describe("Longhorn's backup RecurringJob admitted by a real API server with the pinned chart's CRDs", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "picluster-longhorn-admission-"));
-    const api = path.join(dir, "apiserver");
-    let env: NodeJS.ProcessEnv;
-    const kubectl = (args: string[], input?: string) => {
-        const r = spawnSync("kubectl", args, { env, input, encoding: "utf8" });
-        return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
-    };
-    const dryRun = (obj: Obj) => kubectl(["apply", "--dry-run=server", "-f", "-"], JSON.stringify(obj));
+    const server = new ThrowawayApiServer("longhorn-admission");
+    const kubectl = (args: string[], input?: string) => server.kubectl(args, input);
+    const dryRun = (obj: Obj) => server.dryRun(obj);
     const job = (spec: Obj) => ({ apiVersion: "longhorn.io/v1beta2", kind: "RecurringJob", metadata: { name: LONGHORN_BACKUP_JOB, namespace: "longhorn-system" }, spec });
 
     beforeAll(() => {
-        const toolchainPath = /export PATH=(\S+):"\$PATH"/.exec(execFileSync("bash", [path.join(ROOT, "scripts", "toolchain.sh"), "--env"], { encoding: "utf8" }))?.[1];
-        env = { ...process.env, PATH: `${toolchainPath}:${process.env.PATH}`, KUBECONFIG: path.join(api, "kubeconfig") };
-        const start = spawnSync("bash", [path.join(ROOT, "test", "e2e", "lib", "apiserver.sh"), "start", api], { env, encoding: "utf8" });
-        if (start.status !== 0) throw new Error(`kube-apiserver did not start: ${start.stderr}`);
+        server.start();
         const crds = manifests("longhorn").filter((o) => o.kind === "CustomResourceDefinition");
         expect(crds.map((c) => c.metadata.name)).toContain("recurringjobs.longhorn.io");
-        for (const crd of crds) {
-            const r = kubectl(["apply", "--server-side", "-f", "-"], JSON.stringify(crd));
-            if (r.status !== 0) throw new Error(r.out);
-        }
-        const wait = kubectl(["wait", "--for=condition=Established", "--timeout=60s", "crd/recurringjobs.longhorn.io"]);
-        if (wait.status !== 0) throw new Error(wait.out);
+        server.installCrds(crds, ["recurringjobs.longhorn.io"]);
         kubectl(["create", "namespace", "longhorn-system"]);
     });
 
-    afterAll(() => {
-        spawnSync("bash", [path.join(ROOT, "test", "e2e", "lib", "apiserver.sh"), "stop", api], { env });
-        fs.rmSync(dir, { recursive: true, force: true });
-    });
+    afterAll(() => server.stop());
 
     it("admits the RecurringJob the program creates with backups", () => {
         const r = dryRun(job(longhornBackupJobSpec({ longhorn: { cron: "0 2 * * *", retain: 14 } })));

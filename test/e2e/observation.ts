@@ -19,6 +19,7 @@ import * as os from "os";
 import * as path from "path";
 import { Server, utils, type ParsedKey } from "ssh2";
 import { spawn } from "child_process";
+import { keyPair } from "../helpers/sshKeys";
 import { REPO } from "./harness";
 
 /** Runs a command without blocking this process, whose event loop serves the SSH node. */
@@ -33,8 +34,8 @@ function runAsync(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "picluster-observation-"));
-const host = utils.generateKeyPairSync("ed25519");
-const client = utils.generateKeyPairSync("ed25519");
+const host = keyPair();
+const client = keyPair();
 const clientPublic = (utils.parseKey(client.public) as ParsedKey).getPublicSSH();
 const healthy = { version: "v1.33.5+k3s1", service: "k3s-agent", active: true, ready: "True", configSha256: "c0ffee", registriesSha256: "", machineId: "m-1" };
 let report: Record<string, unknown> = healthy;

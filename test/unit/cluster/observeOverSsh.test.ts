@@ -2,10 +2,11 @@ import type { AddressInfo } from "net";
 import { Server, utils, type ParsedKey } from "ssh2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { observeOverSsh } from "../../../components/cluster/nodeObservation";
+import { keyPair } from "../../helpers/sshKeys";
 
-const hostKeys = utils.generateKeyPairSync("ed25519");
-const otherHost = utils.generateKeyPairSync("ed25519");
-const client = utils.generateKeyPairSync("ed25519");
+const hostKeys = keyPair();
+const otherHost = keyPair();
+const client = keyPair();
 const clientPublic = (utils.parseKey(client.public) as ParsedKey).getPublicSSH();
 const REPORT = { version: "v1.33.5+k3s1", service: "k3s", active: true, ready: "True", configSha256: "ab", registriesSha256: "", machineId: "m-1" };
 

@@ -63,11 +63,19 @@ export function upgradeBreakdown(calls: Call[], nodes: string[]): { node: string
     }));
 }
 
+/** Node names without the dash-ended prefix they all share: "e2e-server-1" heads its column as "server-1". */
+export function columnNames(names: string[]): string[] {
+    let shared = 0;
+    while (names.length > 1 && names.every((n) => n[shared] !== undefined && n[shared] === names[0][shared])) shared++;
+    const cut = names.length > 1 ? names[0].lastIndexOf("-", shared - 1) + 1 : 0;
+    return names.map((n) => n.slice(cut));
+}
+
 /** A table of the phases, one column per node, and the median of each phase. */
 export function formatBreakdown(rows: ReturnType<typeof upgradeBreakdown>): string {
-    const cell = (x?: number) => (x === undefined ? "-" : x.toFixed(2)).padStart(7);
+    const cell = (x?: number) => (x === undefined ? "-" : x.toFixed(2)).padStart(8);
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    const lines = [`${"phase".padEnd(14)}${rows.map((r) => r.node.slice(-7).padStart(8)).join("")}  median`];
+    const lines = [`${"phase".padEnd(14)}${columnNames(rows.map((r) => r.node)).map((n) => n.slice(-8).padStart(9)).join("")}  median`];
     for (const p of PHASES) {
         const xs = rows.map((r) => r.phases[p]).filter((x): x is number => x !== undefined);
         lines.push(`${p.padEnd(14)}${rows.map((r) => ` ${cell(r.phases[p])}`).join("")}  ${xs.length ? median(xs).toFixed(2) : "-"}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatBreakdown, upgradeBreakdown } from "../../bench/breakdown";
+import { columnNames, formatBreakdown, upgradeBreakdown } from "../../bench/breakdown";
 import { parseCalls } from "../../e2e/lib/calls";
 
 const line = (at: number, node: string, rest: string) => `${at.toFixed(2)} node=${node} event=${rest}`;
@@ -30,5 +30,12 @@ describe("upgrade breakdown from the call log", () => {
         expect(a1["to next"]).toBeCloseTo(0.5);
         expect(rows[1].phases["to next"]).toBeUndefined();
         expect(formatBreakdown(rows)).toMatch(/^k3s start\s+5\.50\s+5\.50\s+5\.50$/m);
+    });
+
+    it("heads each column with the node's name less the prefix all share", () => {
+        expect(columnNames(["e2e-server-1", "e2e-agent-1", "e2e-agent-2"])).toEqual(["server-1", "agent-1", "agent-2"]);
+        expect(columnNames(["e2e-b-server", "e2e-b-agent-1"])).toEqual(["server", "agent-1"]);
+        expect(columnNames(["a1", "a2"])).toEqual(["a1", "a2"]);
+        expect(columnNames(["solo-node"])).toEqual(["solo-node"]);
     });
 });

@@ -7,7 +7,7 @@ import type { ClusterTarget } from "./clusterTarget";
 import { nodeConnection } from "./connection";
 import type { BackupPlan } from "../platform/backups/plan";
 import { etcdS3Settings } from "./etcdBackup";
-import { apiEndpointOf, apiServerUrl, firstServer, JoinRole, renderK3sConfig, rewriteKubeconfig } from "./k3sConfig";
+import { apiEndpointOf, apiServerUrl, firstServer, renderK3sConfig, rewriteKubeconfig } from "./k3sConfig";
 import { K3sNode } from "./k3sNode";
 import { gpuRuntimeCheck } from "./gpuRuntimeCheck";
 import { k3sDataDir } from "./nodeArtifacts";
@@ -16,6 +16,7 @@ import { NodePreflight } from "./nodePreflight";
 import { NodeRegistries } from "./nodeRegistries";
 import { NodeRepair } from "./nodeRepair";
 import { crossNodeProblems, parsePreflightReport, PreflightError } from "./preflightReport";
+import { checkUpgradeBatches, joinRoleOf, nodeLabels, upgradeOrder } from "./topology";
 import { planUpgradeBatches } from "./upgradeBatches";
 
 export interface K3sClusterArgs {
@@ -40,45 +41,11 @@ export interface K3sClusterArgs {
     upgradeBatches?: string[][];
 }
 
-/** Checks that the batches name every declared node once, servers first, alone and in declared order. */
-export function checkUpgradeBatches(batches: string[][], nodes: NodeSpec[]): void {
-    const listed = batches.flat();
-    const declared = nodes.map((n) => n.name);
-    const servers = nodes.filter((n) => n.role === "server").map((n) => n.name);
-    const shown = `[${batches.map((b) => b.join(",")).join(" | ")}]`;
-    if (listed.length !== declared.length || declared.some((n) => !listed.includes(n))) {
-        throw new Error(`upgrade batches ${shown} must name each of [${declared.join(", ")}] exactly once`);
-    }
-    if (servers.some((s, i) => batches[i]?.length !== 1 || batches[i][0] !== s)) {
-        throw new Error(`upgrade batches ${shown} must start with the servers [${servers.join(", ")}], one per batch, in declared order`);
-    }
-}
-
-/** Order in which nodes take part in a rolling upgrade: servers first, each group in declared order. */
-export function upgradeOrder(nodes: NodeSpec[]): NodeSpec[] {
-    return [...nodes.filter((n) => n.role === "server"), ...nodes.filter((n) => n.role === "agent")];
-}
-
-/** The node's way into the cluster: the first server initialises it, later servers and agents join. */
-export function joinRoleOf(node: NodeSpec, nodes: NodeSpec[]): JoinRole {
-    if (node.role === "agent") return "agent";
-    return firstServer(nodes) === node ? "init" : "join-server";
-}
-
 /** The token admin-credential.sh prints (base64, as the Secret stores it), decoded. */
 export function decodeToken(stdout: string): string {
     const token = Buffer.from(stdout.trim(), "base64").toString("utf8");
     if (!token) throw new Error("the first server returned no admin credential token; see the admin-credential step's error");
     return token;
-}
-
-/** The labels picluster applies to a node on top of the user's. */
-export function nodeLabels(node: NodeSpec): Record<string, string> {
-    return {
-        ...(node.role === "agent" ? { "node-role.kubernetes.io/worker": "true" } : {}),
-        ...(node.gpu ? { "picluster.io/gpu": "true" } : {}),
-        ...node.labels,
-    };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { joinRoleOf, K3sCluster, nodeLabels, upgradeOrder } from "../../../components/cluster/k3sCluster";
+import { K3sCluster } from "../../../components/cluster/k3sCluster";
+import { joinRoleOf, nodeLabels, upgradeOrder } from "../../../components/cluster/topology";
 import { loadConfig, objectSource } from "../../../stacks/config";
 import { clusterSchema } from "../../../stacks/schema/cluster";
 import { dependencyNames, recorder, registeredResources, resetRegistry, valueOf } from "../../helpers/mocks";

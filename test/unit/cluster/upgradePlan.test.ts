@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { K3sCluster, checkUpgradeBatches } from "../../../components/cluster/k3sCluster";
+import { K3sCluster } from "../../../components/cluster/k3sCluster";
+import { checkUpgradeBatches } from "../../../components/cluster/topology";
 import { capacityAbsorbs, disruptionBudgets, disruptionGroupsFor, planClusterUpgrade } from "../../../components/cluster/upgradePlan";
 import { nodeCapacities, type WorkloadDemand } from "../../../components/platform/capacity";
 import { loadConfig, objectSource } from "../../../stacks/config";

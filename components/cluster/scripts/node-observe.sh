@@ -37,17 +37,12 @@ sha_of() {
 # Only [A-Za-z0-9.+_-] survive, so the values need no JSON escaping.
 clean() { tr -cd 'A-Za-z0-9.+_-'; }
 
-# The Node's Ready condition: a server asks with its admin kubeconfig, an
-# agent with its kubelet's (allowed to read its own Node).
+# shellcheck source=components/cluster/scripts/lib/ready-condition.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/ready-condition.sh" # picluster:include
+# The Node's Ready condition, when there is a node name and a k3s to ask with.
 node_ready() {
     [ -n "${NODE_NAME:-}" ] && have_k3s || return 0
-    local args=(get node "$NODE_NAME" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' --request-timeout=5s)
-    local kubelet="$ROOT/var/lib/rancher/k3s/agent/kubelet.kubeconfig"
-    if [ "$ROLE" = agent ]; then
-        [ -f "$kubelet" ] || return 0
-        args+=(--kubeconfig "$kubelet")
-    fi
-    "$K3S" kubectl "${args[@]}" 2>/dev/null || true
+    ready_condition
 }
 
 active=false

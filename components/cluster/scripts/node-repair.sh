@@ -18,23 +18,15 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/k3s-path.sh" # picluster:include
 # Not installed (yet): the bare name, which the caller checks for.
 K3S=$(k3s_path) || K3S=k3s
 
-# The Node's Ready condition as node-observe.sh reads it ("" when unknown).
-node_ready() {
-    local args=(get node "$NODE_NAME" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' --request-timeout=5s)
-    local kubelet="$ROOT/var/lib/rancher/k3s/agent/kubelet.kubeconfig"
-    if [ "$ROLE" = agent ]; then
-        [ -f "$kubelet" ] || return 0
-        args+=(--kubeconfig "$kubelet")
-    fi
-    "$K3S" kubectl "${args[@]}" 2>/dev/null || true
-}
+# shellcheck source=components/cluster/scripts/lib/ready-condition.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/ready-condition.sh" # picluster:include
 
 if ! systemctl is-active --quiet "$SERVICE"; then
     echo "[$NODE_NAME] $SERVICE stopped; starting it"
     # --no-block: a Type=notify unit whose join fails would block forever; the
     # bounded wait below decides.
     systemctl start --no-block "$SERVICE"
-elif [ "$(node_ready)" = False ]; then
+elif [ "$(ready_condition)" = False ]; then
     echo "[$NODE_NAME] $SERVICE runs but the node is NotReady; restarting it"
     systemctl restart --no-block "$SERVICE"
 else

@@ -2,14 +2,13 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { describe, expect, it } from "vitest";
-import type { BackupPlan } from "../../components/platform/backups/plan";
 import { clusterValues } from "../../components/platform/services/postgres";
 import { chartTgz, helmBin } from "../../scripts/charts/cache";
 import { kubeVersion } from "../../scripts/charts/releases";
 import { servicesSchema } from "../../stacks/schema/services";
+import { chartTestBackupPlan } from "../helpers/backups";
 
 /*
  * The pinned cloudnative-pg `cluster` chart rendered with the backup values
@@ -19,15 +18,7 @@ import { servicesSchema } from "../../stacks/schema/services";
 
 type Obj = Record<string, any>;
 
-const plan: BackupPlan = {
-    target: { endpoint: "https://nas.example.org:9000", bucket: "picluster-backups", region: "eu-west-1", folder: "picluster/pi", credentials: { accessKeyId: "a", secretAccessKey: "b" } },
-    accessKeyId: pulumi.output("unused"),
-    secretAccessKey: pulumi.output("unused"),
-    etcd: { cron: "0 */6 * * *", retention: 28 },
-    postgres: { cron: "0 3 * * *", retentionDays: 30 },
-    mongodb: { cron: "30 3 * * *", retentionDays: 14, dumpImage: "mongo:6.0.20", uploadImage: "amazon/aws-cli:2.27.50" },
-    longhorn: { cron: "0 2 * * *", retain: 14 },
-};
+const plan = chartTestBackupPlan();
 
 function render(): Obj[] {
     const spec = servicesSchema.parse({}).postgres;

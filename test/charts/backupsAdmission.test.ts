@@ -1,11 +1,9 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BACKUP_POD_LABELS, dumpCronJobSpec, MONGODB_DUMP } from "../../components/platform/backups/mongodbDump";
-import type { BackupPlan } from "../../components/platform/backups/plan";
 import { clusterValues } from "../../components/platform/services/postgres";
 import { MONGO_URI_SECRET } from "../../components/platform/services/rocketchat";
 import { chartTgz, helmBin } from "../../scripts/charts/cache";
@@ -14,7 +12,7 @@ import { loadConfig, secretsOf } from "../../stacks/config";
 import { buildPlan } from "../../stacks/plan";
 import { restorePlan } from "../../stacks/restore";
 import { servicesSchema } from "../../stacks/schema/services";
-import { backupOverrides } from "../helpers/backups";
+import { backupOverrides, chartTestBackupPlan } from "../helpers/backups";
 import { stackSource } from "../helpers/stacks";
 import { ThrowawayApiServer } from "./apiServer";
 
@@ -31,15 +29,7 @@ const dir = server.dir;
 const kubectl = (args: string[], input?: string) => server.kubectl(args, input);
 const dryRun = (obj: Obj) => server.dryRun(obj);
 
-const plan: BackupPlan = {
-    target: { endpoint: "https://nas.example.org:9000", bucket: "picluster-backups", region: "eu-west-1", folder: "picluster/pi", credentials: { accessKeyId: "a", secretAccessKey: "b" } },
-    accessKeyId: pulumi.output("unused"),
-    secretAccessKey: pulumi.output("unused"),
-    etcd: { cron: "0 */6 * * *", retention: 28 },
-    postgres: { cron: "0 3 * * *", retentionDays: 30 },
-    mongodb: { cron: "30 3 * * *", retentionDays: 14, dumpImage: "mongo:6.0.20", uploadImage: "amazon/aws-cli:2.27.50" },
-    longhorn: { cron: "0 2 * * *", retain: 14 },
-};
+const plan = chartTestBackupPlan();
 
 function template(chart: "cloudnative-pg" | "cluster", values: Obj, extra: string[] = []): Obj[] {
     const spec = servicesSchema.parse({}).postgres;

@@ -1,3 +1,6 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { BackupPlan } from "../../components/platform/backups/plan";
+
 /** A backup target as a user writes it: credentials named, never given. */
 export const S3_TARGET = {
     endpoint: "https://nas.example.org:9000",
@@ -15,5 +18,18 @@ export function backupOverrides(s3: Record<string, unknown> = S3_TARGET): { over
     return {
         overrides: { backups: { s3 }, backupAccessKeyId: S3_ACCESS_KEY, backupSecretAccessKey: S3_SECRET_KEY },
         secretKeys: ["backupAccessKeyId", "backupSecretAccessKey"],
+    };
+}
+
+/** A whole backup plan, as the plan stage makes it, for tests that render or admit the backup objects without a stack. */
+export function chartTestBackupPlan(): BackupPlan {
+    return {
+        target: { endpoint: "https://nas.example.org:9000", bucket: "picluster-backups", region: "eu-west-1", folder: "picluster/pi", credentials: { accessKeyId: "a", secretAccessKey: "b" } },
+        accessKeyId: pulumi.output("unused"),
+        secretAccessKey: pulumi.output("unused"),
+        etcd: { cron: "0 */6 * * *", retention: 28 },
+        postgres: { cron: "0 3 * * *", retentionDays: 30 },
+        mongodb: { cron: "30 3 * * *", retentionDays: 14, dumpImage: "mongo:6.0.20", uploadImage: "amazon/aws-cli:2.27.50" },
+        longhorn: { cron: "0 2 * * *", retain: 14 },
     };
 }

@@ -187,37 +187,26 @@ export function planCapacity(demands: WorkloadDemand[], nodes: NodeCapacity[]): 
         for (let i = 0; i < d.replicas; i++) replicas.push({ label: d.replicas > 1 ? `${d.name}[${i}]` : d.name, demand: d, cpu, mem });
     }
 
+    const unplace = (r: Replica, reason: string) => unplaced.push({ replica: r.label, arch: r.demand.arch ?? "any", cpu: r.cpu, memoryBytes: r.mem, reason });
     // Largest first: big workloads (Ollama) must get their node before small ones fragment it.
     replicas.sort((a, b) => b.mem - a.mem || b.cpu - a.cpu || a.label.localeCompare(b.label));
     for (const r of replicas) {
         const candidates = plans.filter((p) => matches(p, r.demand));
         if (candidates.length === 0) {
-            unplaced.push({ replica: r.label, arch: r.demand.arch ?? "any", cpu: r.cpu, memoryBytes: r.mem, reason: `no declared node matches (${describeTarget(r.demand, plans)})` });
+            unplace(r, `no declared node matches (${describeTarget(r.demand, plans)})`);
             continue;
         }
         const gpus = gpusOf(r.demand);
         const withGpus = candidates.filter((p) => free(p).gpus >= gpus);
         if (withGpus.length === 0) {
             const most = candidates.reduce((a, b) => (free(b).gpus > free(a).gpus ? b : a));
-            unplaced.push({
-                replica: r.label,
-                arch: r.demand.arch ?? "any",
-                cpu: r.cpu,
-                memoryBytes: r.mem,
-                reason: `needs ${gpus} nvidia.com/gpu; most free matching node ${most.name} has ${Math.max(0, free(most).gpus)} of ${most.gpus} (GPUs declared × gpuSharing)`,
-            });
+            unplace(r, `needs ${gpus} nvidia.com/gpu; most free matching node ${most.name} has ${Math.max(0, free(most).gpus)} of ${most.gpus} (GPUs declared × gpuSharing)`);
             continue;
         }
         const fitting = withGpus.filter((p) => free(p).cpu >= r.cpu - 1e-9 && free(p).mem >= r.mem);
         if (fitting.length === 0) {
             const best = candidates.reduce((a, b) => (free(b).mem > free(a).mem ? b : a));
-            unplaced.push({
-                replica: r.label,
-                arch: r.demand.arch ?? "any",
-                cpu: r.cpu,
-                memoryBytes: r.mem,
-                reason: `needs ${formatCpu(r.cpu)} cpu / ${formatBytes(r.mem)}; most free matching node ${best.name} has ${formatCpu(Math.max(0, free(best).cpu))} cpu / ${formatBytes(Math.max(0, free(best).mem))}`,
-            });
+            unplace(r, `needs ${formatCpu(r.cpu)} cpu / ${formatBytes(r.mem)}; most free matching node ${best.name} has ${formatCpu(Math.max(0, free(best).cpu))} cpu / ${formatBytes(Math.max(0, free(best).mem))}`);
             continue;
         }
         // Spread replicas of one workload; then, like the scheduler's LeastAllocated score,

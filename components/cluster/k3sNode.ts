@@ -41,8 +41,11 @@ export interface K3sNodeArgs {
  *   at once instead of batch after batch.
  * - `drain` → `upgrade` → `ready` carry a version change: they run nothing on
  *   create, and on a change of `k3sVersion` drain the node (from the first
- *   server) unless its kubelet already runs that version, upgrade it, wait
- *   until it is Ready and uncordon it if the drain cordoned it. Chaining each
+ *   server) unless its kubelet already runs that version, upgrade it (the
+ *   installer and a restart of k3s, nothing more), wait until its kubelet
+ *   reports the new version and Ready, and uncordon it if the drain cordoned
+ *   it. The wait is `ready`'s, so its step hand-over falls in the seconds k3s
+ *   takes to start rather than after them. Chaining each
  *   node's `drain` after every `ready` of the previous batch makes upgrades roll one
  *   batch at a time. Deleting `drain` (node removed from config) drains the
  *   node and deletes its Node object before `install`'s delete uninstalls k3s.

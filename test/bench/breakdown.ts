@@ -9,10 +9,14 @@
  *   install.sh    install-start → `systemctl restart`
  *   unit start    `systemctl restart` → the k3s process starts
  *   k3s start     k3s-start → k3s-ready (S, plus the stub's registration)
- *   to gate       k3s-ready → the Ready gate's `kubectl wait` (the unit
- *                 poll, the step hand-over, node-ready.sh's prologue)
- *   (start → gate) the two before, together (logs without k3s-ready)
- *   gate          `kubectl wait` → `kubectl uncordon`
+ *   to gate       k3s-ready → the Ready gate's `kubectl wait` (the step
+ *                 hand-over, node-ready.sh's prologue); 0 when the gate was
+ *                 watching already, as it is since the upgrade step returns
+ *                 right after the restart
+ *   (start → gate) k3s-start → the gate's `kubectl wait` (logs without
+ *                 k3s-ready); less than "k3s start" when the gate waited
+ *   gate          the later of k3s-ready and the `kubectl wait` →
+ *                 `kubectl uncordon` (the watch seeing the node, the uncordon)
  *   to next       `uncordon` → the first kubectl call about a node whose
  *                 upgrade starts after it (the annotation removal, the
  *                 hand-over to the next batch's drain)
@@ -39,9 +43,8 @@ export function upgradeBreakdown(calls: Call[], nodes: string[]): { node: string
         const restart = installStart && after((c) => c.node === node && c.event === "systemctl" && c.fields.verb === "restart", installStart.at);
         const k3sStart = restart && after((c) => c.node === node && c.event === "k3s-start", restart.at);
         const k3sReady = k3sStart && after((c) => c.node === node && c.event === "k3s-ready", k3sStart.at);
-        const gate =
-            k3sStart &&
-            after((c) => c.event === "kubectl" && c.args[0] === "wait" && c.args.includes(`node/${node}`), k3sReady?.at ?? k3sStart.at);
+        // The gate's watch: the first `kubectl wait` about the node after the restart.
+        const gate = restart && after((c) => c.event === "kubectl" && c.args[0] === "wait" && c.args.includes(`node/${node}`), restart.at);
         const uncordon = after((c) => c.event === "kubectl" && c.args[0] === "uncordon" && c.args[1] === node, drain.at);
         return { node, first: reads[0] ?? drain, drain, installStart, restart, k3sStart, k3sReady, gate, uncordon };
     });
@@ -55,9 +58,9 @@ export function upgradeBreakdown(calls: Call[], nodes: string[]): { node: string
             "install.sh": d(r.installStart, r.restart),
             "unit start": d(r.restart, r.k3sStart),
             "k3s start": d(r.k3sStart, r.k3sReady),
-            "to gate": d(r.k3sReady, r.gate),
+            "to gate": r.k3sReady && r.gate ? Math.max(0, r.gate.at - r.k3sReady.at) : undefined,
             "(start → gate)": d(r.k3sStart, r.gate),
-            gate: d(r.gate, r.uncordon),
+            gate: r.gate && r.uncordon ? r.uncordon.at - Math.max(r.gate.at, r.k3sReady?.at ?? r.gate.at) : undefined,
             "to next": d(r.uncordon, r.uncordon && found.slice(i + 1).find((n) => n.first.at > (r.uncordon as Call).at)?.first),
         },
     }));

@@ -77,6 +77,20 @@ describe("k3s-install.sh", () => {
         expect(node.read("etc/rancher/k3s/config.yaml")).toBe(CONFIG);
     });
 
+    it("restarts an upgraded node's k3s and returns without waiting: the Ready gate waits, while k3s starts", () => {
+        const node = new Sandbox();
+        node.run("k3s-install.sh", env("install", { ROLE: "server" }), CONFIG);
+        fs.writeFileSync(node.log, "");
+        const up = node.run("k3s-install.sh", env("upgrade", { ROLE: "server", TARGET_VERSION: "v1.34.1+k3s1" }));
+        expect(up.status, up.stderr).toBe(0);
+        expect(up.stdout).toContain("k3s restarted at v1.34.1+k3s1; the Ready gate waits for the node");
+        const calls = node.calls();
+        expect(calls).toContain("systemctl restart --no-block k3s");
+        // Nothing polled or watched after the restart.
+        const after = calls.slice(calls.indexOf("systemctl restart --no-block k3s") + 1);
+        expect(after.filter((c) => c.startsWith("systemctl is-active") || c.startsWith("kubectl"))).toEqual([]);
+    });
+
     it("waits for a server to register Ready through kubectl", () => {
         const node = new Sandbox();
         const r = node.run("k3s-install.sh", env("install", { ROLE: "server" }), CONFIG);
@@ -164,6 +178,34 @@ describe("node-drain.sh and node-ready.sh on the first server", () => {
         expect(ready.status).toBe(1);
         expect(ready.stderr).toContain("registered but not Ready within 1s");
         expect(node.calls().some((c) => c.startsWith("kubectl uncordon"))).toBe(false);
+    });
+
+    it("holds an upgraded node cordoned until its kubelet reports the target version, naming what it reports", () => {
+        const node = registered("v1.33.5+k3s1");
+        node.run("node-drain.sh", { MODE: "drain", NODE_NAME: "pi-1", TARGET_VERSION: "v1.34.1+k3s1" });
+        // The old kubelet's Ready is still on the Node: not a reason to uncordon.
+        const early = node.run("node-ready.sh", { NODE_NAME: "pi-1", UNCORDON: "1", TARGET_VERSION: "v1.34.1+k3s1", READY_TIMEOUT: "1", POLL_INTERVAL: "0.1" });
+        expect(early.status).toBe(1);
+        expect(early.stderr).toContain("node pi-1 not Ready at k3s v1.34.1+k3s1 within 1s (it reports v1.33.5+k3s1, Ready=True)");
+        expect(node.calls().some((c) => c.startsWith("kubectl uncordon"))).toBe(false);
+
+        fs.writeFileSync(path.join(node.state, "node-pi-1", "kubelet-version"), "v1.34.1+k3s1");
+        fs.writeFileSync(node.log, "");
+        const ready = node.run("node-ready.sh", { NODE_NAME: "pi-1", UNCORDON: "1", TARGET_VERSION: "v1.34.1+k3s1", READY_TIMEOUT: "5" });
+        expect(ready.status, ready.stderr).toBe(0);
+        expect(ready.stdout).toContain("uncordoned after upgrade to v1.34.1+k3s1");
+        // One watch on the version, which also reads Ready and the annotations; then the uncordon.
+        expect(node.calls().map((c) => c.split(" ").slice(0, 2).join(" "))).toEqual(["kubectl wait", "kubectl uncordon", "kubectl annotate"]);
+        expect(node.calls()[0]).toMatch(/^kubectl wait node\/pi-1 --for=jsonpath=\{\.status\.nodeInfo\.kubeletVersion\}=v1\.34\.1\+k3s1 --timeout=\d+s -o jsonpath=/);
+    });
+
+    it("waits for Ready too when the node reports the target version but is not Ready yet", () => {
+        const node = registered("v1.34.1+k3s1");
+        fs.writeFileSync(path.join(node.state, "node-pi-1", "ready"), "False");
+        const r = node.run("node-ready.sh", { NODE_NAME: "pi-1", UNCORDON: "1", TARGET_VERSION: "v1.34.1+k3s1", READY_TIMEOUT: "1", POLL_INTERVAL: "0.1" });
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain("not Ready at k3s v1.34.1+k3s1 within 1s (it reports v1.34.1+k3s1, Ready=False)");
+        expect(node.calls().filter((c) => c.startsWith("kubectl wait --for=condition=Ready"))).toHaveLength(1);
     });
 
     it("gives up waiting for a node that never registers", () => {

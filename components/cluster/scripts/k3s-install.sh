@@ -3,7 +3,9 @@
 #
 #   MODE=install      write the config from stdin, install TARGET_VERSION if k3s is absent
 #   MODE=reconfigure  write the config from stdin, restart k3s only if it changed
-#   MODE=upgrade      re-run the installer for TARGET_VERSION if another version runs
+#   MODE=upgrade      re-run the installer for TARGET_VERSION if another version
+#                     runs, restart k3s and return: the program's Ready gate
+#                     (node-ready.sh with TARGET_VERSION) waits for the node
 #   MODE=stage        artifact mode only: copy and check the artifacts into
 #                     root-owned staging, nothing else (no config, no
 #                     install). The program runs it before a node is drained,
@@ -18,9 +20,10 @@
 # Every wait is bounded. The installer runs with INSTALL_K3S_SKIP_START=true,
 # so it never blocks on `systemctl restart` of the Type=notify unit (whose
 # TimeoutStartSec=0 would wait forever on a join that cannot succeed); this
-# script starts the unit with --no-block and waits up to READY_TIMEOUT seconds
-# for it to become active. On timeout it names the node and the likely cause
-# and prints the unit's last journal lines.
+# script starts the unit with --no-block and, to install or reconfigure, waits
+# up to READY_TIMEOUT seconds for it to become active. On timeout it names the
+# node and the likely cause and prints the unit's last journal lines. An
+# upgrade leaves the wait to the Ready gate (MODE=upgrade above).
 #
 # Changes k3s cannot make in place (role, data-dir, the CIDRs, removing
 # cluster-init) are refused on an installed node, with what to do instead.
@@ -342,8 +345,11 @@ case "$MODE" in
         else
             log "upgrading k3s ${current:-none} -> $version"
             run_installer "$version"
+            # No wait here: the Ready gate (node-ready.sh, on the first
+            # server) watches for the node to report $version, and its step
+            # starts while k3s is still starting instead of after it.
             start_service
-            wait_ready
+            log "$SERVICE restarted at $version; the Ready gate waits for the node"
         fi
         ;;
     stage)

@@ -3,18 +3,27 @@
 # then (UNCORDON=1) makes it schedulable again if node-drain.sh cordoned it
 # for an upgrade (a node cordoned by hand stays cordoned) and closes the
 # CloudNativePG node maintenance windows node-drain.sh opened. Runs as root;
-# idempotent. Inputs (environment): NODE_NAME, UNCORDON (0|1),
+# idempotent.
+#
+# With TARGET_VERSION (the upgrade chain's gate) it first waits until the
+# node's kubelet reports that version. The upgrade step only restarts k3s and
+# returns, so this wait runs while the node starts: until the new kubelet
+# posts its status, the Node still shows the old version, and a Ready
+# condition that is only the old kubelet's last word.
+#
+# Inputs (environment): NODE_NAME, UNCORDON (0|1), TARGET_VERSION (optional),
 # READY_TIMEOUT (seconds, default 300), POLL_INTERVAL (seconds, default 0.2:
-# the poll for a node that has not registered yet; a registered node is
-# watched by `kubectl wait`, which returns the moment it is Ready and prints
-# the annotations this script needs, so the usual case is one kubectl call
-# before the uncordon).
+# the retry for a node not registered yet or an API server that is
+# restarting; a registered node is watched by `kubectl wait`, which returns
+# the moment its condition holds and prints what this script needs, so the
+# usual case is one kubectl call before the uncordon).
 # PICLUSTER_ROOT prefixes file paths, for tests.
 set -euo pipefail
 
 ROOT="${PICLUSTER_ROOT:-}"
 NODE_NAME="${NODE_NAME:?NODE_NAME is required}"
 UNCORDON="${UNCORDON:-0}"
+TARGET_VERSION="${TARGET_VERSION:-}"
 READY_TIMEOUT="${READY_TIMEOUT:-300}"
 POLL_INTERVAL="${POLL_INTERVAL:-0.2}"
 
@@ -24,27 +33,47 @@ K3S=$(require_k3s) || exit 1
 kubectl() { "$K3S" kubectl "$@"; }
 
 deadline=$((SECONDS + READY_TIMEOUT))
-# Waits for Ready; prints "<drained-for>|<cnpg-maintenance>" from the Ready node.
-wait_ready() {
-    local remaining=$((deadline - SECONDS))
-    [ "$remaining" -gt 0 ] || remaining=1
-    kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout="${remaining}s" \
-        -o jsonpath='{.metadata.annotations.picluster\.io/drained-for}|{.metadata.annotations.picluster\.io/cnpg-maintenance}'
+remaining() {
+    local left=$((deadline - SECONDS))
+    echo $((left > 0 ? left : 1))
 }
-# A registered node: one watch. Otherwise poll until it registers, then watch.
-if ! state="$(wait_ready 2>/dev/null)"; then
-    until kubectl get node "$NODE_NAME" >/dev/null 2>&1; do
-        if [ "$SECONDS" -ge "$deadline" ]; then
-            echo "node $NODE_NAME did not register within ${READY_TIMEOUT}s; see its k3s journal (journalctl -u k3s-agent, or -u k3s on a server)" >&2
-            exit 1
-        fi
-        sleep "$POLL_INTERVAL"
-    done
-    if ! state="$(wait_ready)"; then
-        echo "node $NODE_NAME registered but not Ready within ${READY_TIMEOUT}s" >&2
-        exit 1
+READY='{.status.conditions[?(@.type=="Ready")].status}'
+ANNOTATIONS='{.metadata.annotations.picluster\.io/drained-for}|{.metadata.annotations.picluster\.io/cnpg-maintenance}'
+
+# One watch; prints "<Ready status>|<drained-for>|<cnpg-maintenance>" once
+# the node runs TARGET_VERSION (or, without one, once it is Ready). Fails at
+# once for a node not registered yet or an API server that does not answer.
+wait_node() {
+    if [ -n "$TARGET_VERSION" ]; then
+        kubectl wait "node/$NODE_NAME" --for=jsonpath='{.status.nodeInfo.kubeletVersion}'="$TARGET_VERSION" \
+            --timeout="$(remaining)s" -o jsonpath="$READY|$ANNOTATIONS"
+    else
+        kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout="$(remaining)s" -o jsonpath="True|$ANNOTATIONS"
     fi
+}
+
+timed_out() {
+    local seen
+    seen="$(kubectl get node "$NODE_NAME" -o jsonpath="{.status.nodeInfo.kubeletVersion}, Ready=$READY" 2>/dev/null || true)"
+    if [ -z "$seen" ]; then
+        echo "node $NODE_NAME did not register within ${READY_TIMEOUT}s; see its k3s journal (journalctl -u k3s-agent, or -u k3s on a server)" >&2
+    elif [ -n "$TARGET_VERSION" ]; then
+        echo "node $NODE_NAME not Ready at k3s $TARGET_VERSION within ${READY_TIMEOUT}s (it reports $seen); see its k3s journal (journalctl -u k3s-agent, or -u k3s on a server)" >&2
+    else
+        echo "node $NODE_NAME registered but not Ready within ${READY_TIMEOUT}s (Ready=${seen#*Ready=})" >&2
+    fi
+    exit 1
+}
+
+until state="$(wait_node 2>/dev/null)"; do
+    [ "$SECONDS" -lt "$deadline" ] || timed_out
+    sleep "$POLL_INTERVAL"
+done
+# The new kubelet's first status may not say Ready yet: watch for it.
+if [ "${state%%|*}" != True ]; then
+    state="$(kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout="$(remaining)s" -o jsonpath="True|$ANNOTATIONS" 2>/dev/null)" || timed_out
 fi
+state="${state#*|}"
 drained_for="${state%%|*}"
 windows="${state#*|}"
 if [ "$UNCORDON" = 1 ] && [ -n "$drained_for" ]; then
@@ -58,5 +87,5 @@ if [ "$UNCORDON" = 1 ] && [ -n "$drained_for" ]; then
     kubectl annotate node "$NODE_NAME" "picluster.io/drained-for-" "picluster.io/cnpg-maintenance-" >/dev/null
     echo "node $NODE_NAME Ready and uncordoned after upgrade to $drained_for"
 else
-    echo "node $NODE_NAME Ready"
+    echo "node $NODE_NAME Ready${TARGET_VERSION:+ at $TARGET_VERSION}"
 fi

@@ -32,6 +32,16 @@ describe("upgrade breakdown from the call log", () => {
         expect(formatBreakdown(rows)).toMatch(/^k3s start\s+5\.50\s+5\.50\s+5\.50$/m);
     });
 
+    it("counts no hand-over to the gate when its watch started while k3s was starting", () => {
+        const early = upgrade(10, "a1").map((l) => l.replace("16.80 node=s1 event=kubectl args=wait", "11.20 node=s1 event=kubectl args=wait"));
+        const calls = parseCalls(early.sort((x, y) => parseFloat(x) - parseFloat(y)).join("\n"));
+        const [a1] = upgradeBreakdown(calls, ["a1"]);
+        expect(a1.phases["to gate"]).toBe(0);
+        // From k3s-ready (16.4) to the uncordon (17.0): the watch seeing the node, then the uncordon.
+        expect(a1.phases.gate).toBeCloseTo(0.6);
+        expect(a1.phases["(start → gate)"]).toBeCloseTo(0.3);
+    });
+
     it("heads each column with the node's name less the prefix all share", () => {
         expect(columnNames(["e2e-server-1", "e2e-agent-1", "e2e-agent-2"])).toEqual(["server-1", "agent-1", "agent-2"]);
         expect(columnNames(["e2e-b-server", "e2e-b-agent-1"])).toEqual(["server", "agent-1"]);

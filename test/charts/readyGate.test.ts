@@ -1,0 +1,83 @@
+import { spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ThrowawayApiServer } from "./apiServer";
+
+/*
+ * The upgrade chain's Ready gate (components/cluster/scripts/node-ready.sh)
+ * against a real kube-apiserver and the toolchain's kubectl: the version
+ * watch (`kubectl wait --for=jsonpath=…kubeletVersion=<v>`, a `+` in the
+ * value) and the Ready watch hold the node cordoned until a kubelet at the
+ * target version has said Ready, and then uncordon it. The Node's status is
+ * written here as a kubelet would write it (the status subresource).
+ */
+
+const ROOT = path.join(__dirname, "..", "..");
+const SCRIPT = path.join(ROOT, "components", "cluster", "scripts", "node-ready.sh");
+const OLD = "v1.33.6+k3s1";
+const NEW = "v1.33.7+k3s1";
+const server = new ThrowawayApiServer("readygate");
+const kubectl = (...args: string[]) => server.kubectl(args);
+/** The node's root: only a `k3s` that runs the toolchain's kubectl, as `k3s kubectl` does. */
+const nodeRoot = path.join(server.dir, "node");
+
+function kubeletStatus(version: string, ready: "True" | "False"): void {
+    const status = { nodeInfo: { kubeletVersion: version }, conditions: [{ type: "Ready", status: ready, reason: ready === "True" ? "KubeletReady" : "KubeletNotReady" }] };
+    const r = kubectl("patch", "node", "pi-1", "--subresource=status", "--type=merge", "-p", JSON.stringify({ status }));
+    if (r.status !== 0) throw new Error(r.out);
+}
+
+/** node-ready.sh as the `ready` step runs it after an upgrade to NEW. */
+function gate(timeoutSeconds: number) {
+    const env = { ...server.env, PICLUSTER_ROOT: nodeRoot, NODE_NAME: "pi-1", UNCORDON: "1", TARGET_VERSION: NEW, READY_TIMEOUT: String(timeoutSeconds), POLL_INTERVAL: "0.1" };
+    const child = spawn("bash", [SCRIPT], { env });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    const done = new Promise<{ status: number | null; out: string }>((resolve) => child.on("close", (status) => resolve({ status, out })));
+    return { done };
+}
+
+const unschedulable = () => kubectl("get", "node", "pi-1", "-o", "jsonpath={.spec.unschedulable}").out;
+const drainedFor = () => kubectl("get", "node", "pi-1", "-o", "jsonpath={.metadata.annotations.picluster\\.io/drained-for}").out;
+
+describe("node-ready.sh, the upgrade's Ready gate, on a real API server", () => {
+    beforeAll(() => {
+        server.start();
+        fs.mkdirSync(path.join(nodeRoot, "usr", "local", "bin"), { recursive: true });
+        fs.writeFileSync(path.join(nodeRoot, "usr", "local", "bin", "k3s"), '#!/bin/sh\n[ "$1" = kubectl ] && shift\nexec kubectl "$@"\n', { mode: 0o755 });
+        const node = { apiVersion: "v1", kind: "Node", metadata: { name: "pi-1" } };
+        const r = spawnSync("kubectl", ["create", "-f", "-"], { env: server.env, input: JSON.stringify(node), encoding: "utf8" });
+        if (r.status !== 0) throw new Error(r.stderr);
+        kubeletStatus(OLD, "True");
+        // What node-drain.sh leaves: cordoned, annotated with the target.
+        for (const args of [["cordon", "pi-1"], ["annotate", "node", "pi-1", `picluster.io/drained-for=${NEW}`]]) {
+            const c = kubectl(...args);
+            if (c.status !== 0) throw new Error(c.out);
+        }
+    });
+
+    afterAll(() => server.stop());
+
+    it("keeps the node cordoned while its kubelet still reports the old version and Ready, and names both", async () => {
+        const r = await gate(2).done;
+        expect(r.status).toBe(1);
+        expect(r.out).toContain(`node pi-1 not Ready at k3s ${NEW} within 2s (it reports ${OLD}, Ready=True)`);
+        expect(unschedulable()).toBe("true");
+        expect(drainedFor()).toBe(NEW);
+    });
+
+    it("waits through a NotReady first status of the new kubelet, then uncordons once it is Ready", async () => {
+        const running = gate(60);
+        kubeletStatus(NEW, "False");
+        // Until Ready, nothing is uncordoned (the gate watches; the status below ends it).
+        expect(unschedulable()).toBe("true");
+        kubeletStatus(NEW, "True");
+        const r = await running.done;
+        expect(r.status, r.out).toBe(0);
+        expect(r.out).toContain(`node pi-1 Ready and uncordoned after upgrade to ${NEW}`);
+        expect(unschedulable()).toBe("");
+        expect(drainedFor()).toBe("");
+    });
+});

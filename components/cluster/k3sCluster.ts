@@ -172,7 +172,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
                     k3sConfig,
                     preflightPassed,
                     joinAfter: [...joinAfter, ...registriesOf(node)],
-                    upgradeAfter: previousBatchOf(node).map((n) => this.nodeResources[n].ready),
+                    upgradeAfter: { nodes: previousBatchOf(node), upgrades: previousBatchOf(node).map((n) => this.nodeResources[n].upgrade) },
                 },
                 { parent: this },
             );

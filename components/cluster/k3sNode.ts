@@ -22,8 +22,14 @@ export interface K3sNodeArgs {
     preflightPassed: pulumi.Output<string>;
     /** What must be installed first (the first server, or the previous joining server). */
     joinAfter: pulumi.Resource[];
-    /** The previous upgrade batch's `ready` steps (servers first, one per batch; then agent batches). */
-    upgradeAfter?: pulumi.Resource[];
+    /**
+     * The previous upgrade batch (servers first, one per batch; then agent
+     * batches): its nodes' names, which this node's drain waits to see back
+     * at the new version, Ready and uncordoned, and their `upgrade` steps,
+     * after which the drain step starts (so its hand-over overlaps their
+     * start time).
+     */
+    upgradeAfter?: { nodes: string[]; upgrades: pulumi.Resource[] };
 }
 
 /**
@@ -45,9 +51,11 @@ export interface K3sNodeArgs {
  *   installer and a restart of k3s, nothing more), wait until its kubelet
  *   reports the new version and Ready, and uncordon it if the drain cordoned
  *   it. The wait is `ready`'s, so its step hand-over falls in the seconds k3s
- *   takes to start rather than after them. Chaining each
- *   node's `drain` after every `ready` of the previous batch makes upgrades roll one
- *   batch at a time. Deleting `drain` (node removed from config) drains the
+ *   takes to start rather than after them. Each node's `drain` starts after
+ *   every `upgrade` of the previous batch and drains only once that batch is
+ *   back (its kubelets at the new version, Ready, uncordoned by their
+ *   `ready`): upgrades roll one batch at a time, and the hand-over to the
+ *   next batch falls in the previous one's start time too. Deleting `drain` (node removed from config) drains the
  *   node and deletes its Node object before `install`'s delete uninstalls k3s.
  *
  * Whatever needs the node Ready waits for `readyGate` (`joined` and `ready`).
@@ -106,7 +114,14 @@ export class K3sNode extends pulumi.ComponentResource {
         // Each step decides from the node's live state (kubelet version, the
         // drain annotation), so an update triggered by anything else, such as
         // a rotated SSH key, drains nothing and uncordons nothing.
-        const drainEnv = { MODE: "drain", NODE_NAME: node.name, TARGET_VERSION: cluster.k3sVersion, DRAIN_TIMEOUT: String(cluster.timeouts.drainSeconds) };
+        const previousBatch = args.upgradeAfter?.nodes ?? [];
+        const drainEnv = {
+            MODE: "drain",
+            NODE_NAME: node.name,
+            TARGET_VERSION: cluster.k3sVersion,
+            DRAIN_TIMEOUT: String(cluster.timeouts.drainSeconds),
+            ...(previousBatch.length > 0 ? { AFTER_NODES: previousBatch.join(","), READY_TIMEOUT: String(cluster.timeouts.readySeconds) } : {}),
+        };
         this.drain = new command.remote.Command(
             `${name}-drain`,
             {
@@ -116,7 +131,7 @@ export class K3sNode extends pulumi.ComponentResource {
                 addPreviousOutputInEnv: false,
             },
             // After the staging too: a node whose artifacts fail their check is never drained.
-            { parent: this, dependsOn: [this.install, ...artifacts, ...(args.upgradeAfter ?? [])] },
+            { parent: this, dependsOn: [this.install, ...artifacts, ...(args.upgradeAfter?.upgrades ?? [])] },
         );
         this.upgrade = new command.remote.Command(
             `${name}-upgrade`,

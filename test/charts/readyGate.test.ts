@@ -9,12 +9,14 @@ import { ThrowawayApiServer } from "./apiServer";
  * against a real kube-apiserver and the toolchain's kubectl: the version
  * watch (`kubectl wait --for=jsonpath=…kubeletVersion=<v>`, a `+` in the
  * value) and the Ready watch hold the node cordoned until a kubelet at the
- * target version has said Ready, and then uncordon it. The Node's status is
- * written here as a kubelet would write it (the status subresource).
+ * target version has said Ready, and then uncordon it; the next batch's drain
+ * (node-drain.sh with AFTER_NODES, a `kubectl get nodes --watch`) drains
+ * nothing until then. The Node's status is written here as a kubelet would
+ * write it (the status subresource).
  */
 
 const ROOT = path.join(__dirname, "..", "..");
-const SCRIPT = path.join(ROOT, "components", "cluster", "scripts", "node-ready.sh");
+const SCRIPTS = path.join(ROOT, "components", "cluster", "scripts");
 const OLD = "v1.33.6+k3s1";
 const NEW = "v1.33.7+k3s1";
 const server = new ThrowawayApiServer("readygate");
@@ -22,16 +24,20 @@ const kubectl = (...args: string[]) => server.kubectl(args);
 /** The node's root: only a `k3s` that runs the toolchain's kubectl, as `k3s kubectl` does. */
 const nodeRoot = path.join(server.dir, "node");
 
-function kubeletStatus(version: string, ready: "True" | "False"): void {
+function kubeletStatus(version: string, ready: "True" | "False", node = "pi-1"): void {
     const status = { nodeInfo: { kubeletVersion: version }, conditions: [{ type: "Ready", status: ready, reason: ready === "True" ? "KubeletReady" : "KubeletNotReady" }] };
-    const r = kubectl("patch", "node", "pi-1", "--subresource=status", "--type=merge", "-p", JSON.stringify({ status }));
+    const r = kubectl("patch", "node", node, "--subresource=status", "--type=merge", "-p", JSON.stringify({ status }));
+    if (r.status !== 0) throw new Error(r.out);
+}
+function must(...args: string[]): void {
+    const r = kubectl(...args);
     if (r.status !== 0) throw new Error(r.out);
 }
 
-/** node-ready.sh as the `ready` step runs it after an upgrade to NEW. */
-function gate(timeoutSeconds: number) {
-    const env = { ...server.env, PICLUSTER_ROOT: nodeRoot, NODE_NAME: "pi-1", UNCORDON: "1", TARGET_VERSION: NEW, READY_TIMEOUT: String(timeoutSeconds), POLL_INTERVAL: "0.1" };
-    const child = spawn("bash", [SCRIPT], { env });
+/** A node script run on the "first server", in the background. */
+function run(script: string, vars: Record<string, string>) {
+    const env = { ...server.env, PICLUSTER_ROOT: nodeRoot, POLL_INTERVAL: "0.1", ...vars };
+    const child = spawn("bash", [path.join(SCRIPTS, script)], { env });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
@@ -39,18 +45,26 @@ function gate(timeoutSeconds: number) {
     return { done };
 }
 
-const unschedulable = () => kubectl("get", "node", "pi-1", "-o", "jsonpath={.spec.unschedulable}").out;
-const drainedFor = () => kubectl("get", "node", "pi-1", "-o", "jsonpath={.metadata.annotations.picluster\\.io/drained-for}").out;
+/** node-ready.sh as the `ready` step runs it after an upgrade to NEW. */
+const gate = (timeoutSeconds: number) => run("node-ready.sh", { NODE_NAME: "pi-1", UNCORDON: "1", TARGET_VERSION: NEW, READY_TIMEOUT: String(timeoutSeconds) });
+/** node-drain.sh as pi-2's `drain` step runs it, pi-1 being the previous batch. */
+const drainAfterPi1 = (timeoutSeconds: number) =>
+    run("node-drain.sh", { MODE: "drain", NODE_NAME: "pi-2", TARGET_VERSION: NEW, DRAIN_TIMEOUT: "30", AFTER_NODES: "pi-1", READY_TIMEOUT: String(timeoutSeconds) });
 
-describe("node-ready.sh, the upgrade's Ready gate, on a real API server", () => {
+const unschedulable = (node = "pi-1") => kubectl("get", "node", node, "-o", "jsonpath={.spec.unschedulable}").out;
+const drainedFor = (node = "pi-1") => kubectl("get", "node", node, "-o", "jsonpath={.metadata.annotations.picluster\\.io/drained-for}").out;
+
+describe("the upgrade's Ready gate and the next batch's drain, on a real API server", () => {
     beforeAll(() => {
         server.start();
         fs.mkdirSync(path.join(nodeRoot, "usr", "local", "bin"), { recursive: true });
         fs.writeFileSync(path.join(nodeRoot, "usr", "local", "bin", "k3s"), '#!/bin/sh\n[ "$1" = kubectl ] && shift\nexec kubectl "$@"\n', { mode: 0o755 });
-        const node = { apiVersion: "v1", kind: "Node", metadata: { name: "pi-1" } };
-        const r = spawnSync("kubectl", ["create", "-f", "-"], { env: server.env, input: JSON.stringify(node), encoding: "utf8" });
-        if (r.status !== 0) throw new Error(r.stderr);
-        kubeletStatus(OLD, "True");
+        for (const name of ["pi-1", "pi-2"]) {
+            const node = { apiVersion: "v1", kind: "Node", metadata: { name } };
+            const r = spawnSync("kubectl", ["create", "-f", "-"], { env: server.env, input: JSON.stringify(node), encoding: "utf8" });
+            if (r.status !== 0) throw new Error(r.stderr);
+            kubeletStatus(OLD, "True", name);
+        }
         // What node-drain.sh leaves: cordoned, annotated with the target.
         for (const args of [["cordon", "pi-1"], ["annotate", "node", "pi-1", `picluster.io/drained-for=${NEW}`]]) {
             const c = kubectl(...args);
@@ -79,5 +93,29 @@ describe("node-ready.sh, the upgrade's Ready gate, on a real API server", () => 
         expect(r.out).toContain(`node pi-1 Ready and uncordoned after upgrade to ${NEW}`);
         expect(unschedulable()).toBe("");
         expect(drainedFor()).toBe("");
+    });
+
+    it("lets the next batch's drain wait for the previous node's gate: nothing is drained until pi-1 is back and uncordoned", async () => {
+        // pi-1 upgraded again: drained, its new kubelet not reporting yet.
+        must("cordon", "pi-1");
+        must("annotate", "node", "pi-1", `picluster.io/drained-for=${NEW}`);
+        kubeletStatus(OLD, "True");
+        const early = await drainAfterPi1(2).done;
+        expect(early.status).toBe(1);
+        expect(early.out).toContain(`the previous upgrade batch (pi-1) was not Ready at ${NEW} within 2s; pi-2 was not drained`);
+        expect(unschedulable("pi-2")).toBe("");
+        expect(drainedFor("pi-2")).toBe("");
+
+        const drain = drainAfterPi1(60);
+        kubeletStatus(NEW, "True");
+        const gated = await gate(60).done;
+        expect(gated.status, gated.out).toBe(0);
+        const r = await drain.done;
+        expect(r.status, r.out).toBe(0);
+        expect(r.out).toContain(`previous batch back at ${NEW}: pi-1`);
+        expect(r.out).toContain(`node pi-2 drained for ${OLD} -> ${NEW}`);
+        expect(unschedulable("pi-2")).toBe("true");
+        expect(drainedFor("pi-2")).toBe(NEW);
+        expect(unschedulable("pi-1")).toBe("");
     });
 });

@@ -64,3 +64,41 @@ describe("node-drain.sh with disruption budgets", () => {
         expect(r.stdout).toContain("drained for v1.33.5+k3s1 -> v1.34.1+k3s1");
     });
 });
+
+describe("node-drain.sh after a previous upgrade batch", () => {
+    /** A first server that also knows node pi-0 (the previous batch) at `version`, Ready, with or without the drain annotation. */
+    function withPrevious(version: string, drainedFor?: string): Sandbox {
+        const node = firstServer();
+        fs.mkdirSync(path.join(node.state, "node-pi-0", "annotations"), { recursive: true });
+        fs.writeFileSync(path.join(node.state, "node-pi-0", "kubelet-version"), version);
+        if (drainedFor) fs.writeFileSync(path.join(node.state, "node-pi-0", "annotations", "picluster.io_drained-for"), drainedFor);
+        return node;
+    }
+    const after = { ...drain, AFTER_NODES: "pi-0", READY_TIMEOUT: "1", POLL_INTERVAL: "0.1" };
+
+    it("drains once every node of the previous batch runs the target, Ready and uncordoned by its gate", () => {
+        const node = withPrevious("v1.34.1+k3s1");
+        const r = node.run("node-drain.sh", after);
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stdout).toContain("previous batch back at v1.34.1+k3s1: pi-0");
+        expect(node.calls()).toContain("kubectl drain pi-1 --ignore-daemonsets --delete-emptydir-data --timeout=5s");
+    });
+
+    it("drains nothing while the previous batch still carries its drain annotation, and says why within READY_TIMEOUT", () => {
+        for (const node of [withPrevious("v1.34.1+k3s1", "v1.34.1+k3s1"), withPrevious("v1.33.5+k3s1")]) {
+            const r = node.run("node-drain.sh", after);
+            expect(r.status).toBe(1);
+            expect(r.stderr).toContain("the previous upgrade batch (pi-0) was not Ready at v1.34.1+k3s1 within 1s; pi-1 was not drained");
+            expect(node.calls().some((c) => c.startsWith("kubectl drain") || c.startsWith("kubectl annotate"))).toBe(false);
+        }
+    });
+
+    it("does not wait for the previous batch when the node already runs the target", () => {
+        const node = withPrevious("v1.33.5+k3s1");
+        fs.writeFileSync(path.join(node.state, "node-pi-1", "kubelet-version"), "v1.34.1+k3s1");
+        const r = node.run("node-drain.sh", after);
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stdout).toContain("already runs v1.34.1+k3s1; not draining");
+        expect(node.calls().some((c) => c.startsWith("kubectl get nodes"))).toBe(false);
+    });
+});

@@ -15,15 +15,29 @@
 # within DRAIN_TIMEOUT with a message naming the budget and the choices, and
 # the node is uncordoned again: it is never left cordoned without a word.
 #
+# The previous batch first: with AFTER_NODES (the nodes of the previous
+# upgrade batch, comma-separated) a drain begins only once each of them runs
+# TARGET_VERSION, is Ready and no longer carries the drain annotation (its
+# `ready` step has uncordoned it): the program starts this step as soon as
+# the previous batch's upgrades have restarted k3s, so the step's hand-over
+# falls in their start time, and this wait, a watch, ends the moment they are
+# back. It is bounded by READY_TIMEOUT; a node that already runs the target
+# is not drained and does not wait.
+#
 # A node that is already gone is not an error. Inputs (environment): MODE,
-# NODE_NAME, TARGET_VERSION (drain), DRAIN_TIMEOUT (seconds, default 300).
-# PICLUSTER_ROOT prefixes file paths, for tests.
+# NODE_NAME, TARGET_VERSION (drain), DRAIN_TIMEOUT (seconds, default 300),
+# AFTER_NODES, READY_TIMEOUT (seconds, default 300), POLL_INTERVAL (seconds,
+# default 0.2: the retry when the API server does not answer, as while a
+# single server restarts). PICLUSTER_ROOT prefixes file paths, for tests.
 set -euo pipefail
 
 ROOT="${PICLUSTER_ROOT:-}"
 MODE="${MODE:?MODE is required (drain|remove)}"
 NODE_NAME="${NODE_NAME:?NODE_NAME is required}"
 DRAIN_TIMEOUT="${DRAIN_TIMEOUT:-300}"
+AFTER_NODES="${AFTER_NODES:-}"
+READY_TIMEOUT="${READY_TIMEOUT:-300}"
+POLL_INTERVAL="${POLL_INTERVAL:-0.2}"
 MAINTENANCE_KEY="picluster.io/cnpg-maintenance"
 
 # shellcheck source=components/cluster/scripts/lib/k3s-path.sh
@@ -36,6 +50,45 @@ if ! running="$(kubectl get node "$NODE_NAME" -o jsonpath='{.status.nodeInfo.kub
     echo "node $NODE_NAME not registered; nothing to do"
     exit 0
 fi
+
+# Reads "<node>|<kubelet version>|<Ready>|<drained-for>" lines (a watch of
+# all nodes) until every node of AFTER_NODES is back; fails at the end of input.
+previous_batch_back() {
+    local -A back=()
+    local name version ready drained n all
+    for n in ${AFTER_NODES//,/ }; do back[$n]=0; done
+    while IFS='|' read -r name version ready drained; do
+        if [ -z "$name" ] || [ -z "${back[$name]+set}" ]; then continue; fi
+        if [ "$version" = "$target" ] && [ "$ready" = True ] && [ -z "$drained" ]; then back[$name]=1; else back[$name]=0; fi
+        all=1
+        for n in "${!back[@]}"; do [ "${back[$n]}" = 1 ] || all=0; done
+        [ "$all" = 0 ] || return 0
+    done
+    return 1
+}
+
+wait_previous_batch() {
+    [ -n "$AFTER_NODES" ] || return 0
+    local deadline=$((SECONDS + READY_TIMEOUT)) watch pid left
+    local line='{.metadata.name}|{.status.nodeInfo.kubeletVersion}|{.status.conditions[?(@.type=="Ready")].status}|{.metadata.annotations.picluster\.io/drained-for}{"\n"}'
+    while [ "$SECONDS" -lt "$deadline" ]; do
+        # The watch prints every node, then each change; it ends on an API
+        # server restart (retried) or at the deadline.
+        left=$((deadline - SECONDS > 0 ? deadline - SECONDS : 1))
+        exec {watch}< <(exec timeout "$left" "$K3S" kubectl get nodes --watch -o jsonpath="$line" 2>/dev/null)
+        pid=$!
+        if previous_batch_back <&"$watch"; then
+            kill "$pid" 2>/dev/null || true
+            exec {watch}<&-
+            echo "previous batch back at $target: $AFTER_NODES"
+            return 0
+        fi
+        exec {watch}<&-
+        sleep "$POLL_INTERVAL"
+    done
+    echo "the previous upgrade batch ($AFTER_NODES) was not Ready at $target within ${READY_TIMEOUT}s; $NODE_NAME was not drained (see the previous batch's own errors)" >&2
+    exit 1
+}
 
 drain() {
     kubectl drain "$NODE_NAME" --ignore-daemonsets --delete-emptydir-data --timeout="${DRAIN_TIMEOUT}s"
@@ -88,6 +141,7 @@ case "$MODE" in
             echo "node $NODE_NAME already runs $target; not draining"
             exit 0
         fi
+        wait_previous_batch
         windows=()
         while IFS= read -r ref; do [ -z "$ref" ] || windows+=("$ref"); done < <(single_instance_pg)
         for ref in "${windows[@]}"; do

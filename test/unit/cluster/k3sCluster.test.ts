@@ -68,10 +68,19 @@ describe("K3sCluster on the pi stack", () => {
 
     it("rolls upgrades one node at a time, servers first, in declared order", async () => {
         expect(await dependencyNames(byName(rec.resources, "cp-1-drain").opts)).toEqual(["cp-1-install"]);
-        expect(await dependencyNames(byName(rec.resources, "pi-1-drain").opts)).toEqual(["cp-1-ready", "pi-1-install"]);
-        expect(await dependencyNames(byName(rec.resources, "pi-4-drain").opts)).toEqual(["pi-3-ready", "pi-4-install"]);
+        expect(await dependencyNames(byName(rec.resources, "pi-1-drain").opts)).toEqual(["cp-1-upgrade", "pi-1-install"]);
+        expect(await dependencyNames(byName(rec.resources, "pi-4-drain").opts)).toEqual(["pi-3-upgrade", "pi-4-install"]);
         expect(await dependencyNames(byName(rec.resources, "pi-2-upgrade").opts)).toEqual(["pi-2-drain"]);
         expect(await dependencyNames(byName(rec.resources, "pi-2-ready").opts)).toEqual(["pi-2-upgrade"]);
+    });
+
+    it("has each drain wait, on the first server, until the previous batch is back before it drains", () => {
+        const update = (name: string) => String((registered.find((r) => r.name === name) as RegisteredResource).inputs.update);
+        expect(update("pi-1-drain")).toMatch(/ AFTER_NODES=cp-1 /);
+        expect(update("pi-4-drain")).toMatch(/ AFTER_NODES=pi-3 /);
+        expect(update("pi-4-drain")).toMatch(/ READY_TIMEOUT=300 /);
+        // The first batch has nothing to wait for.
+        expect(update("cp-1-drain")).not.toMatch(/ AFTER_NODES=/);
     });
 
     it("gates every node's first Ready on its own install, so a first up checks all agents at once", async () => {

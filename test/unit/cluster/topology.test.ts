@@ -40,7 +40,7 @@ describe("an HA cluster without prepare", () => {
         expect(await deps("pi-1-install")).toEqual(["cp-1-install"]);
         expect(await deps("pi-2-install")).toEqual(["cp-1-install"]);
         // The rolling upgrade goes cp-1 → cp-2 → cp-3 → pi-1 → pi-2.
-        expect(await deps("pi-1-drain")).toEqual(["cp-3-ready", "pi-1-install"]);
+        expect(await deps("pi-1-drain")).toEqual(["cp-3-upgrade", "pi-1-install"]);
 
         const names = (await registeredResources()).map((r) => r.name);
         expect(names.filter((n) => n.endsWith("-prepare") || n.endsWith("-settle"))).toEqual([]);

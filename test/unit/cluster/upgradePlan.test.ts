@@ -70,10 +70,10 @@ describe("upgrade batches wired into K3sCluster", () => {
         await valueOf(c.kubeconfig);
         const deps = async (name: string) => dependencyNames((rec.resources.find((r) => r.name === name) as { opts: object }).opts);
         expect(await deps("cp-1-drain")).toEqual(["cp-1-install"]);
-        expect(await deps("pi-1-drain")).toEqual(["cp-1-ready", "pi-1-install"]);
-        expect(await deps("pi-2-drain")).toEqual(["cp-1-ready", "pi-2-install"]);
-        expect(await deps("pi-3-drain")).toEqual(["pi-1-ready", "pi-2-ready", "pi-3-install"]);
-        expect(await deps("pi-4-drain")).toEqual(["pi-1-ready", "pi-2-ready", "pi-4-install"]);
+        expect(await deps("pi-1-drain")).toEqual(["cp-1-upgrade", "pi-1-install"]);
+        expect(await deps("pi-2-drain")).toEqual(["cp-1-upgrade", "pi-2-install"]);
+        expect(await deps("pi-3-drain")).toEqual(["pi-1-upgrade", "pi-2-upgrade", "pi-3-install"]);
+        expect(await deps("pi-4-drain")).toEqual(["pi-1-upgrade", "pi-2-upgrade", "pi-4-install"]);
         // Installs are unchanged: every agent joins right after the first server.
         expect(await deps("pi-3-install")).toEqual(["cp-1-install"]);
     });
@@ -86,7 +86,7 @@ describe("upgrade batches wired into K3sCluster", () => {
         const c = new K3sCluster("cluster", { cluster: cfg.cluster, nodeKeys: cfg.nodeKeys, upgradeBatches: batches }, { transformations: [rec.transform] });
         await valueOf(c.kubeconfig);
         const deps = async (name: string) => dependencyNames((rec.resources.find((r) => r.name === name) as { opts: object }).opts);
-        expect(await deps("pi-2-drain")).toEqual(["pi-1-ready", "pi-2-install", "pi-3-ready"]);
+        expect(await deps("pi-2-drain")).toEqual(["pi-1-upgrade", "pi-2-install", "pi-3-upgrade"]);
     });
 
     it("refuses batches that skip a node or do not start with the servers alone", () => {

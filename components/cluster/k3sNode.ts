@@ -80,13 +80,15 @@ export class K3sNode extends pulumi.ComponentResource {
         const common = { ROLE: role, NODE_NAME: node.name, ...installerEnv(cluster, node) };
         // Artifact mode: the installer, binary and images are on the node before the install runs.
         const copies = copyArtifacts(name, cluster, node, args.connection, this);
-        // Staged ahead of the drain; re-run (update) whenever a checksum changes.
+        // Staged ahead of the drain; re-run whenever a checksum changes: with no
+        // `update`, the command provider runs `create` again on an update (one
+        // copy of the install script in the state instead of two).
         const stageCommand = scriptCommand("k3s-install.sh", { sudo: true, env: { ...common, MODE: "stage" } });
         this.stage =
             copies.length > 0
                 ? new command.remote.Command(
                       `${name}-stage`,
-                      { connection: args.connection, create: stageCommand, update: stageCommand, addPreviousOutputInEnv: false },
+                      { connection: args.connection, create: stageCommand, addPreviousOutputInEnv: false },
                       { parent: this, dependsOn: copies },
                   )
                 : undefined;

@@ -24,8 +24,13 @@ export interface ObservationInputs extends Desired {
     repairConfig: string;
 }
 
-/** Its state: the inputs, the latest observation and the baseline repairs are judged against. */
-export interface ObservationState extends ObservationInputs {
+/**
+ * Its state: the inputs (but the current repair, which only a bump reads, from
+ * the inputs), the latest observation and the baseline repairs are judged
+ * against. The repair command is the node's whole install script: stored once
+ * here, as armed, not twice.
+ */
+export interface ObservationState extends Omit<ObservationInputs, "repairCommand" | "repairConfig"> {
     observed: Observed;
     /** The machine-id when k3s was installed (or last reinstalled): another one means a reimaged node. */
     baselineMachineId: string;
@@ -89,7 +94,10 @@ export function observeOverSsh(connection: ObservationConnection, command: strin
     });
 }
 
-const sameInputs = (a: ObservationInputs, b: ObservationInputs) =>
+/** The inputs as the outputs keep them: without the current repair command and config. */
+const kept = <T extends Partial<ObservationInputs>>({ repairCommand: _command, repairConfig: _config, ...rest }: T) => rest;
+
+const sameInputs = (a: Omit<ObservationInputs, "repairCommand" | "repairConfig">, b: ObservationInputs) =>
     JSON.stringify([a.k3sVersion, a.configSha256, a.connection, a.command]) === JSON.stringify([b.k3sVersion, b.configSha256, b.connection, b.command]);
 
 /**
@@ -104,7 +112,7 @@ export function observationProvider(observe: Observe = observeOverSsh): pulumi.d
         async create(inputs: ObservationInputs) {
             const observed = await observe(inputs.connection, inputs.command);
             const outs: ObservationState = {
-                ...inputs,
+                ...kept(inputs),
                 observed,
                 baselineMachineId: observed.machineId,
                 generation: 0,
@@ -117,7 +125,7 @@ export function observationProvider(observe: Observe = observeOverSsh): pulumi.d
         },
         async read(id: string, props: ObservationState) {
             const observed = await observe(props.connection, props.command);
-            return { id, props: { ...props, observed, repairs: neededRepairs(observed, props, props.baselineMachineId) } };
+            return { id, props: { ...kept(props), observed, repairs: neededRepairs(observed, props, props.baselineMachineId) } };
         },
         async diff(_id: string, olds: ObservationState, news: ObservationInputs) {
             const repairsPending = (olds.repairs ?? []).length > 0;
@@ -131,12 +139,12 @@ export function observationProvider(observe: Observe = observeOverSsh): pulumi.d
                 // No refresh found anything: what picluster installs changed (an
                 // upgrade, a new config), and its own steps carry that out. No call
                 // to the node, no repair armed; the next refresh observes again.
-                return { outs: { ...olds, ...news, ...armed, repairs: [] } };
+                return { outs: { ...kept({ ...olds, ...news }), ...armed, repairs: [] } };
             }
             const observed = await observe(news.connection, news.command);
             const repairs = neededRepairs(observed, news, olds.baselineMachineId);
             const outs: ObservationState = {
-                ...news,
+                ...kept(news),
                 observed: repairs.length > 0 ? afterRepair(observed, news) : observed,
                 // The repair reinstalls a reimaged node: from then on its machine-id is the baseline.
                 baselineMachineId: observed.machineId || olds.baselineMachineId,
@@ -168,6 +176,7 @@ export class NodeObservation extends pulumi.dynamic.Resource {
             name,
             { ...args, generation: undefined, reimageGeneration: undefined, lastRepairs: undefined, armedCommand: undefined, armedConfig: undefined },
             // The key, the config and its hash stay secret in the state; the observation holds that hash too.
+            // (repairConfig is an output only in state written before it was left out.)
             { ...opts, additionalSecretOutputs: ["connection", "configSha256", "observed", "repairConfig", "armedConfig"] },
             "picluster",
             "NodeObservation",

@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import { stripCommentLines } from "./shellComments";
 
 /** The node-side scripts shipped with the program (components/cluster/scripts). */
 export type NodeScript =
@@ -29,11 +30,17 @@ export function inlineIncludes(text: string, read: (rel: string) => string): str
     return text.replace(INCLUDE, (_line, rel: string) => read(rel).trimEnd());
 }
 
-/** The text of a node script as a node runs it (includes inlined), read once per program run. */
+/**
+ * The text of a node script as a node runs it, read once per program run:
+ * includes inlined, full-line comments and blank lines left out. The text
+ * lands in the state (inputs and outputs of every command that runs it), and
+ * the file backend rewrites the whole state twice per step.
+ */
 export function scriptText(name: NodeScript): string {
     let text = cache.get(name);
     if (text === undefined) {
-        text = inlineIncludes(fs.readFileSync(path.join(SCRIPTS, name), "utf8"), (rel) => fs.readFileSync(path.join(SCRIPTS, rel), "utf8"));
+        const read = (rel: string) => fs.readFileSync(path.join(SCRIPTS, rel), "utf8");
+        text = stripCommentLines(inlineIncludes(read(name), read));
         cache.set(name, text);
     }
     return text;

@@ -10,8 +10,9 @@
  *
  * Asserts: a no-op preview makes 0 SSH calls; `preview --refresh` exactly
  * one; drift shows as the node's repairs and changes nothing; `up --refresh`
- * bumps the repair generation; the state holds neither the key nor the
- * config's hash in plain text.
+ * bumps the repair generation; the state holds neither the key, the config
+ * nor the config's hash in plain text, and the repair command only twice
+ * (input, armed copy).
  */
 import type { AddressInfo } from "net";
 import * as fs from "fs";
@@ -60,6 +61,7 @@ function program(port: number): string {
 import { NodeObservation } from ${JSON.stringify(path.join(REPO, "components/cluster/nodeObservation"))};
 const o = new NodeObservation("pi-1-observed", {
     node: "pi-1", k3sVersion: "v1.33.5+k3s1", configSha256: pulumi.secret("c0ffee"), command: "observe", repairs: [],
+    repairCommand: "reinstall-and-start", repairConfig: pulumi.secret("token: T1"),
     connection: pulumi.secret({ host: "127.0.0.1", port: ${port}, user: "pi", privateKey: ${JSON.stringify(client.private)}, hostKey: ${JSON.stringify(host.public)} }),
 });
 export const generation = o.generation;
@@ -127,8 +129,19 @@ async function main(): Promise<number> {
         expectCalls("preview --refresh after the repair", c, 1);
         const state = await pulumi("stack", "export");
         const keyLine = client.private.split("\n")[1];
-        if (state.includes(keyLine) || state.includes('"c0ffee"')) throw new Error("the state holds the key or the config hash in plain text");
-        results.push("state: key and config hash secret");
+        if (state.includes(keyLine) || state.includes('"c0ffee"') || state.includes("token: T1")) {
+            throw new Error("the state holds the key, the config or its hash in plain text");
+        }
+        results.push("state: key, config and config hash secret");
+        // The repair command (a node's whole install script in a real stack): the input, and the armed copy the repair runs.
+        const copies = state.split('"reinstall-and-start"').length - 1;
+        const observation = (JSON.parse(state) as { deployment: { resources: { type: string; outputs?: Record<string, unknown> }[] } }).deployment.resources.find(
+            (r) => r.type === "pulumi-nodejs:dynamic/picluster:NodeObservation",
+        );
+        if (copies !== 2 || observation?.outputs?.armedCommand !== "reinstall-and-start") {
+            throw new Error(`the state holds the repair command ${copies} times (expected 2: input, armed copy); armed: ${JSON.stringify(observation?.outputs?.armedCommand)}`);
+        }
+        results.push("state: repair command stored as input and armed copy only");
         console.log(results.map((r) => `PASS ${r}`).join("\n"));
         return 0;
     } catch (e) {

@@ -119,6 +119,30 @@ describe("the observation's provider", () => {
         expect(repaired).toMatchObject({ generation: 1, armedCommand: now.repairCommand, armedConfig: "token: T2\n" });
     });
 
+    it("keeps the repair command in its state once, as armed, through create, refresh, upgrade and repair", async () => {
+        const { provider } = observing([healthy, { ...healthy, active: false }, { ...healthy, active: false }]);
+        const created = (await provider.create!(inputs)).outs as ObservationState;
+        const upgraded = (await provider.update!("pi-1", created, { ...inputs, repairCommand: "… v1.34.1+k3s1 …", repairConfig: "token: T2\n" })).outs as ObservationState;
+        const refreshed = (await provider.read!("pi-1", upgraded)).props as ObservationState;
+        const repaired = (await provider.update!("pi-1", refreshed, { ...inputs, repairCommand: "… v1.34.1+k3s1 …", repairConfig: "token: T2\n" })).outs as ObservationState;
+        for (const outs of [created, upgraded, refreshed, repaired]) {
+            expect(Object.keys(outs)).not.toContain("repairCommand");
+            expect(Object.keys(outs)).not.toContain("repairConfig");
+        }
+        expect(upgraded.armedCommand).toBe(inputs.repairCommand);
+        expect(repaired).toMatchObject({ generation: 1, armedCommand: "… v1.34.1+k3s1 …", armedConfig: "token: T2\n" });
+    });
+
+    it("drops the copy of the current repair that older state keeps, arming nothing new", async () => {
+        const { provider, calls } = observing([healthy]);
+        const old = { ...((await provider.create!(inputs)).outs as ObservationState), repairCommand: inputs.repairCommand, repairConfig: inputs.repairConfig };
+        const upgraded = { ...inputs, k3sVersion: "v1.34.1+k3s1", repairCommand: "… v1.34.1+k3s1 …" };
+        const after = (await provider.update!("pi-1", old, upgraded)).outs as ObservationState;
+        expect(Object.keys(after)).not.toContain("repairCommand");
+        expect(after).toMatchObject({ k3sVersion: "v1.34.1+k3s1", generation: 0, armedCommand: inputs.repairCommand });
+        expect(calls).toHaveLength(1);
+    });
+
     it("arms the current repair on the first update of state written before arming existed", async () => {
         const { provider } = observing([healthy]);
         const { armedCommand: _c, armedConfig: _k, ...old } = (await provider.create!(inputs)).outs as ObservationState;

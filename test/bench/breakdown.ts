@@ -3,7 +3,9 @@
  * (test/e2e/lib/calls.ts). Each node's upgrade is cut at the events the
  * stubs log:
  *
- *   drain reads   first kubectl call about the node → `kubectl drain`
+ *   drain reads   first kubectl call about the node after the previous
+ *                 batch's last uncordon → `kubectl drain` (calls made while
+ *                 the drain waited for that batch do not count)
  *   to installer  `drain` → install.sh's first systemctl call (the drain
  *                 itself, the step hand-over, k3s-install.sh's prologue)
  *   install.sh    install-start → `systemctl restart`
@@ -17,9 +19,9 @@
  *                 k3s-ready); less than "k3s start" when the gate waited
  *   gate          the later of k3s-ready and the `kubectl wait` →
  *                 `kubectl uncordon` (the watch seeing the node, the uncordon)
- *   to next       `uncordon` → the first kubectl call about a node whose
- *                 upgrade starts after it (the annotation removal, the
- *                 hand-over to the next batch's drain)
+ *   to next       `uncordon` → the next batch's first drain read (the
+ *                 annotation removal, the next drain's watch seeing it; before
+ *                 the drain waited on the first server, the step hand-over)
  *
  * Usage: `npx tsx test/bench/breakdown.ts <calls.log> <node>...` prints the
  * phases of the last upgrade of those nodes (in upgrade order).
@@ -38,7 +40,10 @@ export function upgradeBreakdown(calls: Call[], nodes: string[]): { node: string
         const drain = calls.find((c) => c.event === "kubectl" && c.args[0] === "drain" && c.args[1] === node);
         if (!drain) return undefined;
         const after = (pred: (c: Call) => boolean, from: number) => calls.find((c) => c.at >= from && pred(c));
-        const reads = calls.filter((c) => c.at <= drain.at && c.at > drain.at - 10 && about(c, node));
+        // Reads after the last uncordon of another node before this drain: not those made while waiting for it.
+        const previousUncordon = calls.filter((c) => c.event === "kubectl" && c.args[0] === "uncordon" && c.args[1] !== node && c.at < drain.at).pop();
+        const from = Math.max(drain.at - 10, previousUncordon?.at ?? -Infinity);
+        const reads = calls.filter((c) => c.at <= drain.at && c.at > from && about(c, node));
         const installStart = after((c) => c.node === node && c.event === "install-start", drain.at);
         const restart = installStart && after((c) => c.node === node && c.event === "systemctl" && c.fields.verb === "restart", installStart.at);
         const k3sStart = restart && after((c) => c.node === node && c.event === "k3s-start", restart.at);

@@ -42,6 +42,15 @@ describe("upgrade breakdown from the call log", () => {
         expect(a1.phases["(start → gate)"]).toBeCloseTo(0.3);
     });
 
+    it("leaves out of the drain reads what the next drain read while it waited for the previous node", () => {
+        // a2's drain read its node at 11.0, while waiting for a1 (uncordoned at 17.0), then drained at 17.3.
+        const waited = [...upgrade(10, "a1"), line(11, "s1", "kubectl args=get node a2 -o jsonpath={.status.nodeInfo.kubeletVersion}"), ...upgrade(17, "a2").slice(1)];
+        const calls = parseCalls(waited.sort((x, y) => parseFloat(x) - parseFloat(y)).join("\n"));
+        const [a1, a2] = upgradeBreakdown(calls, ["a1", "a2"]);
+        expect(a2.phases["drain reads"]).toBe(0);
+        expect(a1.phases["to next"]).toBeCloseTo(0.3);
+    });
+
     it("heads each column with the node's name less the prefix all share", () => {
         expect(columnNames(["e2e-server-1", "e2e-agent-1", "e2e-agent-2"])).toEqual(["server-1", "agent-1", "agent-2"]);
         expect(columnNames(["e2e-b-server", "e2e-b-agent-1"])).toEqual(["server", "agent-1"]);

@@ -43,5 +43,9 @@ scripts/toolchain.sh --sources | sed 's/^/    /'
 notes=()
 [ -f test/e2e/fixtures/fake-k3s-install.sh ] && notes+=("k3s installer: the suite's fake (test/e2e/fixtures/fake-k3s-install.sh), not k3s's install.sh")
 for n in "${notes[@]}"; do echo "e2e: NOT upstream: $n"; done
+# The drift observation's dynamic provider under the real engine, on its own
+# (a one-resource program; about 25 s): it once broke unseen, being run by hand only.
+echo "e2e: running npx tsx test/e2e/observation.ts"
+npx --no-install tsx test/e2e/observation.ts || { echo "e2e: FAILED: test/e2e/observation.ts"; exit 1; }
 echo "e2e: running npm run test:e2e"
 exec npm run --silent test:e2e

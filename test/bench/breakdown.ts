@@ -65,7 +65,8 @@ export function upgradeBreakdown(calls: Call[], nodes: string[]): { node: string
             "k3s start": d(r.k3sStart, r.k3sReady),
             "to gate": r.k3sReady && r.gate ? Math.max(0, r.gate.at - r.k3sReady.at) : undefined,
             "(start → gate)": d(r.k3sStart, r.gate),
-            gate: r.gate && r.uncordon ? r.uncordon.at - Math.max(r.gate.at, r.k3sReady?.at ?? r.gate.at) : undefined,
+            // 0 when the uncordon came before the stub logged k3s-ready (it logs after posting the status the gate saw).
+            gate: r.gate && r.uncordon ? Math.max(0, r.uncordon.at - Math.max(r.gate.at, r.k3sReady?.at ?? r.gate.at)) : undefined,
             "to next": d(r.uncordon, r.uncordon && found.slice(i + 1).find((n) => n.first.at > (r.uncordon as Call).at)?.first),
         },
     }));

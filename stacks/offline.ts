@@ -191,8 +191,8 @@ export function mockState(args: pulumi.runtime.MockResourceArgs, answers: MockAn
     }
     if (args.type === "pulumi-nodejs:dynamic/picluster:NodeObservation") {
         // What the observation's create records on a healthy node.
-        const { repairCommand, repairConfig, ...rest } = args.inputs;
-        return { ...rest, generation: 0, reimageGeneration: 0, lastRepairs: [], armedCommand: repairCommand, armedConfig: repairConfig };
+        const { repairCommand: _c, repairConfig: _k, primary: _p, forgetCommand: _f, ...rest } = args.inputs;
+        return { ...rest, generation: 0, reimageGeneration: 0, lastRepairs: [] };
     }
     if (args.type === "kubernetes:core/v1:Secret" && args.inputs.type === "kubernetes.io/service-account-token") {
         // The token controller fills these; the provider waits for it.

@@ -255,7 +255,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
                         ...(node.taints.length > 0 ? { spec: { taints: node.taints } } : {}),
                     },
                     // After a repair too: a reinstalled node registers afresh, without our labels.
-                    { parent: this, provider: this.provider, dependsOn: [...this.nodeResources[node.name].readyGate, this.repairs[node.name].repair] },
+                    { parent: this, provider: this.provider, dependsOn: [...this.nodeResources[node.name].readyGate, this.repairs[node.name].observation] },
                 ),
         );
         // 5. On GPU nodes, k3s must have registered the nvidia runtime.

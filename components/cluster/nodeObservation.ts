@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { afterRepair, isReimage, neededRepairs, parseObservation, type Desired, type Observed } from "./nodeDrift";
 
-/** Where and how to reach a node for the read-only observation (plain values, inside the provider). */
+/** Where and how to reach a node over SSH (plain values, inside the provider). */
 export interface ObservationConnection {
     host: string;
     port: number;
@@ -11,7 +11,7 @@ export interface ObservationConnection {
     hostKey?: string;
 }
 
-/** The resource's inputs: what picluster installed, and how to look. */
+/** The resource's inputs: what picluster installed, how to look, and how to repair. */
 export interface ObservationInputs extends Desired {
     node: string;
     connection: ObservationConnection;
@@ -19,68 +19,69 @@ export interface ObservationInputs extends Desired {
     command: string;
     /** Always `[]`: no repair pending. The preview shows a node's repairs against it. */
     repairs: string[];
-    /** What a repair runs now (the reinstall && start command line) and the config it writes (secret). */
+    /** What a repair runs on the node (the reinstall && start command line) and the config it writes (secret, on stdin). */
     repairCommand: string;
     repairConfig: string;
+    /** The first server, and what a reimaged node's repair runs there first: its stale Node object and node password removed. */
+    primary: ObservationConnection;
+    forgetCommand: string;
 }
 
+/** What only a repair reads, from the inputs: never kept in the state (the key to the first server, the whole install script, the config). */
+type RepairOnly = "repairCommand" | "repairConfig" | "primary" | "forgetCommand";
+
 /**
- * Its state: the inputs (but the current repair, which only a bump reads, from
- * the inputs), the latest observation and the baseline repairs are judged
- * against. The repair command is the node's whole install script: stored once
- * here, as armed, not twice.
+ * Its state: the inputs but what only a repair reads, the latest
+ * observation and the baseline repairs are judged against.
  */
-export interface ObservationState extends Omit<ObservationInputs, "repairCommand" | "repairConfig"> {
+export interface ObservationState extends Omit<ObservationInputs, RepairOnly> {
     observed: Observed;
     /** The machine-id when k3s was installed (or last reinstalled): another one means a reimaged node. */
     baselineMachineId: string;
-    /** Bumped when `up` finds repairs; the repair command runs when it changes. */
+    /** Bumped each time `up` repaired the node. */
     generation: number;
-    /** Bumped when the repair is a reinstall of a reimaged node; its stale Node object is deleted first. */
+    /** Bumped each time the repair was a reinstall of a reimaged node. */
     reimageGeneration: number;
-    /** What the last bump was for. */
+    /** What the last repair did. */
     lastRepairs: string[];
-    /**
-     * The repair command and config as of the last bump (or the create): the
-     * repair resource takes its inputs from these, so an upgrade or a new
-     * config, which change repairCommand/repairConfig, does not run it.
-     */
-    armedCommand: string;
-    armedConfig: string;
 }
 
-export type Observe = (connection: ObservationConnection, command: string) => Promise<Observed>;
+/** What one remote command did. */
+export interface RemoteRun {
+    code: number | null;
+    stdout: string;
+    stderr: string;
+}
 
-/** One SSH session, one command: runs the observation and parses its JSON. Writes nothing, anywhere. */
-export function observeOverSsh(connection: ObservationConnection, command: string): Promise<Observed> {
+/** Runs one command in one SSH session, `stdin` written to it (then closed). */
+export type Run = (connection: ObservationConnection, command: string, stdin?: string) => Promise<RemoteRun>;
+
+/** One SSH session, one command, with ssh2 (the host key pinned when declared). */
+export function runOverSsh(connection: ObservationConnection, command: string, stdin?: string): Promise<RemoteRun> {
     // Required here, not imported: Pulumi serialises this function into the provider.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Client } = require("ssh2") as typeof import("ssh2");
     const where = `${connection.user}@${connection.host}:${connection.port}`;
-    return new Promise<Observed>((resolve, reject) => {
+    return new Promise<RemoteRun>((resolve, reject) => {
         const client = new Client();
         const fail = (e: Error) => {
             client.end();
-            reject(new Error(`observing ${where}: ${e.message}`));
+            reject(new Error(`${where}: ${e.message}`));
         };
         const pinned = connection.hostKey ? Buffer.from(connection.hostKey.split(" ")[1], "base64") : undefined;
         client.on("error", fail);
         client.on("ready", () =>
             client.exec(command, (err, stream) => {
                 if (err) return fail(err);
-                let out = "";
-                let errText = "";
-                stream.on("data", (d: Buffer) => (out += d.toString()));
-                stream.stderr.on("data", (d: Buffer) => (errText += d.toString()));
+                let stdout = "";
+                let stderr = "";
+                stream.on("data", (d: Buffer) => (stdout += d.toString()));
+                stream.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
                 stream.on("close", (code: number | null) => {
                     client.end();
-                    if (code !== 0) return reject(new Error(`observing ${where}: node-observe.sh exited ${code}: ${errText.trim().slice(0, 300)}`));
-                    try {
-                        resolve(parseObservation(out));
-                    } catch (e) {
-                        reject(e);
-                    }
+                    resolve({ code, stdout, stderr });
                 });
+                stream.end(stdin ?? "");
             }),
         );
         client.connect({
@@ -94,38 +95,45 @@ export function observeOverSsh(connection: ObservationConnection, command: strin
     });
 }
 
-/** The inputs as the outputs keep them: without the current repair command and config. */
-const kept = <T extends Partial<ObservationInputs>>({ repairCommand: _command, repairConfig: _config, ...rest }: T) => rest;
-
-const sameInputs = (a: Omit<ObservationInputs, "repairCommand" | "repairConfig">, b: ObservationInputs) =>
-    JSON.stringify([a.k3sVersion, a.configSha256, a.connection, a.command]) === JSON.stringify([b.k3sVersion, b.configSha256, b.connection, b.command]);
-
 /**
- * The dynamic provider. `create` and `read` observe (one SSH call);
- * `read` (only on `--refresh`) records the repairs the node needs, so the
- * preview shows them against `repairs: []`; `update` observes again, only
- * when a refresh found repairs, and bumps the generation (arming the
- * current repair command and config) only if they are still needed.
+ * The dynamic provider. `create` and `read` observe (one SSH call, which
+ * writes nothing); `read` (only on `--refresh`) records the repairs the node
+ * needs, so the preview shows them against `repairs: []`. `update` calls no
+ * node unless a refresh found repairs; then it observes again and, if they
+ * are still needed, runs the repair: on a reimaged node first the forget
+ * command on the first server, then the node's repair command with the
+ * config on stdin. A failed command fails the update with its last lines.
  */
-export function observationProvider(observe: Observe = observeOverSsh): pulumi.dynamic.ResourceProvider {
+export function observationProvider(run: Run = runOverSsh): pulumi.dynamic.ResourceProvider {
+    const where = (c: ObservationConnection) => `${c.user}@${c.host}:${c.port}`;
+    const observe = async (connection: ObservationConnection, command: string): Promise<Observed> => {
+        const r = await run(connection, command);
+        if (r.code !== 0) throw new Error(`observing ${where(connection)}: node-observe.sh exited ${r.code}: ${r.stderr.trim().slice(0, 300)}`);
+        return parseObservation(r.stdout);
+    };
+    const mustRun = async (what: string, connection: ObservationConnection, command: string, stdin?: string) => {
+        const r = await run(connection, command, stdin);
+        if (r.code !== 0) {
+            const tail = (r.stderr.trim() || r.stdout.trim()).split("\n").slice(-20).join("\n");
+            throw new Error(`${what} (${where(connection)}) exited ${r.code}:\n${tail}`);
+        }
+    };
+    // The state keeps neither what only a repair reads nor what older state armed.
+    const kept = (o: Record<string, unknown>) => {
+        const { repairCommand: _c, repairConfig: _k, primary: _p, forgetCommand: _f, armedCommand: _a, armedConfig: _b, ...rest } = o;
+        return rest;
+    };
+    const sameInputs = (a: ObservationState, b: ObservationInputs) =>
+        JSON.stringify([a.k3sVersion, a.configSha256, a.connection, a.command]) === JSON.stringify([b.k3sVersion, b.configSha256, b.connection, b.command]);
     return {
         async create(inputs: ObservationInputs) {
             const observed = await observe(inputs.connection, inputs.command);
-            const outs: ObservationState = {
-                ...kept(inputs),
-                observed,
-                baselineMachineId: observed.machineId,
-                generation: 0,
-                reimageGeneration: 0,
-                lastRepairs: [],
-                armedCommand: inputs.repairCommand,
-                armedConfig: inputs.repairConfig,
-            };
+            const outs = { ...kept({ ...inputs }), observed, baselineMachineId: observed.machineId, generation: 0, reimageGeneration: 0, lastRepairs: [] };
             return { id: inputs.node, outs };
         },
         async read(id: string, props: ObservationState) {
             const observed = await observe(props.connection, props.command);
-            return { id, props: { ...kept(props), observed, repairs: neededRepairs(observed, props, props.baselineMachineId) } };
+            return { id, props: { ...kept({ ...props }), observed, repairs: neededRepairs(observed, props, props.baselineMachineId) } };
         },
         async diff(_id: string, olds: ObservationState, news: ObservationInputs) {
             const repairsPending = (olds.repairs ?? []).length > 0;
@@ -133,18 +141,18 @@ export function observationProvider(observe: Observe = observeOverSsh): pulumi.d
             return { changes, ...(repairsPending ? { detailedDiff: { repairs: { kind: "update" as const } } } : {}) };
         },
         async update(_id: string, olds: ObservationState, news: ObservationInputs) {
-            // State written before the armed fields existed arms the current repair.
-            const armed = { armedCommand: olds.armedCommand ?? news.repairCommand, armedConfig: olds.armedConfig ?? news.repairConfig };
             if ((olds.repairs ?? []).length === 0) {
                 // No refresh found anything: what picluster installs changed (an
                 // upgrade, a new config), and its own steps carry that out. No call
-                // to the node, no repair armed; the next refresh observes again.
-                return { outs: { ...kept({ ...olds, ...news }), ...armed, repairs: [] } };
+                // to any node; the next refresh observes again.
+                return { outs: { ...kept({ ...olds, ...news }), repairs: [] } };
             }
             const observed = await observe(news.connection, news.command);
             const repairs = neededRepairs(observed, news, olds.baselineMachineId);
-            const outs: ObservationState = {
-                ...kept(news),
+            if (isReimage(repairs)) await mustRun(`removing ${news.node}'s stale Node object on the first server`, news.primary, news.forgetCommand);
+            if (repairs.length > 0) await mustRun(`repairing ${news.node} (${repairs.join("; ")})`, news.connection, news.repairCommand, news.repairConfig);
+            const outs = {
+                ...kept({ ...news }),
                 observed: repairs.length > 0 ? afterRepair(observed, news) : observed,
                 // The repair reinstalls a reimaged node: from then on its machine-id is the baseline.
                 baselineMachineId: observed.machineId || olds.baselineMachineId,
@@ -152,7 +160,6 @@ export function observationProvider(observe: Observe = observeOverSsh): pulumi.d
                 reimageGeneration: olds.reimageGeneration + (isReimage(repairs) ? 1 : 0),
                 lastRepairs: repairs,
                 repairs: [],
-                ...(repairs.length > 0 ? { armedCommand: news.repairCommand, armedConfig: news.repairConfig } : armed),
             };
             return { outs };
         },
@@ -162,21 +169,19 @@ export function observationProvider(observe: Observe = observeOverSsh): pulumi.d
 // One provider object for every node: Pulumi serialises it once per program run.
 let shared: pulumi.dynamic.ResourceProvider | undefined;
 
-/** The observation of one node, as a resource (`picluster:NodeObservation`, the provider above). */
+/** The observation of one node, and its repair, as a resource (`picluster:NodeObservation`, the provider above). */
 export class NodeObservation extends pulumi.dynamic.Resource {
     public declare readonly generation: pulumi.Output<number>;
     public declare readonly reimageGeneration: pulumi.Output<number>;
     public declare readonly lastRepairs: pulumi.Output<string[]>;
-    public declare readonly armedCommand: pulumi.Output<string>;
-    public declare readonly armedConfig: pulumi.Output<string>;
 
     constructor(name: string, args: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
         super(
             (shared ??= observationProvider()),
             name,
-            { ...args, generation: undefined, reimageGeneration: undefined, lastRepairs: undefined, armedCommand: undefined, armedConfig: undefined },
+            { ...args, generation: undefined, reimageGeneration: undefined, lastRepairs: undefined },
             // The key, the config and its hash stay secret in the state; the observation holds that hash too.
-            // (repairConfig is an output only in state written before it was left out.)
+            // (repairConfig and armedConfig are outputs only in state written before they were left out.)
             { ...opts, additionalSecretOutputs: ["connection", "configSha256", "observed", "repairConfig", "armedConfig"] },
             "picluster",
             "NodeObservation",

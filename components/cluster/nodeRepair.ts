@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import type { ClusterSpec, NodeSpec } from "../../stacks/schema/cluster";
-import { NodeObservation } from "./nodeObservation";
+import { NodeObservation, type ObservationConnection } from "./nodeObservation";
 import { installerEnv } from "./nodeArtifacts";
 import { scriptCommand } from "./nodeScripts";
 
@@ -26,23 +26,37 @@ export function sha256Hex(text: string): string {
     return createHash("sha256").update(text).digest("hex");
 }
 
+/** A command connection's fields as the observation's provider takes them (plain values inside a secret). */
+function sshTarget(connection: ConnectionArgs): pulumi.Output<ObservationConnection> {
+    const c = pulumi.output(connection);
+    return pulumi.secret(
+        pulumi.all([c.host, c.port, c.user, c.privateKey, c.hostKey]).apply(([host, port, user, privateKey, hostKey]) => ({
+            host,
+            port: port ?? 22,
+            user: user ?? "root",
+            privateKey: privateKey ?? "",
+            ...(hostKey ? { hostKey } : {}),
+        })),
+    );
+}
+
 /**
- * Drift of one node, seen and repaired. The observation reads the node only
- * on `--refresh` (one read-only SSH call) and turns what it found into a
- * repair generation on `up`; the repair commands run only when that
- * generation changes: a reimaged node's stale Node object and node password
- * are removed from the first server, then the node is put back with the
- * pinned k3s, its config rewritten from stdin (k3s restarted if it changed)
- * and a stopped service started. Every step is idempotent.
+ * Drift of one node, seen and repaired, by one resource: the observation
+ * reads the node only on `--refresh` (one read-only SSH call) and, on the
+ * `up` after a refresh that found repairs, repairs it in its update: a
+ * reimaged node's stale Node object and node password are removed from the
+ * first server, then the node is put back with the pinned k3s, its config
+ * rewritten from stdin (k3s restarted if it changed) and a stopped service
+ * started. Every step is idempotent. Being one resource, an upgrade's preview
+ * shows the observation's own update (it records the new version) and no
+ * repair: nothing else depends on what only `up` can know.
  */
 export class NodeRepair extends pulumi.ComponentResource {
     public readonly observation: NodeObservation;
-    public readonly repair: command.remote.Command;
 
     constructor(name: string, args: NodeRepairArgs, opts?: pulumi.ComponentResourceOptions) {
         super("picluster:cluster:NodeRepair", name, {}, opts);
-        const { node, cluster, connection } = args;
-        const c = pulumi.output(connection);
+        const { node, cluster } = args;
         const common = { ROLE: node.role, NODE_NAME: node.name };
         // The install's own installer settings (checksum, artifact mode).
         const reinstall = scriptCommand("k3s-install.sh", {
@@ -56,44 +70,15 @@ export class NodeRepair extends pulumi.ComponentResource {
                 node: node.name,
                 k3sVersion: cluster.k3sVersion,
                 configSha256: pulumi.secret(args.k3sConfig.apply(sha256Hex)),
-                connection: pulumi.secret(
-                    pulumi.all([c.host, c.port, c.user, c.privateKey, c.hostKey]).apply(([host, port, user, privateKey, hostKey]) => ({
-                        host,
-                        port: port ?? 22,
-                        user: user ?? "root",
-                        privateKey: privateKey ?? "",
-                        ...(hostKey ? { hostKey } : {}),
-                    })),
-                ),
+                connection: sshTarget(args.connection),
                 command: scriptCommand("node-observe.sh", { sudo: true, env: { ROLE: node.role, NODE_NAME: node.name } }),
                 repairs: [],
                 repairCommand: `${reinstall} && ${start}`,
                 repairConfig: pulumi.secret(args.k3sConfig),
+                primary: sshTarget(args.primaryConnection),
+                forgetCommand: scriptCommand("node-drain.sh", { sudo: true, env: { MODE: "remove", NODE_NAME: node.name } }),
             },
             { parent: this, dependsOn: args.after },
-        );
-
-        const forget = new command.remote.Command(
-            `${name}-forget`,
-            {
-                connection: args.primaryConnection,
-                update: pulumi.interpolate`${scriptCommand("node-drain.sh", { sudo: true, env: { MODE: "remove", NODE_NAME: node.name } })} # reimage ${this.observation.reimageGeneration}`,
-                addPreviousOutputInEnv: false,
-            },
-            { parent: this },
-        );
-        this.repair = new command.remote.Command(
-            `${name}-repair`,
-            {
-                connection,
-                // The generation in the command line is what makes `up` run it: once per bump.
-                // Command and config are the ones armed at that bump, so an upgrade or a
-                // new config (carried out by the install chain) does not run it again.
-                update: pulumi.interpolate`${this.observation.armedCommand} # repair ${this.observation.generation}`,
-                stdin: pulumi.secret(this.observation.armedConfig),
-                addPreviousOutputInEnv: false,
-            },
-            { parent: this, dependsOn: [forget] },
         );
         this.registerOutputs({});
     }

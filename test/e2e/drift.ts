@@ -19,7 +19,7 @@ interface PreviewStep {
 }
 
 /** The resources a `preview --json` would change, as `op name`, and the repairs it shows. */
-function changes(stdout: string): { changed: string[]; repairs: string[] } {
+export function changes(stdout: string): { changed: string[]; repairs: string[] } {
     const steps = (JSON.parse(stdout) as { steps?: PreviewStep[] }).steps ?? [];
     const changed = steps.filter((s) => s.op !== "same" && s.op !== "refresh" && s.op !== "read").map((s) => `${s.op} ${s.urn.split("::").pop()}`);
     const repairs = steps.flatMap((s) => s.oldState?.outputs?.repairs ?? []);
@@ -38,6 +38,14 @@ function byHand(h: Harness, node: string, command: string): void {
 
 function loginDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
     return Object.fromEntries(Object.keys(after).map((n) => [n, after[n] - (before[n] ?? 0)]));
+}
+
+/** Each node's drift-repair generation (`<node>-observed`), from `pulumi stack export`. */
+export function repairGenerations(exported: string): Record<string, number> {
+    const resources = (JSON.parse(exported) as { deployment: { resources?: { urn: string; type: string; outputs?: { generation?: number } }[] } }).deployment.resources ?? [];
+    return Object.fromEntries(
+        resources.filter((r) => r.type === "pulumi-nodejs:dynamic/picluster:NodeObservation").map((r) => [r.urn.split("::").pop() as string, r.outputs?.generation ?? -1]),
+    );
 }
 
 /**

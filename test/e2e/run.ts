@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { Call, kubectlTarget, mutatingCalls, rollingUpgradeProblems } from "./lib/calls";
-import { batchStep, driftSteps } from "./drift";
+import { batchStep, changes, driftSteps, repairGenerations } from "./drift";
 import { renderRegistriesYaml } from "../../components/cluster/registriesFile";
 import { registriesSchema } from "../../stacks/schema/registries";
 import { mismatches, pluginVersions } from "./lib/plugins";
@@ -280,21 +280,28 @@ function scenario(h: Harness): void {
         h.editCluster((c) => {
             c.k3sVersion = NEXT_VERSION;
         });
+        // The preview tells the truth: no drift repair pending or planned on any node.
+        const planned = changes(h.pulumiOk(["preview", "--json"]).stdout);
+        check(planned.repairs.length === 0, `the upgrade's preview shows repairs: ${planned.repairs.join("; ")}`);
+        check(!planned.changed.some((c) => /-(repair|forget)$/.test(c)), `the upgrade's preview lists repair steps: [${planned.changed.join(", ")}]`);
+        check(planned.changed.includes(`update ${AGENT1}-upgrade`), `the upgrade's preview does not list ${AGENT1}'s upgrade: [${planned.changed.join(", ")}]`);
+        const generations = () => repairGenerations(h.pulumiOk(["stack", "export"]).stdout);
+        const before = generations();
         const calls = h.calls().length;
         const r = up();
         const upgradeCalls = h.calls().slice(calls);
         const problems = rollingUpgradeProblems(upgradeCalls, [SERVER, AGENT1, AGENT2]);
         check(problems.length === 0, problems.join("\n"));
         const sudo = checkSudo(upgradeCalls, ["install"]);
-        // The drift repair is armed only by a refresh that found something: an upgrade runs none.
-        const repairs = r.stdout.split("\n").filter((l) => /command:remote:Command \S+-(repair|forget) updat/.test(l));
-        check(repairs.length === 0, `the upgrade ran drift repairs:\n${repairs.join("\n")}`);
+        // A drift repair runs only after a refresh found something: an upgrade runs none.
+        const after = generations();
+        check(JSON.stringify(after) === JSON.stringify(before), `the upgrade ran drift repairs: generations ${JSON.stringify(before)} → ${JSON.stringify(after)}`);
         for (const n of nodes()) {
             check(n.status?.nodeInfo?.kubeletVersion === NEXT_VERSION, `${n.metadata.name} runs ${n.status?.nodeInfo?.kubeletVersion}`);
             check(!n.spec?.unschedulable, `${n.metadata.name} is still cordoned`);
             check(!n.metadata.annotations?.["picluster.io/drained-for"], `${n.metadata.name} still carries the drain annotation`);
         }
-        return `up ${r.seconds.toFixed(1)} s; order ${SERVER} → ${AGENT1} → ${AGENT2}, each drain → install → uncordon, no drift repair run; ${sudo}`;
+        return `preview: ${planned.changed.length} changes, no repair; up ${r.seconds.toFixed(1)} s; order ${SERVER} → ${AGENT1} → ${AGENT2}, each drain → install → uncordon, no drift repair run; ${sudo}`;
     });
 
     step("r. registries: set, then one mirror changed: each node restarts once, in order, and its file matches", () => {

@@ -195,7 +195,7 @@ describe("K3sCluster on the pi stack", () => {
         for (const p of patches) expect(p.provider).toMatch(/::cluster-k8s::/);
         const pi1 = patches.find((p) => (p.inputs.metadata as any).name === "pi-1") as RegisteredResource;
         expect((pi1.inputs.metadata as any).labels).toEqual({ "node-role.kubernetes.io/worker": "true", "picluster.io/tier": "worker" });
-        expect(await dependencyNames(byName(rec.resources, "pi-1-metadata").opts)).toEqual(["pi-1-joined", "pi-1-ready", "pi-1-repair"]);
+        expect(await dependencyNames(byName(rec.resources, "pi-1-metadata").opts)).toEqual(["pi-1-joined", "pi-1-observed", "pi-1-ready"]);
     });
 
     it("gives every Kubernetes resource the cluster's provider explicitly", () => {

@@ -12,6 +12,8 @@ const inputs: ObservationInputs = {
     repairs: [],
     repairCommand: "sudo -n env MODE=install TARGET_VERSION=v1.33.5+k3s1 bash -c … && … node-repair.sh",
     repairConfig: "token: T1\n",
+    primary: { host: "10.0.0.10", port: 22, user: "pi", privateKey: "KEY" },
+    forgetCommand: "sudo -n env MODE=remove NODE_NAME=pi-1 bash -c … node-drain.sh",
 };
 
 describe("node drift", () => {
@@ -51,20 +53,28 @@ describe("node drift", () => {
 });
 
 describe("the observation's provider", () => {
-    const observing = (seen: Observed[]) => {
+    /** A provider whose node answers each observation with the next of `seen`; every command is recorded as host: command [stdin]. */
+    const observing = (seen: Observed[], fails: Record<string, number> = {}) => {
         const calls: string[] = [];
-        const provider = observationProvider(async (c) => {
-            calls.push(c.host);
-            return seen[Math.min(calls.length - 1, seen.length - 1)];
+        let observations = 0;
+        const provider = observationProvider(async (c, command, stdin) => {
+            calls.push(`${c.host}: ${command}${stdin ? ` [${stdin.trim()}]` : ""}`);
+            if (command === inputs.command || command.endsWith("node-observe.sh")) {
+                return { code: 0, stdout: JSON.stringify(seen[Math.min(observations++, seen.length - 1)]), stderr: "" };
+            }
+            const code = fails[command] ?? 0;
+            return { code, stdout: "", stderr: code ? "[pi-1] k3s-agent not active within 300s: cannot reach 10.0.0.10:6443\n" : "" };
         });
         return { provider, calls };
     };
+    const observation = `10.0.0.21: ${inputs.command}`;
 
-    it("records the machine-id at create as the baseline, with one call", async () => {
+    it("records the machine-id at create as the baseline, with one call, and keeps neither the repair nor the first server's key", async () => {
         const { provider, calls } = observing([healthy]);
         const created = await provider.create!(inputs);
         expect(created.outs).toMatchObject({ baselineMachineId: "m-1", generation: 0, repairs: [], observed: healthy });
-        expect(calls).toEqual(["10.0.0.21"]);
+        for (const key of ["repairCommand", "repairConfig", "primary", "forgetCommand"]) expect(Object.keys(created.outs)).not.toContain(key);
+        expect(calls).toEqual([observation]);
     });
 
     it("on refresh finds the repairs, and the diff then shows them; a healthy node shows no change", async () => {
@@ -77,76 +87,70 @@ describe("the observation's provider", () => {
         expect((await provider.diff!("pi-1", state, inputs)).changes).toBe(false);
     });
 
-    it("bumps the repair generation on update only if the node still needs repairs", async () => {
+    it("repairs on update only if the node still needs it: the repair command on the node, the config on its stdin", async () => {
         const broken = { ...healthy, configSha256: "edited" };
-        const { provider } = observing([healthy, broken, broken, healthy]);
+        const { provider, calls } = observing([healthy, broken, broken, healthy]);
         const state = (await provider.create!(inputs)).outs as ObservationState;
         const refreshed = (await provider.read!("pi-1", state)).props as ObservationState;
+        calls.length = 0;
         const repaired = (await provider.update!("pi-1", refreshed, inputs)).outs as ObservationState;
+        expect(calls).toEqual([observation, `10.0.0.21: ${inputs.repairCommand} [token: T1]`]);
         expect(repaired).toMatchObject({ generation: 1, reimageGeneration: 0, lastRepairs: ["rewrite config.yaml: changed on the node"], repairs: [] });
         // What the repair establishes is recorded, so refreshing the repaired node changes nothing.
         expect(repaired.observed).toEqual(healthy);
         // Fixed by hand meanwhile: nothing to run.
+        calls.length = 0;
         const again = (await provider.update!("pi-1", { ...repaired, repairs: ["rewrite config.yaml: changed on the node"] }, inputs)).outs as ObservationState;
         expect(again.generation).toBe(1);
+        expect(calls).toEqual([observation]);
     });
 
-    it("takes a reimaged node's new machine-id as the baseline once it is reinstalled", async () => {
+    it("removes a reimaged node's stale Node object on the first server before reinstalling it, and takes its new machine-id as the baseline", async () => {
         const reimaged = { ...healthy, version: "", machineId: "m-2" };
-        const { provider } = observing([healthy, reimaged]);
+        const { provider, calls } = observing([healthy, reimaged]);
         const state = (await provider.create!(inputs)).outs as ObservationState;
         const refreshed = (await provider.read!("pi-1", state)).props as ObservationState;
+        calls.length = 0;
         const updated = (await provider.update!("pi-1", refreshed, inputs)).outs as ObservationState;
+        expect(calls).toEqual([observation, `10.0.0.10: ${inputs.forgetCommand}`, `10.0.0.21: ${inputs.repairCommand} [token: T1]`]);
         expect(updated).toMatchObject({ baselineMachineId: "m-2", generation: 1, reimageGeneration: 1 });
     });
 
-    it("on an upgrade or a new config, with no refresh finding anything, calls no node and arms no repair", async () => {
+    it("fails the update with the repair's last lines when the repair fails, and bumps nothing", async () => {
+        const { provider } = observing([healthy, { ...healthy, active: false }], { [inputs.repairCommand]: 1 });
+        const state = (await provider.create!(inputs)).outs as ObservationState;
+        const refreshed = (await provider.read!("pi-1", state)).props as ObservationState;
+        await expect(provider.update!("pi-1", refreshed, inputs)).rejects.toThrow(
+            /repairing pi-1 \(restart k3s-agent: stopped\) \(pi@10\.0\.0\.21:22\) exited 1:\n\[pi-1\] k3s-agent not active within 300s: cannot reach/,
+        );
+    });
+
+    it("on an upgrade or a new config, with no refresh finding anything, calls no node and repairs nothing", async () => {
         const { provider, calls } = observing([healthy]);
         const state = (await provider.create!(inputs)).outs as ObservationState;
         const upgraded = { ...inputs, k3sVersion: "v1.34.1+k3s1", repairCommand: "… TARGET_VERSION=v1.34.1+k3s1 …", repairConfig: "token: T2\n" };
         expect((await provider.diff!("pi-1", state, upgraded)).changes).toBe(true);
         const after = (await provider.update!("pi-1", state, upgraded)).outs as ObservationState;
         expect(calls).toHaveLength(1);
-        expect(after).toMatchObject({ k3sVersion: "v1.34.1+k3s1", generation: 0, armedCommand: inputs.repairCommand, armedConfig: "token: T1\n" });
+        expect(after).toMatchObject({ k3sVersion: "v1.34.1+k3s1", generation: 0, lastRepairs: [] });
     });
 
-    it("arms the repair command and config of the moment a refresh's repairs are bumped", async () => {
-        const { provider } = observing([healthy, { ...healthy, active: false }, { ...healthy, active: false }]);
+    it("repairs with the repair command and config of the moment, not those of the install", async () => {
+        const { provider, calls } = observing([healthy, { ...healthy, active: false }, { ...healthy, active: false }]);
         const state = (await provider.create!(inputs)).outs as ObservationState;
         const refreshed = (await provider.read!("pi-1", state)).props as ObservationState;
         const now = { ...inputs, repairCommand: "… TARGET_VERSION=v1.34.1+k3s1 …", repairConfig: "token: T2\n" };
-        const repaired = (await provider.update!("pi-1", refreshed, now)).outs as ObservationState;
-        expect(repaired).toMatchObject({ generation: 1, armedCommand: now.repairCommand, armedConfig: "token: T2\n" });
+        await provider.update!("pi-1", refreshed, now);
+        expect(calls.at(-1)).toBe("10.0.0.21: … TARGET_VERSION=v1.34.1+k3s1 … [token: T2]");
     });
 
-    it("keeps the repair command in its state once, as armed, through create, refresh, upgrade and repair", async () => {
-        const { provider } = observing([healthy, { ...healthy, active: false }, { ...healthy, active: false }]);
-        const created = (await provider.create!(inputs)).outs as ObservationState;
-        const upgraded = (await provider.update!("pi-1", created, { ...inputs, repairCommand: "… v1.34.1+k3s1 …", repairConfig: "token: T2\n" })).outs as ObservationState;
-        const refreshed = (await provider.read!("pi-1", upgraded)).props as ObservationState;
-        const repaired = (await provider.update!("pi-1", refreshed, { ...inputs, repairCommand: "… v1.34.1+k3s1 …", repairConfig: "token: T2\n" })).outs as ObservationState;
-        for (const outs of [created, upgraded, refreshed, repaired]) {
-            expect(Object.keys(outs)).not.toContain("repairCommand");
-            expect(Object.keys(outs)).not.toContain("repairConfig");
-        }
-        expect(upgraded.armedCommand).toBe(inputs.repairCommand);
-        expect(repaired).toMatchObject({ generation: 1, armedCommand: "… v1.34.1+k3s1 …", armedConfig: "token: T2\n" });
-    });
-
-    it("drops the copy of the current repair that older state keeps, arming nothing new", async () => {
+    it("drops what older state kept of the repair (its current and armed copies) at its next update, running nothing", async () => {
         const { provider, calls } = observing([healthy]);
-        const old = { ...((await provider.create!(inputs)).outs as ObservationState), repairCommand: inputs.repairCommand, repairConfig: inputs.repairConfig };
-        const upgraded = { ...inputs, k3sVersion: "v1.34.1+k3s1", repairCommand: "… v1.34.1+k3s1 …" };
-        const after = (await provider.update!("pi-1", old, upgraded)).outs as ObservationState;
-        expect(Object.keys(after)).not.toContain("repairCommand");
-        expect(after).toMatchObject({ k3sVersion: "v1.34.1+k3s1", generation: 0, armedCommand: inputs.repairCommand });
+        const created = (await provider.create!(inputs)).outs as ObservationState;
+        const old = { ...created, repairCommand: inputs.repairCommand, repairConfig: inputs.repairConfig, armedCommand: inputs.repairCommand, armedConfig: inputs.repairConfig };
+        const after = (await provider.update!("pi-1", old as ObservationState, { ...inputs, k3sVersion: "v1.34.1+k3s1" })).outs as ObservationState;
+        for (const key of ["repairCommand", "repairConfig", "armedCommand", "armedConfig"]) expect(Object.keys(after)).not.toContain(key);
+        expect(after).toMatchObject({ k3sVersion: "v1.34.1+k3s1", generation: 0 });
         expect(calls).toHaveLength(1);
-    });
-
-    it("arms the current repair on the first update of state written before arming existed", async () => {
-        const { provider } = observing([healthy]);
-        const { armedCommand: _c, armedConfig: _k, ...old } = (await provider.create!(inputs)).outs as ObservationState;
-        const after = (await provider.update!("pi-1", old as ObservationState, inputs)).outs as ObservationState;
-        expect(after).toMatchObject({ generation: 0, armedCommand: inputs.repairCommand, armedConfig: inputs.repairConfig });
     });
 });

@@ -40,22 +40,18 @@ describe("drift observation and repair on the pi stack", () => {
         expect(unwrapSecrets(o.inputs.connection)).toMatchObject({ host: "192.168.1.21", port: 22, user: "pi" });
     });
 
-    it("runs the repair only on update, with the config on stdin as a secret and the generation in its command", () => {
-        const repair = find("pi-1-repair");
-        expect(repair.inputs.create).toBeUndefined();
-        expect(isSecretEnvelope(repair.inputs.stdin)).toBe(true);
-        expect(repair.inputs.update).toMatch(/MODE=install .*k3s-install\.sh && sudo -n env .*node-repair\.sh # repair 0$/s);
-        // What it would run is handed to the observation, which arms it at a bump; the config stays secret there.
+    it("hands the observation the repair: reinstall && start, the config a secret, and the forget command for the first server over a secret connection", () => {
         const o = find("pi-1-observed");
-        expect(o.inputs.repairCommand).toMatch(/TARGET_VERSION=v1\.33\.5\+k3s1 .*k3s-install\.sh && .*node-repair\.sh$/s);
+        expect(o.inputs.repairCommand).toMatch(/^sudo -n env .*MODE=install .*TARGET_VERSION=v1\.33\.5\+k3s1 .*k3s-install\.sh && sudo -n env .*node-repair\.sh$/s);
         expect(isSecretEnvelope(o.inputs.repairConfig)).toBe(true);
-        const forget = find("pi-1-forget");
-        expect(forget.inputs.create).toBeUndefined();
-        expect(unwrapSecrets(forget.inputs.connection)).toMatchObject({ host: "192.168.1.10" });
-        expect(forget.inputs.update).toMatch(/MODE=remove .*NODE_NAME=pi-1 .* # reimage 0$/s);
+        expect(unwrapSecrets(o.inputs.repairConfig)).toBe(unwrapSecrets(find("pi-1-install").inputs.stdin));
+        expect(isSecretEnvelope(o.inputs.primary)).toBe(true);
+        expect(unwrapSecrets(o.inputs.primary)).toMatchObject({ host: "192.168.1.10", port: 22 });
+        expect(o.inputs.forgetCommand).toMatch(/^sudo -n env MODE=remove NODE_NAME=pi-1 bash -c .*node-drain\.sh$/s);
     });
 
-    it("removes a reimaged node's stale Node object before reinstalling it", async () => {
-        expect(await deps("pi-1-repair")).toEqual(["pi-1-forget"]);
+    it("has no repair step beside the observation, so an upgrade's preview lists no repair", () => {
+        const names = registered.map((r) => r.name);
+        expect(names.filter((n) => /-(repair|forget)$/.test(n))).toEqual([]);
     });
 });

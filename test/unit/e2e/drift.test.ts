@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { batchesOf, downIntervals, maxOverlap } from "../../e2e/drift";
+import { batchesOf, downIntervals, maxOverlap, repairGenerations } from "../../e2e/drift";
 import { parseCalls } from "../../e2e/lib/calls";
 
 const log = (lines: [number, string, string][]) =>
@@ -38,5 +38,20 @@ describe("e2e upgrade batches from the call log", () => {
         expect(maxOverlap(down.filter((d) => d.node !== "cp"))).toBe(2);
         expect(maxOverlap([{ from: 0, to: 2 }, { from: 1, to: 3 }, { from: 1.5, to: 4 }])).toBe(3);
         expect(maxOverlap([{ from: 0, to: 1 }, { from: 1, to: 2 }])).toBe(1);
+    });
+});
+
+describe("each node's repair generation from a stack export", () => {
+    it("reads the generation of every observation, by resource name, and nothing else", () => {
+        const exported = JSON.stringify({
+            deployment: {
+                resources: [
+                    { urn: "urn:pulumi:e2e::picluster::picluster:cluster:NodeRepair$pulumi-nodejs:dynamic/picluster:NodeObservation::e2e-agent-1-observed", type: "pulumi-nodejs:dynamic/picluster:NodeObservation", outputs: { generation: 2 } },
+                    { urn: "urn:pulumi:e2e::picluster::command:remote:Command::e2e-agent-1-install", type: "command:remote:Command", outputs: { generation: 9 } },
+                    { urn: "urn:pulumi:e2e::picluster::pulumi-nodejs:dynamic/picluster:NodeObservation::e2e-server-1-observed", type: "pulumi-nodejs:dynamic/picluster:NodeObservation", outputs: {} },
+                ],
+            },
+        });
+        expect(repairGenerations(exported)).toEqual({ "e2e-agent-1-observed": 2, "e2e-server-1-observed": -1 });
     });
 });

@@ -14,12 +14,11 @@
  * repair generation; the state holds neither the key, the config nor the
  * config's hash in plain text, and the repair command once (the input).
  */
-import type { AddressInfo } from "net";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Server, utils, type ParsedKey } from "ssh2";
 import { spawn } from "child_process";
+import { fakeSshNode, type Answer } from "../helpers/sshNode";
 import { keyPair } from "../helpers/sshKeys";
 import { REPO } from "./harness";
 
@@ -37,36 +36,21 @@ function runAsync(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "picluster-observation-"));
 const host = keyPair();
 const client = keyPair();
-const clientPublic = (utils.parseKey(client.public) as ParsedKey).getPublicSSH();
 const healthy = { version: "v1.33.5+k3s1", service: "k3s-agent", active: true, ready: "True", configSha256: "c0ffee", registriesSha256: "", machineId: "m-1" };
 let report: Record<string, unknown> = healthy;
 let calls = 0;
 /** What the repair command read on its stdin, each time it ran. */
 const repairStdin: string[] = [];
 
-const server = new Server({ hostKeys: [host.private] }, (conn) => {
-    conn.on("authentication", (ctx) => (ctx.method === "publickey" && ctx.key.data.equals(clientPublic) ? ctx.accept() : ctx.reject(["publickey"])));
-    conn.on("session", (accept) =>
-        accept().on("exec", (ok, _reject, info) => {
-            calls++;
-            const s = ok();
-            if (info.command === "reinstall-and-start") {
-                let stdin = "";
-                s.on("data", (d: Buffer) => (stdin += d.toString()));
-                s.on("end", () => {
-                    repairStdin.push(stdin);
-                    s.exit(0);
-                    s.end();
-                });
-                return;
-            }
-            s.write(`${JSON.stringify(report)}\n`);
-            s.exit(0);
-            s.end();
-        }),
-    );
-    conn.on("error", () => undefined);
-});
+/** The node: the report for every command; the repair command's stdin is recorded. */
+function answer(command: string, stdin: string): Answer {
+    calls++;
+    if (command === "reinstall-and-start") {
+        repairStdin.push(stdin);
+        return { code: 0 };
+    }
+    return { code: 0, stdout: `${JSON.stringify(report)}\n` };
+}
 
 function program(port: number): string {
     return `import * as pulumi from "@pulumi/pulumi";
@@ -88,8 +72,8 @@ function pulumiBin(): string {
 }
 
 async function main(): Promise<number> {
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const port = (server.address() as AddressInfo).port;
+    const node = await fakeSshNode({ hostPrivate: host.private, clientPublic: client.public }, answer);
+    const port = node.port;
     fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: observation\nruntime: nodejs\n");
     fs.writeFileSync(path.join(dir, "package.json"), '{"name":"observation","main":"index.ts"}\n');
     fs.copyFileSync(path.join(REPO, "tsconfig.json"), path.join(dir, "tsconfig.json"));
@@ -160,7 +144,7 @@ async function main(): Promise<number> {
         console.log(`FAIL ${e instanceof Error ? e.message : String(e)}`);
         return 1;
     } finally {
-        server.close();
+        node.close();
         fs.rmSync(dir, { recursive: true, force: true });
     }
 }

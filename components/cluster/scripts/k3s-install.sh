@@ -60,6 +60,8 @@ fail() {
 
 # shellcheck source=components/cluster/scripts/lib/k3s-path.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/k3s-path.sh" # picluster:include
+# shellcheck source=components/cluster/scripts/lib/deadline.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/deadline.sh" # picluster:include
 # The directory the installer will use, by its rule: /usr/local/bin unless
 # root cannot write there and /opt/bin exists.
 bin_dir() {
@@ -285,14 +287,12 @@ wait_ready() {
     if [ "$ROLE" = server ]; then
         bin="$(k3s_path)" || fail "k3s binary not found after the install"
         # A registered node is watched at once; one not registered yet is polled first.
-        if ! "$bin" kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout="$((deadline - SECONDS > 0 ? deadline - SECONDS : 1))s" >/dev/null 2>&1; then
+        if ! "$bin" kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout="$(seconds_left "$deadline")s" >/dev/null 2>&1; then
             until "$bin" kubectl get node "$NODE_NAME" >/dev/null 2>&1; do
                 [ "$SECONDS" -lt "$deadline" ] || not_ready "node did not register"
                 sleep "$POLL_INTERVAL"
             done
-            local remaining=$((deadline - SECONDS))
-            [ "$remaining" -gt 0 ] || remaining=1
-            "$bin" kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout="${remaining}s" >/dev/null || not_ready "node not Ready"
+            "$bin" kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout="$(seconds_left "$deadline")s" >/dev/null || not_ready "node not Ready"
         fi
         log "node Ready"
     else

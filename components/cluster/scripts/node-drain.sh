@@ -42,6 +42,8 @@ MAINTENANCE_KEY="picluster.io/cnpg-maintenance"
 
 # shellcheck source=components/cluster/scripts/lib/k3s-path.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/k3s-path.sh" # picluster:include
+# shellcheck source=components/cluster/scripts/lib/deadline.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/deadline.sh" # picluster:include
 K3S=$(require_k3s) || exit 1
 kubectl() { "$K3S" kubectl "$@"; }
 
@@ -69,13 +71,12 @@ previous_batch_back() {
 
 wait_previous_batch() {
     [ -n "$AFTER_NODES" ] || return 0
-    local deadline=$((SECONDS + READY_TIMEOUT)) watch pid left
+    local deadline=$((SECONDS + READY_TIMEOUT)) watch pid
     local line='{.metadata.name}|{.status.nodeInfo.kubeletVersion}|{.status.conditions[?(@.type=="Ready")].status}|{.metadata.annotations.picluster\.io/drained-for}{"\n"}'
     while [ "$SECONDS" -lt "$deadline" ]; do
         # The watch prints every node, then each change; it ends on an API
         # server restart (retried) or at the deadline.
-        left=$((deadline - SECONDS > 0 ? deadline - SECONDS : 1))
-        exec {watch}< <(exec timeout "$left" "$K3S" kubectl get nodes --watch -o jsonpath="$line" 2>/dev/null)
+        exec {watch}< <(exec timeout "$(seconds_left "$deadline")" "$K3S" kubectl get nodes --watch -o jsonpath="$line" 2>/dev/null)
         pid=$!
         if previous_batch_back <&"$watch"; then
             kill "$pid" 2>/dev/null || true

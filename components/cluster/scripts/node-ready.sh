@@ -29,14 +29,12 @@ POLL_INTERVAL="${POLL_INTERVAL:-0.2}"
 
 # shellcheck source=components/cluster/scripts/lib/k3s-path.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/k3s-path.sh" # picluster:include
+# shellcheck source=components/cluster/scripts/lib/deadline.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/deadline.sh" # picluster:include
 K3S=$(require_k3s) || exit 1
 kubectl() { "$K3S" kubectl "$@"; }
 
 deadline=$((SECONDS + READY_TIMEOUT))
-remaining() {
-    local left=$((deadline - SECONDS))
-    echo $((left > 0 ? left : 1))
-}
 READY='{.status.conditions[?(@.type=="Ready")].status}'
 ANNOTATIONS='{.metadata.annotations.picluster\.io/drained-for}|{.metadata.annotations.picluster\.io/cnpg-maintenance}'
 
@@ -46,9 +44,9 @@ ANNOTATIONS='{.metadata.annotations.picluster\.io/drained-for}|{.metadata.annota
 wait_node() {
     if [ -n "$TARGET_VERSION" ]; then
         kubectl wait "node/$NODE_NAME" --for=jsonpath='{.status.nodeInfo.kubeletVersion}'="$TARGET_VERSION" \
-            --timeout="$(remaining)s" -o jsonpath="$READY|$ANNOTATIONS"
+            --timeout="$(seconds_left "$deadline")s" -o jsonpath="$READY|$ANNOTATIONS"
     else
-        kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout="$(remaining)s" -o jsonpath="True|$ANNOTATIONS"
+        kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout="$(seconds_left "$deadline")s" -o jsonpath="True|$ANNOTATIONS"
     fi
 }
 
@@ -71,7 +69,7 @@ until state="$(wait_node 2>/dev/null)"; do
 done
 # The new kubelet's first status may not say Ready yet: watch for it.
 if [ "${state%%|*}" != True ]; then
-    state="$(kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout="$(remaining)s" -o jsonpath="True|$ANNOTATIONS" 2>/dev/null)" || timed_out
+    state="$(kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout="$(seconds_left "$deadline")s" -o jsonpath="True|$ANNOTATIONS" 2>/dev/null)" || timed_out
 fi
 state="${state#*|}"
 drained_for="${state%%|*}"

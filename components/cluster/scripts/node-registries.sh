@@ -29,6 +29,8 @@ POLL_INTERVAL="${POLL_INTERVAL:-0.5}"
 DIR="$ROOT/etc/rancher/k3s"
 # shellcheck source=components/cluster/scripts/lib/k3s-path.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/k3s-path.sh" # picluster:include
+# shellcheck source=components/cluster/scripts/lib/deadline.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/deadline.sh" # picluster:include
 CA_DIR="$DIR/registry-ca"
 
 if [ "$ROLE" = server ]; then SERVICE="k3s"; else SERVICE="k3s-agent"; fi
@@ -91,7 +93,7 @@ wait_ready() {
             [ "$SECONDS" -lt "$deadline" ] || { log "node did not register within ${READY_TIMEOUT}s"; exit 1; }
             sleep "$POLL_INTERVAL"
         done
-        "$k3s" kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout="$((deadline - SECONDS > 0 ? deadline - SECONDS : 1))s" >/dev/null
+        "$k3s" kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout="$(seconds_left "$deadline")s" >/dev/null
         log "node Ready"
     else
         until systemctl is-active --quiet "$SERVICE"; do

@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
+import { kept } from "../components/cluster/nodeObservation";
 import { ConfigSource, NAMESPACE, objectSource } from "./config";
 
 /*
@@ -191,8 +192,7 @@ export function mockState(args: pulumi.runtime.MockResourceArgs, answers: MockAn
     }
     if (args.type === "pulumi-nodejs:dynamic/picluster:NodeObservation") {
         // What the observation's create records on a healthy node.
-        const { repairCommand: _c, repairConfig: _k, primary: _p, forgetCommand: _f, ...rest } = args.inputs;
-        return { ...rest, generation: 0, reimageGeneration: 0, lastRepairs: [] };
+        return { ...kept(args.inputs), generation: 0, reimageGeneration: 0, lastRepairs: [] };
     }
     if (args.type === "kubernetes:core/v1:Secret" && args.inputs.type === "kubernetes.io/service-account-token") {
         // The token controller fills these; the provider waits for it.

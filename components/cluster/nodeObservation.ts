@@ -95,6 +95,12 @@ export function runOverSsh(connection: ObservationConnection, command: string, s
     });
 }
 
+/** Inputs or state as the state keeps them: without what only a repair reads, nor what older state armed. */
+export function kept(o: Record<string, unknown>): Record<string, unknown> {
+    const { repairCommand: _c, repairConfig: _k, primary: _p, forgetCommand: _f, armedCommand: _a, armedConfig: _b, ...rest } = o;
+    return rest;
+}
+
 /**
  * The dynamic provider. `create` and `read` observe (one SSH call, which
  * writes nothing); `read` (only on `--refresh`) records the repairs the node
@@ -117,11 +123,6 @@ export function observationProvider(run: Run = runOverSsh): pulumi.dynamic.Resou
             const tail = (r.stderr.trim() || r.stdout.trim()).split("\n").slice(-20).join("\n");
             throw new Error(`${what} (${where(connection)}) exited ${r.code}:\n${tail}`);
         }
-    };
-    // The state keeps neither what only a repair reads nor what older state armed.
-    const kept = (o: Record<string, unknown>) => {
-        const { repairCommand: _c, repairConfig: _k, primary: _p, forgetCommand: _f, armedCommand: _a, armedConfig: _b, ...rest } = o;
-        return rest;
     };
     const sameInputs = (a: ObservationState, b: ObservationInputs) =>
         JSON.stringify([a.k3sVersion, a.configSha256, a.connection, a.command]) === JSON.stringify([b.k3sVersion, b.configSha256, b.connection, b.command]);

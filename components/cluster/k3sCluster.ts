@@ -14,6 +14,7 @@ import { k3sDataDir } from "./nodeArtifacts";
 import { scriptCommand } from "./nodeScripts";
 import { NodePreflight } from "./nodePreflight";
 import { NodeRegistries } from "./nodeRegistries";
+import { ObservationHost } from "./nodeObservation";
 import { NodeRepair } from "./nodeRepair";
 import { crossNodeProblems, parsePreflightReport, PreflightError } from "./preflightReport";
 import { checkUpgradeBatches, joinRoleOf, nodeLabels, upgradeOrder } from "./topology";
@@ -130,6 +131,10 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
             : undefined;
         const registriesOf = (node: NodeSpec) => (this.registries ? [this.registries.steps[node.name]] : []);
 
+        // The drift observations' provider process, started now rather than
+        // when the first observation registers (see ObservationHost).
+        const observationHost = new ObservationHost(`${name}-observation-host`, { parent: this });
+
         // 2. Install: first server, further servers one at a time, agents in
         // parallel. Nodes are built batch by batch so each batch's drains can
         // wait for every `ready` of the one before.
@@ -194,7 +199,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
             // Drift: read only on --refresh, repaired on the next up (nodeRepair.ts).
             this.repairs[node.name] = new NodeRepair(
                 node.name,
-                { node, cluster, connection: connectionOf(node), primaryConnection, k3sConfig, after: [k3sNode.ready] },
+                { node, cluster, connection: connectionOf(node), primaryConnection, k3sConfig, after: [k3sNode.ready], host: observationHost },
                 { parent: this },
             );
         }

@@ -19,6 +19,8 @@ export interface NodeRepairArgs {
     k3sConfig: pulumi.Output<string>;
     /** What must have finished first: the node's install and upgrade chain. */
     after: pulumi.Resource[];
+    /** The explicit provider the observation runs in (nodeObservation.ts, ObservationHost). */
+    host: pulumi.ProviderResource;
 }
 
 /** sha256 of a text, hex (what `sha256sum` prints). */
@@ -78,7 +80,7 @@ export class NodeRepair extends pulumi.ComponentResource {
                 primary: sshTarget(args.primaryConnection),
                 forgetCommand: scriptCommand("node-drain.sh", { sudo: true, env: { MODE: "remove", NODE_NAME: node.name } }),
             },
-            { parent: this, dependsOn: args.after },
+            { parent: this, dependsOn: args.after, provider: args.host },
         );
         this.registerOutputs({});
     }

@@ -24,6 +24,18 @@ describe("drift observation and repair on the pi stack", () => {
         expect(await deps("pi-3-observed")).toEqual(["pi-3-ready"]);
     });
 
+    it("runs every observation in one explicit pulumi-nodejs provider that waits for nothing, so its process starts with the program", async () => {
+        const host = rec.resources.find((r) => r.type === "pulumi:providers:pulumi-nodejs");
+        expect(host?.name).toBe("cluster-observation-host");
+        expect(await dependencyNames(host?.opts ?? {})).toEqual([]);
+        const observations = rec.resources.filter((r) => r.type === "pulumi-nodejs:dynamic/picluster:NodeObservation");
+        expect(observations).toHaveLength(5);
+        for (const o of observations) {
+            const provider = o.opts.provider as { urn: unknown } | undefined;
+            expect(provider && (await valueOf(provider.urn as never))).toMatch(/pulumi:providers:pulumi-nodejs::cluster-observation-host$/);
+        }
+    });
+
     it("observes with node-observe.sh through sudo, and compares with the pinned version", () => {
         const o = find("pi-1-observed");
         expect(o.inputs.command).toMatch(/^sudo -n env NODE_NAME=pi-1 ROLE=agent bash -c .* node-observe\.sh$/s);

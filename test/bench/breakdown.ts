@@ -27,7 +27,7 @@
  * phases of the last upgrade of those nodes (in upgrade order).
  */
 import * as fs from "fs";
-import { Call, kubectlTarget, parseCalls } from "../e2e/lib/calls";
+import { Call, isUncordon, kubectlTarget, parseCalls } from "../e2e/lib/calls";
 
 export const PHASES = ["drain reads", "to installer", "install.sh", "unit start", "k3s start", "to gate", "(start → gate)", "gate", "to next"] as const;
 export type Phase = (typeof PHASES)[number];
@@ -41,7 +41,7 @@ export function upgradeBreakdown(calls: Call[], nodes: string[]): { node: string
         if (!drain) return undefined;
         const after = (pred: (c: Call) => boolean, from: number) => calls.find((c) => c.at >= from && pred(c));
         // Reads after the last uncordon of another node before this drain: not those made while waiting for it.
-        const previousUncordon = calls.filter((c) => c.event === "kubectl" && c.args[0] === "uncordon" && c.args[1] !== node && c.at < drain.at).pop();
+        const previousUncordon = calls.filter((c) => isUncordon(c) && kubectlTarget(c) !== node && c.at < drain.at).pop();
         const from = Math.max(drain.at - 10, previousUncordon?.at ?? -Infinity);
         const reads = calls.filter((c) => c.at <= drain.at && c.at > from && about(c, node));
         const installStart = after((c) => c.node === node && c.event === "install-start", drain.at);
@@ -50,7 +50,7 @@ export function upgradeBreakdown(calls: Call[], nodes: string[]): { node: string
         const k3sReady = k3sStart && after((c) => c.node === node && c.event === "k3s-ready", k3sStart.at);
         // The gate's watch: the first `kubectl wait` about the node after the restart.
         const gate = restart && after((c) => c.event === "kubectl" && c.args[0] === "wait" && c.args.includes(`node/${node}`), restart.at);
-        const uncordon = after((c) => c.event === "kubectl" && c.args[0] === "uncordon" && c.args[1] === node, drain.at);
+        const uncordon = after((c) => isUncordon(c, node), drain.at);
         return { node, first: reads[0] ?? drain, drain, installStart, restart, k3sStart, k3sReady, gate, uncordon };
     });
     const found = rows.filter((r): r is NonNullable<typeof r> => r !== undefined).sort((a, b) => a.first.at - b.first.at);

@@ -92,6 +92,8 @@ describe("the upgrade's Ready gate and the next batch's drain, on a real API ser
         expect(r.status, r.out).toBe(0);
         expect(r.out).toContain(`node pi-1 Ready and uncordoned after upgrade to ${NEW}`);
         expect(unschedulable()).toBe("");
+        // The same call removed the drain's mark, which the next batch's drain watches for.
+        expect(kubectl("get", "node", "pi-1", "-o", "jsonpath={.metadata.annotations}").out).not.toContain("picluster.io/drained-for");
         expect(drainedFor()).toBe("");
     });
 

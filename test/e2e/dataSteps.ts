@@ -11,7 +11,7 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { POSTGRES_CLUSTER, POSTGRES_NAMESPACE } from "../../components/platform/services/postgres";
-import { Call, mutatingCalls, rollingUpgradeProblems } from "./lib/calls";
+import { Call, isUncordon, mutatingCalls, rollingUpgradeProblems } from "./lib/calls";
 import { Harness, REPO, run, tail } from "./harness";
 
 type Step = (name: string, body: () => string | void) => boolean;
@@ -188,7 +188,7 @@ export function postgresDrainSteps(h: Harness, step: Step, check: Check, o: { no
             const drained = at(`drain of ${o.node}`, (c) => c.event === "kubectl" && c.args[0] === "drain" && c.args[1] === o.node, opened);
             const evicted = at(`${POD} deleted by ${o.node}'s kubelet part`, (c) => c.event === "kubelet" && c.node === o.node && c.fields.pod === `${POSTGRES_NAMESPACE}/${POD}`, drained);
             const installed = at(`install on ${o.node}`, (c) => c.event === "install" && c.node === o.node, evicted);
-            const uncordoned = at(`uncordon of ${o.node}`, (c) => c.event === "kubectl" && c.args[0] === "uncordon" && c.args[1] === o.node, installed);
+            const uncordoned = at(`uncordon of ${o.node}`, (c) => isUncordon(c, o.node), installed);
             const closed = at("window closed", (c) => isWindowPatch(c, false), uncordoned);
             check(lifted < evicted, `${POD} was evicted before its budget was lifted`);
             // The operator stand-in acts on the closed window asynchronously.

@@ -118,6 +118,12 @@ describe("k3s-uninstall.sh", () => {
     });
 });
 
+/** node-ready.sh's one call that makes pi-1 schedulable and removes the drain's marks. */
+const UNCORDON_PI_1 =
+    'kubectl patch node pi-1 --type=merge -p {"spec":{"unschedulable":null},"metadata":{"annotations":{"picluster.io/drained-for":null,"picluster.io/cnpg-maintenance":null}}}';
+/** Any call that uncordons: `kubectl uncordon`, or that patch. */
+const uncordons = (call: string) => call.startsWith("kubectl uncordon") || call.startsWith("kubectl patch node");
+
 describe("node-drain.sh and node-ready.sh on the first server", () => {
     function registered(version: string): Sandbox {
         const node = new Sandbox();
@@ -134,7 +140,7 @@ describe("node-drain.sh and node-ready.sh on the first server", () => {
         expect(node.calls()).toContain("kubectl drain pi-1 --ignore-daemonsets --delete-emptydir-data --timeout=300s");
         const ready = node.run("node-ready.sh", { NODE_NAME: "pi-1", UNCORDON: "1", READY_TIMEOUT: "5" });
         expect(ready.stdout).toContain("uncordoned after upgrade to v1.34.1+k3s1");
-        expect(node.calls()).toContain("kubectl uncordon pi-1");
+        expect(node.calls()).toContain(UNCORDON_PI_1);
     });
 
     it("leaves alone a node that already runs the target version, and does not uncordon it", () => {
@@ -142,7 +148,7 @@ describe("node-drain.sh and node-ready.sh on the first server", () => {
         const drain = node.run("node-drain.sh", { MODE: "drain", NODE_NAME: "pi-1", TARGET_VERSION: "v1.34.1+k3s1" });
         expect(drain.stdout).toContain("already runs v1.34.1+k3s1; not draining");
         node.run("node-ready.sh", { NODE_NAME: "pi-1", UNCORDON: "1", READY_TIMEOUT: "5" });
-        expect(node.calls().some((c) => c.startsWith("kubectl drain") || c.startsWith("kubectl uncordon"))).toBe(false);
+        expect(node.calls().some((c) => c.startsWith("kubectl drain") || uncordons(c))).toBe(false);
     });
 
     it("removes a node: drain, delete the Node object and its node-password secret", () => {
@@ -166,7 +172,8 @@ describe("node-drain.sh and node-ready.sh on the first server", () => {
         const ready = node.run("node-ready.sh", { NODE_NAME: "pi-1", UNCORDON: "1", READY_TIMEOUT: "5" });
         expect(ready.status, ready.stderr).toBe(0);
         const verbs = node.calls().map((c) => c.split(" ").slice(0, 2).join(" "));
-        expect(verbs).toEqual(["kubectl wait", "kubectl uncordon", "kubectl annotate"]);
+        expect(verbs).toEqual(["kubectl wait", "kubectl patch"]);
+        expect(node.calls()[1]).toBe(UNCORDON_PI_1);
         expect(node.calls()[0]).toMatch(/^kubectl wait --for=condition=Ready node\/pi-1 --timeout=\d+s -o jsonpath=/);
     });
 
@@ -177,7 +184,7 @@ describe("node-drain.sh and node-ready.sh on the first server", () => {
         const ready = node.run("node-ready.sh", { NODE_NAME: "pi-1", UNCORDON: "1", READY_TIMEOUT: "1", POLL_INTERVAL: "0.1" });
         expect(ready.status).toBe(1);
         expect(ready.stderr).toContain("registered but not Ready within 1s");
-        expect(node.calls().some((c) => c.startsWith("kubectl uncordon"))).toBe(false);
+        expect(node.calls().some(uncordons)).toBe(false);
     });
 
     it("holds an upgraded node cordoned until its kubelet reports the target version, naming what it reports", () => {
@@ -187,15 +194,15 @@ describe("node-drain.sh and node-ready.sh on the first server", () => {
         const early = node.run("node-ready.sh", { NODE_NAME: "pi-1", UNCORDON: "1", TARGET_VERSION: "v1.34.1+k3s1", READY_TIMEOUT: "1", POLL_INTERVAL: "0.1" });
         expect(early.status).toBe(1);
         expect(early.stderr).toContain("node pi-1 not Ready at k3s v1.34.1+k3s1 within 1s (it reports v1.33.5+k3s1, Ready=True)");
-        expect(node.calls().some((c) => c.startsWith("kubectl uncordon"))).toBe(false);
+        expect(node.calls().some(uncordons)).toBe(false);
 
         fs.writeFileSync(path.join(node.state, "node-pi-1", "kubelet-version"), "v1.34.1+k3s1");
         fs.writeFileSync(node.log, "");
         const ready = node.run("node-ready.sh", { NODE_NAME: "pi-1", UNCORDON: "1", TARGET_VERSION: "v1.34.1+k3s1", READY_TIMEOUT: "5" });
         expect(ready.status, ready.stderr).toBe(0);
         expect(ready.stdout).toContain("uncordoned after upgrade to v1.34.1+k3s1");
-        // One watch on the version, which also reads Ready and the annotations; then the uncordon.
-        expect(node.calls().map((c) => c.split(" ").slice(0, 2).join(" "))).toEqual(["kubectl wait", "kubectl uncordon", "kubectl annotate"]);
+        // One watch on the version, which also reads Ready and the annotations; then one patch: uncordon and unmark.
+        expect(node.calls().map((c) => c.split(" ").slice(0, 2).join(" "))).toEqual(["kubectl wait", "kubectl patch"]);
         expect(node.calls()[0]).toMatch(/^kubectl wait node\/pi-1 --for=jsonpath=\{\.status\.nodeInfo\.kubeletVersion\}=v1\.34\.1\+k3s1 --timeout=\d+s -o jsonpath=/);
     });
 

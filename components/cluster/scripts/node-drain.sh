@@ -143,15 +143,20 @@ case "$MODE" in
             exit 0
         fi
         wait_previous_batch
+        # The mark that tells node-ready.sh to uncordon, and the read of the
+        # CloudNativePG pods: independent, so one runs while the other does.
+        kubectl annotate node "$NODE_NAME" --overwrite "picluster.io/drained-for=$target" >/dev/null &
+        marking=$!
         windows=()
         while IFS= read -r ref; do [ -z "$ref" ] || windows+=("$ref"); done < <(single_instance_pg)
+        wait "$marking"
         for ref in "${windows[@]}"; do
             maintenance "$ref" true
             echo "CloudNativePG cluster $ref: node maintenance window opened (single instance, PVC reused)"
         done
-        annotations=("picluster.io/drained-for=$target")
-        if [ "${#windows[@]}" -gt 0 ]; then annotations+=("$MAINTENANCE_KEY=$(IFS=,; echo "${windows[*]}")"); fi
-        kubectl annotate node "$NODE_NAME" --overwrite "${annotations[@]}" >/dev/null
+        if [ "${#windows[@]}" -gt 0 ]; then
+            kubectl annotate node "$NODE_NAME" --overwrite "$MAINTENANCE_KEY=$(IFS=,; echo "${windows[*]}")" >/dev/null
+        fi
         if ! output="$(drain 2>&1)"; then blocked "$output"; fi
         printf '%s\n' "$output"
         echo "node $NODE_NAME drained for $running -> $target"

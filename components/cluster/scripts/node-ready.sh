@@ -75,14 +75,22 @@ state="${state#*|}"
 drained_for="${state%%|*}"
 windows="${state#*|}"
 if [ "$UNCORDON" = 1 ] && [ -n "$drained_for" ]; then
-    kubectl uncordon "$NODE_NAME" >/dev/null
-    IFS=, read -r -a refs <<<"$windows"
-    for ref in "${refs[@]}"; do
-        kubectl -n "${ref%%/*}" patch clusters.postgresql.cnpg.io "${ref#*/}" --type=merge \
-            -p '{"spec":{"nodeMaintenanceWindow":{"inProgress":false,"reusePVC":true}}}' >/dev/null
-        echo "CloudNativePG cluster $ref: node maintenance window closed"
-    done
-    kubectl annotate node "$NODE_NAME" "picluster.io/drained-for-" "picluster.io/cnpg-maintenance-" >/dev/null
+    unmark='"metadata":{"annotations":{"picluster.io/drained-for":null,"picluster.io/cnpg-maintenance":null}}'
+    if [ -z "$windows" ]; then
+        # One atomic call: schedulable again and the drain's marks gone (what
+        # the next batch's drain watches for), never one without the other.
+        kubectl patch node "$NODE_NAME" --type=merge -p "{\"spec\":{\"unschedulable\":null},$unmark}" >/dev/null
+    else
+        # Schedulable first, so the instance can come back when its window closes.
+        kubectl uncordon "$NODE_NAME" >/dev/null
+        IFS=, read -r -a refs <<<"$windows"
+        for ref in "${refs[@]}"; do
+            kubectl -n "${ref%%/*}" patch clusters.postgresql.cnpg.io "${ref#*/}" --type=merge \
+                -p '{"spec":{"nodeMaintenanceWindow":{"inProgress":false,"reusePVC":true}}}' >/dev/null
+            echo "CloudNativePG cluster $ref: node maintenance window closed"
+        done
+        kubectl patch node "$NODE_NAME" --type=merge -p "{$unmark}" >/dev/null
+    fi
     echo "node $NODE_NAME Ready and uncordoned after upgrade to $drained_for"
 else
     echo "node $NODE_NAME Ready${TARGET_VERSION:+ at $TARGET_VERSION}"

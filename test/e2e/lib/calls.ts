@@ -49,13 +49,24 @@ export function mutatingCalls(calls: Call[]): Call[] {
     });
 }
 
-/** The node a kubectl call acts on: `drain X`, `uncordon X`, `annotate node X`, `delete node X`. */
+/** The node a kubectl call acts on: `drain X`, `uncordon X`, `annotate node X`, `patch node X`, `delete node X`. */
 export function kubectlTarget(call: Call): string | undefined {
     if (call.event !== "kubectl") return undefined;
     const [verb, a, b] = call.args;
     if (verb === "drain" || verb === "uncordon" || verb === "cordon") return a;
-    if ((verb === "annotate" || verb === "delete" || verb === "label") && a === "node") return b;
+    if ((verb === "annotate" || verb === "delete" || verb === "label" || verb === "patch") && a === "node") return b;
     return undefined;
+}
+
+/**
+ * Whether a call makes a node (`node`, when given) schedulable again:
+ * `kubectl uncordon X`, or node-ready.sh's one merge patch that sets
+ * `spec.unschedulable` to null and removes the drain's marks with it.
+ */
+export function isUncordon(call: Call, node?: string): boolean {
+    if (call.event !== "kubectl" || (node !== undefined && kubectlTarget(call) !== node)) return false;
+    const [verb, kind] = call.args;
+    return verb === "uncordon" || (verb === "patch" && kind === "node" && call.args.join(" ").includes('"unschedulable":null'));
 }
 
 /** One node's part in a rolling upgrade: what happened to it, and when. */
@@ -74,16 +85,13 @@ export function upgradeSequences(calls: Call[], nodes: string[]): UpgradeSequenc
     const out: UpgradeSequence[] = [];
     for (const node of nodes) {
         const mine = calls.filter((c) => {
-            if (c.event === "kubectl") {
-                const verb = c.args[0];
-                return (verb === "drain" || verb === "uncordon") && kubectlTarget(c) === node;
-            }
+            if (c.event === "kubectl") return (c.args[0] === "drain" && kubectlTarget(c) === node) || isUncordon(c, node);
             return c.node === node && c.event === "install";
         });
         if (mine.length === 0) continue;
         out.push({
             node,
-            steps: mine.map((c) => (c.event === "kubectl" ? c.args[0] : c.event)),
+            steps: mine.map((c) => (c.event !== "kubectl" ? c.event : isUncordon(c) ? "uncordon" : c.args[0])),
             start: Math.min(...mine.map((c) => c.at)),
             end: Math.max(...mine.map((c) => c.at)),
         });

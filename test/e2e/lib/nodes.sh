@@ -54,8 +54,8 @@ private_name() { printf '%s' "${1#/}" | tr / -; }
 
 require() {
     local bin
-    for bin in /usr/sbin/sshd ssh-keygen unshare sudo python3 mount; do
-        command -v "$bin" >/dev/null 2>&1 || die "$bin is missing (apt-get install -y openssh-server sudo util-linux)"
+    for bin in /usr/sbin/sshd ssh-keygen unshare sudo python3 mount curl; do
+        command -v "$bin" >/dev/null 2>&1 || die "$bin is missing (apt-get install -y openssh-server sudo util-linux curl)"
     done
     [ "$(id -u)" -eq 0 ] || die "must run as root (mount namespaces and sshd)"
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { kubectlTarget, mutatingCalls, parseCalls, rollingUpgradeProblems } from "../../e2e/lib/calls";
+import { isUncordon, kubectlTarget, mutatingCalls, parseCalls, rollingUpgradeProblems } from "../../e2e/lib/calls";
 
 const line = (at: number, node: string, rest: string) => `${at}.000000001 node=${node} event=${rest}`;
 const upgrade = (t: number, node: string) => [
@@ -17,6 +17,29 @@ describe("e2e call log", () => {
         expect(kubectlTarget(c)).toBe("a1");
         const [i] = parseCalls(line(6, "a1", "install version=v1.33.5+k3s1 exec=agent"));
         expect(i.fields).toEqual({ version: "v1.33.5+k3s1", exec: "agent" });
+    });
+
+    it("counts node-ready.sh's uncordon-and-unmark patch as the node's uncordon, and no other patch", () => {
+        const unmark = '"metadata":{"annotations":{"picluster.io/drained-for":null,"picluster.io/cnpg-maintenance":null}}';
+        const [patch, marksOnly, plain] = parseCalls(
+            [
+                line(1, "s1", `kubectl args=patch node a1 --type=merge -p {"spec":{"unschedulable":null},${unmark}}`),
+                line(2, "s1", `kubectl args=patch node a1 --type=merge -p {${unmark}}`),
+                line(3, "s1", "kubectl args=uncordon a1"),
+            ].join("\n"),
+        );
+        expect(isUncordon(patch, "a1")).toBe(true);
+        expect(isUncordon(patch, "a2")).toBe(false);
+        expect(isUncordon(marksOnly)).toBe(false);
+        expect(isUncordon(plain, "a1")).toBe(true);
+        const rolled = parseCalls(
+            [
+                line(10, "s1", "kubectl args=drain a1 --ignore-daemonsets"),
+                line(11, "a1", "install version=v2 exec=agent"),
+                line(12, "s1", `kubectl args=patch node a1 --type=merge -p {"spec":{"unschedulable":null},${unmark}}`),
+            ].join("\n"),
+        );
+        expect(rollingUpgradeProblems(rolled, ["a1"])).toEqual([]);
     });
 
     it("leaves polls and clock checks out of the mutating calls", () => {

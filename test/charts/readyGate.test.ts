@@ -109,6 +109,10 @@ describe("the upgrade's Ready gate and the next batch's drain, on a real API ser
         expect(drainedFor("pi-2")).toBe("");
 
         const drain = drainAfterPi1(60);
+        // While it waits for pi-1, pi-2 is marked for the drain, and still schedulable.
+        for (let i = 0; i < 100 && drainedFor("pi-2") !== NEW; i++) await new Promise((r) => setTimeout(r, 100));
+        expect(drainedFor("pi-2")).toBe(NEW);
+        expect(unschedulable("pi-2")).toBe("");
         kubeletStatus(NEW, "True");
         const gated = await gate(60).done;
         expect(gated.status, gated.out).toBe(0);

@@ -84,13 +84,31 @@ describe("node-drain.sh after a previous upgrade batch", () => {
         expect(node.calls()).toContain("kubectl drain pi-1 --ignore-daemonsets --delete-emptydir-data --timeout=5s");
     });
 
-    it("drains nothing while the previous batch still carries its drain annotation, and says why within READY_TIMEOUT", () => {
+    it("drains nothing while the previous batch still carries its drain annotation, says why within READY_TIMEOUT and takes its own mark off", () => {
         for (const node of [withPrevious("v1.34.1+k3s1", "v1.34.1+k3s1"), withPrevious("v1.33.5+k3s1")]) {
             const r = node.run("node-drain.sh", after);
             expect(r.status).toBe(1);
             expect(r.stderr).toContain("the previous upgrade batch (pi-0) was not Ready at v1.34.1+k3s1 within 1s; pi-1 was not drained");
-            expect(node.calls().some((c) => c.startsWith("kubectl drain") || c.startsWith("kubectl annotate"))).toBe(false);
+            expect(node.calls().some((c) => c.startsWith("kubectl drain"))).toBe(false);
+            // Marked while it waited, unmarked when the wait failed: a later node-ready.sh uncordons nothing.
+            expect(node.calls()).toContain("kubectl annotate node pi-1 picluster.io/drained-for-");
+            expect(fs.existsSync(path.join(node.state, "node-pi-1/annotations/picluster.io_drained-for"))).toBe(false);
         }
+    });
+
+    it("reads the node's CloudNativePG pods and marks it before the previous batch is back, so only the drain is left after", () => {
+        const node = withPrevious("v1.34.1+k3s1");
+        fs.writeFileSync(path.join(node.state, "cnpg-pods"), "db/pg\n");
+        fs.writeFileSync(path.join(node.state, "cnpg-pg-instances"), "1");
+        const r = node.run("node-drain.sh", after);
+        expect(r.status, r.stderr).toBe(0);
+        const calls = node.calls();
+        const watch = calls.findIndex((c) => c.startsWith("kubectl get nodes --watch"));
+        expect(calls.findIndex((c) => c.startsWith("kubectl get pods"))).toBeLessThan(calls.findIndex((c) => c.includes('"inProgress":true')));
+        expect(calls.findIndex((c) => c.startsWith("kubectl annotate node pi-1 --overwrite picluster.io/drained-for="))).toBeGreaterThanOrEqual(0);
+        expect(calls.findIndex((c) => c.includes('"inProgress":true'))).toBeGreaterThan(watch);
+        expect(calls.findIndex((c) => c.startsWith("kubectl drain"))).toBeGreaterThan(watch);
+        expect(fs.readFileSync(path.join(node.state, "node-pi-1/annotations/picluster.io_cnpg-maintenance"), "utf8")).toBe("db/pg");
     });
 
     it("does not wait for the previous batch when the node already runs the target", () => {

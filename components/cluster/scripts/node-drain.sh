@@ -21,8 +21,10 @@
 # `ready` step has uncordoned it): the program starts this step as soon as
 # the previous batch's upgrades have restarted k3s, so the step's hand-over
 # falls in their start time, and this wait, a watch, ends the moment they are
-# back. It is bounded by READY_TIMEOUT; a node that already runs the target
-# is not drained and does not wait.
+# back. Meanwhile the node gets its drain annotation (taken off again if the
+# wait fails) and its CloudNativePG pods are read, so the drain is all that
+# is left once they are back. It is bounded by READY_TIMEOUT; a node that
+# already runs the target is not drained and does not wait.
 #
 # A node that is already gone is not an error. Inputs (environment): MODE,
 # NODE_NAME, TARGET_VERSION (drain), DRAIN_TIMEOUT (seconds, default 300),
@@ -87,8 +89,7 @@ wait_previous_batch() {
         exec {watch}<&-
         sleep "$POLL_INTERVAL"
     done
-    echo "the previous upgrade batch ($AFTER_NODES) was not Ready at $target within ${READY_TIMEOUT}s; $NODE_NAME was not drained (see the previous batch's own errors)" >&2
-    exit 1
+    return 1
 }
 
 drain() {
@@ -142,14 +143,25 @@ case "$MODE" in
             echo "node $NODE_NAME already runs $target; not draining"
             exit 0
         fi
-        wait_previous_batch
-        # The mark that tells node-ready.sh to uncordon, and the read of the
-        # CloudNativePG pods: independent, so one runs while the other does.
+        # What the drain needs besides the previous batch, the mark that tells
+        # node-ready.sh to uncordon and the node's single-instance
+        # CloudNativePG clusters, is gathered while that batch restarts, so
+        # once it is back only the drain is left. Those pods do not move
+        # meanwhile: the previous batch's single-instance clusters are in
+        # their maintenance windows, which keep each on its own node.
         kubectl annotate node "$NODE_NAME" --overwrite "picluster.io/drained-for=$target" >/dev/null &
         marking=$!
-        windows=()
-        while IFS= read -r ref; do [ -z "$ref" ] || windows+=("$ref"); done < <(single_instance_pg)
+        exec {cnpg}< <(single_instance_pg)
+        if ! wait_previous_batch; then
+            wait "$marking" || true
+            kubectl annotate node "$NODE_NAME" "picluster.io/drained-for-" >/dev/null || true
+            echo "the previous upgrade batch ($AFTER_NODES) was not Ready at $target within ${READY_TIMEOUT}s; $NODE_NAME was not drained (see the previous batch's own errors)" >&2
+            exit 1
+        fi
         wait "$marking"
+        windows=()
+        while IFS= read -r ref; do [ -z "$ref" ] || windows+=("$ref"); done <&"$cnpg"
+        exec {cnpg}<&-
         for ref in "${windows[@]}"; do
             maintenance "$ref" true
             echo "CloudNativePG cluster $ref: node maintenance window opened (single instance, PVC reused)"

@@ -147,6 +147,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
         // The cluster CA's hash, read from the first server once it runs;
         // every joining node's token pins it.
         let caHash: pulumi.Output<string> = pulumi.output("");
+        const configs: Record<string, pulumi.Output<string>> = {};
         for (const node of batches.flat().map((n) => byName.get(n) as NodeSpec)) {
             const joinRole = joinRoleOf(node, cluster.nodes);
             // Servers come first and in declared order, so the first server exists by now for everyone else.
@@ -196,12 +197,30 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
                 caHash = readCaHash.stdout.apply((out) => out.trim().split(/\s+/)[0] ?? "");
             }
             if (node.role === "server") previousServer = k3sNode;
-            // Drift: read only on --refresh, repaired on the next up (nodeRepair.ts).
-            this.repairs[node.name] = new NodeRepair(
-                node.name,
-                { node, cluster, connection: connectionOf(node), primaryConnection, k3sConfig, after: [k3sNode.ready], host: observationHost },
-                { parent: this },
-            );
+            configs[node.name] = k3sConfig;
+        }
+        // Drift: read only on --refresh, repaired on the next up (nodeRepair.ts).
+        // Each observation also waits for the next batch's upgrade steps: in an
+        // upgrade its update (it records the new version) then runs while that
+        // batch's k3s starts, not in the engine at the moment the next drain
+        // hands over to its upgrade.
+        for (const [i, batch] of batches.entries()) {
+            const nextUpgrades = (batches[i + 1] ?? []).map((n) => this.nodeResources[n].upgrade);
+            for (const node of batch.map((n) => byName.get(n) as NodeSpec)) {
+                this.repairs[node.name] = new NodeRepair(
+                    node.name,
+                    {
+                        node,
+                        cluster,
+                        connection: connectionOf(node),
+                        primaryConnection,
+                        k3sConfig: configs[node.name],
+                        after: [this.nodeResources[node.name].ready, ...nextUpgrades],
+                        host: observationHost,
+                    },
+                    { parent: this },
+                );
+            }
         }
         const primaryNode = this.nodeResources[primary.name];
 

@@ -21,7 +21,12 @@ describe("drift observation and repair on the pi stack", () => {
     it("observes every node once it is installed and Ready, through the dynamic provider", async () => {
         const observed = registered.filter((r) => r.type === "pulumi-nodejs:dynamic/picluster:NodeObservation").map((r) => r.name);
         expect(observed.sort()).toEqual(["cp-1-observed", "pi-1-observed", "pi-2-observed", "pi-3-observed", "pi-4-observed"]);
-        expect(await deps("pi-3-observed")).toEqual(["pi-3-ready"]);
+        expect(await deps("pi-3-observed")).toEqual(["pi-3-ready", "pi-4-upgrade"]);
+    });
+
+    it("updates each observation while the next upgrade batch's k3s starts, the last batch's after its own ready", async () => {
+        expect(await deps("cp-1-observed")).toEqual(["cp-1-ready", "pi-1-upgrade"]);
+        expect(await deps("pi-4-observed")).toEqual(["pi-4-ready"]);
     });
 
     it("runs every observation in one explicit pulumi-nodejs provider that waits for nothing, so its process starts with the program", async () => {

@@ -12,7 +12,9 @@
  * one; drift shows as the node's repairs and changes nothing; `up --refresh`
  * runs the repair command once, the config on its stdin, and bumps the
  * repair generation; the state holds neither the key, the config nor the
- * config's hash in plain text, and the repair command once (the input).
+ * config's hash in plain text, and the repair command once (the input); a
+ * stack made under the default provider moves to the explicit
+ * ObservationHost with nothing replaced and no SSH call.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -52,16 +54,18 @@ function answer(command: string, stdin: string): Answer {
     return { code: 0, stdout: `${JSON.stringify(report)}\n` };
 }
 
-function program(port: number): string {
+/** The one-resource program; `host`: in an explicit ObservationHost provider, as picluster runs it (else the default provider, as before round 4). */
+function program(port: number, host = false): string {
     return `import * as pulumi from "@pulumi/pulumi";
-import { NodeObservation } from ${JSON.stringify(path.join(REPO, "components/cluster/nodeObservation"))};
+import { NodeObservation, ObservationHost } from ${JSON.stringify(path.join(REPO, "components/cluster/nodeObservation"))};
+const host = ${host ? 'new ObservationHost("observation-host")' : "undefined"};
 const o = new NodeObservation("pi-1-observed", {
     node: "pi-1", k3sVersion: "v1.33.5+k3s1", configSha256: pulumi.secret("c0ffee"), command: "observe", repairs: [],
     repairCommand: "reinstall-and-start", repairConfig: pulumi.secret("token: T1"),
     connection: pulumi.secret({ host: "127.0.0.1", port: ${port}, user: "pi", privateKey: ${JSON.stringify(client.private)}, hostKey: ${JSON.stringify(host.public)} }),
     primary: pulumi.secret({ host: "127.0.0.1", port: ${port}, user: "pi", privateKey: ${JSON.stringify(client.private)}, hostKey: ${JSON.stringify(host.public)} }),
     forgetCommand: "forget-pi-1",
-});
+}, { provider: host });
 export const generation = o.generation;
 `;
 }
@@ -137,6 +141,18 @@ async function main(): Promise<number> {
         const copies = state.split('"reinstall-and-start"').length - 1;
         if (copies !== 1) throw new Error(`the state holds the repair command ${copies} times (expected 1: the input)`);
         results.push("state: repair command stored once, as the input");
+        // A stack made before round 4 (default provider) moves to the explicit one: no replacement, no node call.
+        fs.writeFileSync(path.join(dir, "index.ts"), program(port, true));
+        c = calls;
+        const moved = await pulumi("preview", "--diff");
+        if (/replace/i.test(moved.split("Resources:")[1] ?? moved)) throw new Error(`moving to ObservationHost replaces something:\n${moved}`);
+        await pulumi("up", "--yes", "--skip-preview");
+        await pulumi("preview", "--expect-no-changes");
+        expectCalls("existing stack moved to ObservationHost (preview, up, preview): nothing replaced", c, 0);
+        const after = await pulumi("stack", "export");
+        if (!after.includes("pulumi:providers:pulumi-nodejs::observation-host") || after.includes("pulumi:providers:pulumi-nodejs::default")) {
+            throw new Error("after the move the state does not name the explicit provider alone");
+        }
         console.log(results.map((r) => `PASS ${r}`).join("\n"));
         return 0;
     } catch (e) {

@@ -6,9 +6,11 @@
  *   drain reads   first kubectl call about the node after the previous
  *                 batch's last uncordon → `kubectl drain` (calls made while
  *                 the drain waited for that batch do not count)
- *   to installer  `drain` → install.sh's first systemctl call (the drain
- *                 itself, the step hand-over, k3s-install.sh's prologue)
- *   install.sh    install-start → `systemctl restart`
+ *   to restart    `drain` → `systemctl restart` of k3s (the drain itself,
+ *                 the step hand-over, k3s-install.sh placing the binary,
+ *                 and the installer when it changed; install.sh's run, when
+ *                 there is one, is also shown on its own)
+ *   install.sh    install-start → `systemctl restart` (only when it ran)
  *   unit start    `systemctl restart` → the k3s process starts
  *   k3s start     k3s-start → k3s-ready (S, plus the stub's registration)
  *   to gate       k3s-ready → the Ready gate's `kubectl wait` (the step
@@ -27,9 +29,9 @@
  * phases of the last upgrade of those nodes (in upgrade order).
  */
 import * as fs from "fs";
-import { Call, isUncordon, kubectlTarget, parseCalls } from "../e2e/lib/calls";
+import { Call, isK3sRestart, isUncordon, kubectlTarget, parseCalls } from "../e2e/lib/calls";
 
-export const PHASES = ["drain reads", "to installer", "install.sh", "unit start", "k3s start", "to gate", "(start → gate)", "gate", "to next"] as const;
+export const PHASES = ["drain reads", "to restart", "install.sh", "unit start", "k3s start", "to gate", "(start → gate)", "gate", "to next"] as const;
 export type Phase = (typeof PHASES)[number];
 
 /** The phases of each node's upgrade, in seconds (undefined where an event is missing). */
@@ -44,8 +46,8 @@ export function upgradeBreakdown(calls: Call[], nodes: string[]): { node: string
         const previousUncordon = calls.filter((c) => isUncordon(c) && kubectlTarget(c) !== node && c.at < drain.at).pop();
         const from = Math.max(drain.at - 10, previousUncordon?.at ?? -Infinity);
         const reads = calls.filter((c) => c.at <= drain.at && c.at > from && about(c, node));
-        const installStart = after((c) => c.node === node && c.event === "install-start", drain.at);
-        const restart = installStart && after((c) => c.node === node && c.event === "systemctl" && c.fields.verb === "restart", installStart.at);
+        const restart = after((c) => isK3sRestart(c, node), drain.at);
+        const installStart = restart && calls.find((c) => c.node === node && c.event === "install-start" && c.at >= drain.at && c.at <= restart.at);
         const k3sStart = restart && after((c) => c.node === node && c.event === "k3s-start", restart.at);
         const k3sReady = k3sStart && after((c) => c.node === node && c.event === "k3s-ready", k3sStart.at);
         // The gate's watch: the first `kubectl wait` about the node after the restart.
@@ -59,7 +61,7 @@ export function upgradeBreakdown(calls: Call[], nodes: string[]): { node: string
         node: r.node,
         phases: {
             "drain reads": d(r.first, r.drain),
-            "to installer": d(r.drain, r.installStart),
+            "to restart": d(r.drain, r.restart),
             "install.sh": d(r.installStart, r.restart),
             "unit start": d(r.restart, r.k3sStart),
             "k3s start": d(r.k3sStart, r.k3sReady),

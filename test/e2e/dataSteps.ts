@@ -11,7 +11,7 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { POSTGRES_CLUSTER, POSTGRES_NAMESPACE } from "../../components/platform/services/postgres";
-import { Call, isUncordon, mutatingCalls, rollingUpgradeProblems } from "./lib/calls";
+import { Call, isK3sRestart, isUncordon, mutatingCalls, rollingUpgradeProblems } from "./lib/calls";
 import { Harness, REPO, run, tail } from "./harness";
 
 type Step = (name: string, body: () => string | void) => boolean;
@@ -187,7 +187,7 @@ export function postgresDrainSteps(h: Harness, step: Step, check: Check, o: { no
             const lifted = at(`${PDB} deleted by the operator fake`, (c) => operatorDid(c, "pdb-deleted"), opened);
             const drained = at(`drain of ${o.node}`, (c) => c.event === "kubectl" && c.args[0] === "drain" && c.args[1] === o.node, opened);
             const evicted = at(`${POD} deleted by ${o.node}'s kubelet part`, (c) => c.event === "kubelet" && c.node === o.node && c.fields.pod === `${POSTGRES_NAMESPACE}/${POD}`, drained);
-            const installed = at(`install on ${o.node}`, (c) => c.event === "install" && c.node === o.node, evicted);
+            const installed = at(`k3s restart on ${o.node}`, (c) => isK3sRestart(c, o.node), evicted);
             const uncordoned = at(`uncordon of ${o.node}`, (c) => isUncordon(c, o.node), installed);
             const closed = at("window closed", (c) => isWindowPatch(c, false), uncordoned);
             check(lifted < evicted, `${POD} was evicted before its budget was lifted`);
@@ -202,8 +202,8 @@ export function postgresDrainSteps(h: Harness, step: Step, check: Check, o: { no
             check(after.some((c) => operatorDid(c, "pdb-created")) && after.some((c) => operatorDid(c, "pod-created")), "the operator fake did not restore the budget and the instance after the window closed");
             h.pulumiOk(["preview", "--expect-no-changes"]);
             return (
-                `up ${r.seconds.toFixed(1)} s, no drain timed out; ${o.agents.join(" → ")} each drain → install → uncordon; ` +
-                `window opened → ${PDB} lifted → drain → ${POD} evicted → install → uncordon → window closed; ` +
+                `up ${r.seconds.toFixed(1)} s, no drain timed out; ${o.agents.join(" → ")} each drain → restart → uncordon; ` +
+                `window opened → ${PDB} lifted → drain → ${POD} evicted → restart → uncordon → window closed; ` +
                 `then ${PDB} and ${POD} (new uid ${back.metadata.uid.slice(0, 8)}) back on ${o.node}; Cluster inProgress false; no changes after`
             );
         });

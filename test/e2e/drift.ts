@@ -169,7 +169,7 @@ export function batchStep(toolchainPath: string, step: Step, check: Check, fromV
             const upgrade = h.calls().slice(calls);
             const down = downIntervals(upgrade, [server, ...agents]);
             const seqs = upgradeSequences(upgrade, [server, ...agents]);
-            const bad = seqs.filter((s) => s.steps.join(",") !== "drain,install,uncordon");
+            const bad = seqs.filter((s) => s.steps.join(",") !== "drain,restart,uncordon");
             check(seqs.length === 5 && bad.length === 0, `upgrade sequences: ${JSON.stringify(seqs)}`);
             const serverDone = down.find((d) => d.node === server)?.to ?? Infinity;
             const early = down.filter((d) => d.node !== server && d.from < serverDone);

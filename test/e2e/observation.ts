@@ -54,11 +54,11 @@ function answer(command: string, stdin: string): Answer {
     return { code: 0, stdout: `${JSON.stringify(report)}\n` };
 }
 
-/** The one-resource program; `host`: in an explicit ObservationHost provider, as picluster runs it (else the default provider, as before round 4). */
-function program(port: number, host = false): string {
+/** The one-resource program; `explicitHost`: in an explicit ObservationHost provider, as picluster runs it (else the default provider, as before round 4). */
+function program(port: number, explicitHost = false): string {
     return `import * as pulumi from "@pulumi/pulumi";
 import { NodeObservation, ObservationHost } from ${JSON.stringify(path.join(REPO, "components/cluster/nodeObservation"))};
-const host = ${host ? 'new ObservationHost("observation-host")' : "undefined"};
+const host = ${explicitHost ? 'new ObservationHost("observation-host")' : "undefined"};
 const o = new NodeObservation("pi-1-observed", {
     node: "pi-1", k3sVersion: "v1.33.5+k3s1", configSha256: pulumi.secret("c0ffee"), command: "observe", repairs: [],
     repairCommand: "reinstall-and-start", repairConfig: pulumi.secret("token: T1"),

@@ -9,7 +9,7 @@
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { Call, kubectlTarget, mutatingCalls, rollingUpgradeProblems } from "./lib/calls";
+import { Call, isK3sRestart, kubectlTarget, mutatingCalls, rollingUpgradeProblems } from "./lib/calls";
 import { batchStep, changes, driftSteps, repairGenerations } from "./drift";
 import { renderRegistriesYaml } from "../../components/cluster/registriesFile";
 import { registriesSchema } from "../../stacks/schema/registries";
@@ -63,17 +63,18 @@ const results: { name: string; ok: boolean; seconds: number; detail: string }[] 
  */
 function sudoProblems(calls: Call[]): string[] {
     return calls
-        .filter((c) => c.event === "install" || c.event === "uninstall")
+        .filter((c) => c.event === "install" || c.event === "uninstall" || isK3sRestart(c, c.node))
         .filter((c) => c.fields.user !== "root" || c.fields.sudo_user !== LOGIN[c.node])
         .map((c) => `${c.node} ${c.event} ran as ${c.fields.user} via sudo from '${c.fields.sudo_user ?? ""}', expected root via sudo from ${LOGIN[c.node]}: ${c.line}`);
 }
 
-/** Asserts the installer calls ran through sudo and that AGENT2 took part with `events`. */
+/** Asserts the installer calls and k3s restarts ran through sudo and that AGENT2 took part with `events` ("restart": of its k3s unit). */
 function checkSudo(calls: Call[], events: string[]): string {
     const problems = sudoProblems(calls);
     check(problems.length === 0, problems.join("\n"));
     for (const e of events) {
-        check(calls.some((c) => c.node === AGENT2 && c.event === e), `no ${e} on ${AGENT2} (the sudo node) in:\n${calls.map((c) => c.line).join("\n")}`);
+        const found = calls.some((c) => (e === "restart" ? isK3sRestart(c, AGENT2) : c.node === AGENT2 && c.event === e));
+        check(found, `no ${e} on ${AGENT2} (the sudo node) in:\n${calls.map((c) => c.line).join("\n")}`);
     }
     return `${AGENT2} ${events.join(" + ")} as root via sudo from ${SUDO_LOGIN}`;
 }
@@ -292,7 +293,9 @@ function scenario(h: Harness): void {
         const upgradeCalls = h.calls().slice(calls);
         const problems = rollingUpgradeProblems(upgradeCalls, [SERVER, AGENT1, AGENT2]);
         check(problems.length === 0, problems.join("\n"));
-        const sudo = checkSudo(upgradeCalls, ["install"]);
+        // The installer is unchanged between the two versions: the upgrade places the binary and restarts k3s.
+        check(!upgradeCalls.some((c) => c.event === "install-start"), "the upgrade re-ran the unchanged installer");
+        const sudo = checkSudo(upgradeCalls, ["restart"]);
         // A drift repair runs only after a refresh found something: an upgrade runs none.
         const after = generations();
         check(JSON.stringify(after) === JSON.stringify(before), `the upgrade ran drift repairs: generations ${JSON.stringify(before)} → ${JSON.stringify(after)}`);
@@ -301,7 +304,7 @@ function scenario(h: Harness): void {
             check(!n.spec?.unschedulable, `${n.metadata.name} is still cordoned`);
             check(!n.metadata.annotations?.["picluster.io/drained-for"], `${n.metadata.name} still carries the drain annotation`);
         }
-        return `preview: ${planned.changed.length} changes, no repair; up ${r.seconds.toFixed(1)} s; order ${SERVER} → ${AGENT1} → ${AGENT2}, each drain → install → uncordon, no drift repair run; ${sudo}`;
+        return `preview: ${planned.changed.length} changes, no repair; up ${r.seconds.toFixed(1)} s; order ${SERVER} → ${AGENT1} → ${AGENT2}, each drain → restart → uncordon, no drift repair run; ${sudo}`;
     });
 
     step("r. registries: set, then one mirror changed: each node restarts once, in order, and its file matches", () => {

@@ -130,12 +130,45 @@ describe.skipIf(!ready)("k3s-install.sh with the real install.sh (artifact mode)
         expect(down.stderr).toContain("cannot reach 127.0.0.1:1");
     });
 
+    it("upgrades with the installer that already ran by placing the new binary and restarting; a changed installer runs again", () => {
+        setup();
+        expect(install(`K10${caHash}::node:agent-secret`).status).toBe(0);
+        const unit = fs.readFileSync(nodeFile("etc-systemd-system/k3s-agent.service"), "utf8");
+        expect(fs.readFileSync(nodeFile("var-lib-picluster/installer-ran.sha256"), "utf8").trim()).toBe(sha256(`${dir}/art/install.sh`));
+        /** The stub binary for `version`, as the workstation copies it, then k3s-install.sh MODE=upgrade. */
+        const upgrade = (version: string) => {
+            const stub = fs.readFileSync(`${dir}/art/k3s`, "utf8").replace(/^VERSION='[^']*'$/m, `VERSION='${version}'`);
+            fs.writeFileSync(`${dir}/art/k3s`, stub, { mode: 0o755 });
+            fs.writeFileSync(`${dir}/calls.log`, "");
+            return onNode(`bash ${REPO}/components/cluster/scripts/k3s-install.sh`, {
+                MODE: "upgrade", ROLE: "agent", NODE_NAME: "a1", TARGET_VERSION: version,
+                ARTIFACT_DIR: `${dir}/art`, INSTALLER_FILE: "install.sh", INSTALL_SHA256: sha256(`${dir}/art/install.sh`),
+                BINARY_FILE: "k3s", BINARY_SHA256: sha256(`${dir}/art/k3s`),
+            });
+        };
+        const same = upgrade("v1.33.6+k3s1");
+        expect(same.status, same.stderr).toBe(0);
+        expect(same.stdout).toContain("installer unchanged since it last ran here: the new binary needs only the restart");
+        expect(events().filter((e) => e === "install-start" || e === "install")).toEqual([]);
+        expect(events()).toContain("systemctl:restart");
+        expect(onNode("/usr/local/bin/k3s --version").stdout).toContain("v1.33.6+k3s1");
+        expect(fs.readFileSync(nodeFile("etc-systemd-system/k3s-agent.service"), "utf8")).toBe(unit);
+
+        fs.appendFileSync(`${dir}/art/install.sh`, "\n# another installer\n");
+        const changed = upgrade("v1.33.7+k3s1");
+        expect(changed.status, changed.stderr).toBe(0);
+        expect(events()).toEqual(expect.arrayContaining(["install-start", "install", "systemctl:restart"]));
+        expect(onNode("/usr/local/bin/k3s --version").stdout).toContain("v1.33.7+k3s1");
+    });
+
     it("uninstalls through the uninstaller install.sh wrote: unit stopped and disabled, binary, links and unit files gone", () => {
         setup();
         expect(install(`K10${caHash}::node:agent-secret`).status).toBe(0);
         const u = onNode(`bash ${REPO}/components/cluster/scripts/k3s-uninstall.sh`);
         expect(u.status, u.stderr).toBe(0);
         expect(u.stdout).toContain("k3s uninstalled");
+        // The note of the installer that ran goes too: a later install runs it afresh.
+        expect(fs.existsSync(nodeFile("var-lib-picluster/installer-ran.sha256"))).toBe(false);
         expect(fs.readdirSync(nodeFile("usr-local-bin"))).toEqual([]);
         expect(fs.readdirSync(nodeFile("etc-systemd-system"))).toEqual([]);
         expect(events()).toEqual(expect.arrayContaining(["systemctl:stop", "uninstall"]));

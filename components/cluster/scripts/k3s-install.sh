@@ -3,9 +3,11 @@
 #
 #   MODE=install      write the config from stdin, install TARGET_VERSION if k3s is absent
 #   MODE=reconfigure  write the config from stdin, restart k3s only if it changed
-#   MODE=upgrade      re-run the installer for TARGET_VERSION if another version
-#                     runs, restart k3s and return: the program's Ready gate
-#                     (node-ready.sh with TARGET_VERSION) waits for the node
+#   MODE=upgrade      place TARGET_VERSION if another version runs (re-running
+#                     the installer unless, in artifact mode, the same one
+#                     already ran here), restart k3s and return: the
+#                     program's Ready gate (node-ready.sh with
+#                     TARGET_VERSION) waits for the node
 #   MODE=stage        artifact mode only: copy and check the artifacts into
 #                     root-owned staging, nothing else (no config, no
 #                     install). The program runs it before a node is drained,
@@ -48,6 +50,8 @@ DATA_DIR="${DATA_DIR:-/var/lib/rancher/k3s}"
 CONFIG_DIR="$ROOT/etc/rancher/k3s"
 CONFIG="$CONFIG_DIR/config.yaml"
 STAGING="$ROOT/var/lib/picluster/artifacts"
+# The sha256 of the installer that last ran to completion (artifact mode).
+INSTALLER_RAN="$ROOT/var/lib/picluster/installer-ran.sha256"
 
 if [ "$ROLE" = server ]; then SERVICE=k3s; else SERVICE=k3s-agent; fi
 
@@ -226,14 +230,27 @@ run_installer() {
         fi
         vars+=(INSTALL_K3S_SKIP_DOWNLOAD=true)
         log "placed the k3s binary and checked every artifact's sha256"
+        # An upgrade needs the installer only if it changed: with the same
+        # installer and inputs it writes the same unit, environment file,
+        # links and scripts, and a new binary needs nothing but a restart
+        # (k3s's manual upgrade). Skipping it shortens the node's down-time.
+        if [ "$MODE" = upgrade ] && [ -f "$ROOT/etc/systemd/system/$SERVICE.service" ] &&
+            [ "$(cat "$INSTALLER_RAN" 2>/dev/null)" = "${INSTALL_SHA256:-}" ]; then
+            log "installer unchanged since it last ran here: the new binary needs only the restart"
+            return 0
+        fi
     else
         installer="$(fetch_installer)"
     fi
     env "${vars[@]}" sh "$installer"
     # Artifact mode keeps its checked copies for the next run (MODE=stage
-    # prunes old ones). Otherwise only what this script made (a staged copy,
-    # a download) is removed, never the file:// installer it was given.
-    [ -z "${ARTIFACT_DIR:-}" ] || return 0
+    # prunes old ones) and notes which installer ran. Otherwise only what
+    # this script made (a staged copy, a download) is removed, never the
+    # file:// installer it was given.
+    if [ -n "${ARTIFACT_DIR:-}" ]; then
+        printf '%s\n' "${INSTALL_SHA256:-}" >"$INSTALLER_RAN"
+        return 0
+    fi
     [ "file://$installer" = "${INSTALL_URL:-}" ] || rm -f "$installer" "$installer.sha256"
 }
 

@@ -25,6 +25,8 @@ for dir in "$ROOT/usr/local/bin" "$ROOT/opt/bin"; do
         fi
     done
 done
+# k3s-install.sh's note of the installer that ran: a later install runs it afresh.
+rm -f "$ROOT/var/lib/picluster/installer-ran.sha256"
 if [ -e "$ROOT/etc/rancher/node/password" ]; then
     rm -f "$ROOT/etc/rancher/node/password"
     removed=1

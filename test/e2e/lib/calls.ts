@@ -77,21 +77,28 @@ export interface UpgradeSequence {
     end: number;
 }
 
+/** k3s-install.sh (re)starting k3s on `node`: `systemctl restart` of its k3s or k3s-agent unit. */
+export function isK3sRestart(call: Call, node: string): boolean {
+    return call.node === node && call.event === "systemctl" && call.fields.verb === "restart" && /^k3s(-agent)?$/.test(call.fields.unit ?? "");
+}
+
 /**
  * Groups the calls of a rolling upgrade by the node they concern: its drain
- * and uncordon (run on the first server) and its own installer run.
+ * and uncordon (run on the first server) and the restart of its k3s at the
+ * new version (after the installer, or after only the new binary when the
+ * installer that already ran there is unchanged).
  */
 export function upgradeSequences(calls: Call[], nodes: string[]): UpgradeSequence[] {
     const out: UpgradeSequence[] = [];
     for (const node of nodes) {
         const mine = calls.filter((c) => {
             if (c.event === "kubectl") return (c.args[0] === "drain" && kubectlTarget(c) === node) || isUncordon(c, node);
-            return c.node === node && c.event === "install";
+            return isK3sRestart(c, node);
         });
         if (mine.length === 0) continue;
         out.push({
             node,
-            steps: mine.map((c) => (c.event !== "kubectl" ? c.event : isUncordon(c) ? "uncordon" : c.args[0])),
+            steps: mine.map((c) => (c.event !== "kubectl" ? "restart" : isUncordon(c) ? "uncordon" : c.args[0])),
             start: Math.min(...mine.map((c) => c.at)),
             end: Math.max(...mine.map((c) => c.at)),
         });
@@ -100,7 +107,7 @@ export function upgradeSequences(calls: Call[], nodes: string[]): UpgradeSequenc
 }
 
 /**
- * Problems with a rolling upgrade: every node must go drain → install →
+ * Problems with a rolling upgrade: every node must go drain → restart →
  * uncordon, the nodes one at a time (no overlap), in `expectedOrder`.
  */
 export function rollingUpgradeProblems(calls: Call[], expectedOrder: string[]): string[] {
@@ -111,8 +118,8 @@ export function rollingUpgradeProblems(calls: Call[], expectedOrder: string[]): 
         problems.push(`nodes upgraded in order [${order.join(", ")}], expected [${expectedOrder.join(", ")}]`);
     }
     for (const s of seqs) {
-        if (s.steps.join(",") !== "drain,install,uncordon") {
-            problems.push(`node ${s.node}: steps ${s.steps.join(" → ")}, expected drain → install → uncordon`);
+        if (s.steps.join(",") !== "drain,restart,uncordon") {
+            problems.push(`node ${s.node}: steps ${s.steps.join(" → ")}, expected drain → restart → uncordon`);
         }
     }
     for (let i = 1; i < seqs.length; i++) {

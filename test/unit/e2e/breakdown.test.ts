@@ -22,7 +22,8 @@ describe("upgrade breakdown from the call log", () => {
         expect(rows.map((r) => r.node)).toEqual(["a1", "a2"]);
         const a1 = rows[0].phases;
         expect(a1["drain reads"]).toBeCloseTo(0.3);
-        expect(a1["to installer"]).toBeCloseTo(0.5);
+        expect(a1["to restart"]).toBeCloseTo(0.55);
+        expect(a1["install.sh"]).toBeCloseTo(0.05);
         expect(a1["unit start"]).toBeCloseTo(0.05);
         expect(a1["k3s start"]).toBeCloseTo(5.5);
         expect(a1["to gate"]).toBeCloseTo(0.4);
@@ -49,6 +50,13 @@ describe("upgrade breakdown from the call log", () => {
         const [a1, a2] = upgradeBreakdown(calls, ["a1", "a2"]);
         expect(a2.phases["drain reads"]).toBe(0);
         expect(a1.phases["to next"]).toBeCloseTo(0.3);
+    });
+
+    it("counts an upgrade whose installer did not run (unchanged) from the drain to the restart, with no install.sh phase", () => {
+        const calls = parseCalls(upgrade(10, "a1").filter((l) => !l.includes("install-start")).join("\n"));
+        const [a1] = upgradeBreakdown(calls, ["a1"]);
+        expect(a1.phases["to restart"]).toBeCloseTo(0.55);
+        expect(a1.phases["install.sh"]).toBeUndefined();
     });
 
     it("heads each column with the node's name less the prefix all share", () => {

@@ -5,7 +5,7 @@ const line = (at: number, node: string, rest: string) => `${at}.000000001 node=$
 const upgrade = (t: number, node: string) => [
     line(t, "s1", `kubectl args=drain ${node} --ignore-daemonsets --delete-emptydir-data --timeout=300s`),
     line(t + 1, node, "install-start version=v2 exec=agent"),
-    line(t + 2, node, "install version=v2 exec=agent"),
+    line(t + 2, node, `systemctl verb=restart unit=${node.startsWith("s") ? "k3s" : "k3s-agent"} no_block=1`),
     line(t + 3, "s1", `kubectl args=get node ${node}`),
     line(t + 4, "s1", `kubectl args=uncordon ${node}`),
 ];
@@ -35,7 +35,7 @@ describe("e2e call log", () => {
         const rolled = parseCalls(
             [
                 line(10, "s1", "kubectl args=drain a1 --ignore-daemonsets"),
-                line(11, "a1", "install version=v2 exec=agent"),
+                line(11, "a1", "systemctl verb=restart unit=k3s-agent no_block=1"),
                 line(12, "s1", `kubectl args=patch node a1 --type=merge -p {"spec":{"unschedulable":null},${unmark}}`),
             ].join("\n"),
         );
@@ -66,6 +66,6 @@ describe("e2e call log", () => {
         const agentFirst = [...upgrade(10, "a1"), ...upgrade(20, "s1")].join("\n");
         expect(rollingUpgradeProblems(parseCalls(agentFirst), ["s1", "a1"])[0]).toContain("order [a1, s1]");
         const noDrain = upgrade(10, "a1").filter((l) => !l.includes("drain")).join("\n");
-        expect(rollingUpgradeProblems(parseCalls(noDrain), ["a1"])).toEqual(["node a1: steps install → uncordon, expected drain → install → uncordon"]);
+        expect(rollingUpgradeProblems(parseCalls(noDrain), ["a1"])).toEqual(["node a1: steps restart → uncordon, expected drain → restart → uncordon"]);
     });
 });

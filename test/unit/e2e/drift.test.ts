@@ -6,21 +6,21 @@ const log = (lines: [number, string, string][]) =>
     parseCalls(lines.map(([at, node, rest]) => `${at} node=${node} event=${rest}`).join("\n"));
 
 describe("e2e upgrade batches from the call log", () => {
-    // cp drains/installs/uncordons alone, then a1+a2 together, then a3+a4.
+    // cp drains/restarts/uncordons alone, then a1+a2 together, then a3+a4.
     const calls = log([
         [1, "cp", "kubectl args=drain cp --ignore-daemonsets"],
-        [2, "cp", "install exec=server"],
+        [2, "cp", "systemctl verb=restart unit=k3s no_block=1"],
         [3, "cp", "kubectl args=uncordon cp"],
         [4, "cp", "kubectl args=drain a1"],
         [4.1, "cp", "kubectl args=drain a2"],
-        [5, "a1", "install exec=agent"],
-        [5.2, "a2", "install exec=agent"],
+        [5, "a1", "systemctl verb=restart unit=k3s-agent no_block=1"],
+        [5.2, "a2", "systemctl verb=restart unit=k3s-agent no_block=1"],
         [6, "cp", "kubectl args=uncordon a1"],
         [6.3, "cp", "kubectl args=uncordon a2"],
         [7, "cp", "kubectl args=drain a3"],
         [7.1, "cp", "kubectl args=drain a4"],
-        [8, "a3", "install exec=agent"],
-        [8, "a4", "install exec=agent"],
+        [8, "a3", "systemctl verb=restart unit=k3s-agent no_block=1"],
+        [8, "a4", "systemctl verb=restart unit=k3s-agent no_block=1"],
         [9, "cp", "kubectl args=uncordon a3"],
         [9, "cp", "kubectl args=uncordon a4"],
     ]);

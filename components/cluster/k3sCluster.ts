@@ -42,12 +42,6 @@ export interface K3sClusterArgs {
     upgradeBatches?: string[][];
 }
 
-/** The cluster CA's sha256 that a server's k3s-install.sh prints last ("cluster CA sha256: <hex>"), if it does. */
-export function caHashInInstallOutput(stdout: string): string | undefined {
-    const all = [...stdout.matchAll(/cluster CA sha256: ([0-9a-f]{64})\b/g)];
-    return all.length > 0 ? all[all.length - 1][1] : undefined;
-}
-
 /** The token admin-credential.sh prints (base64, as the Secret stores it), decoded. */
 export function decodeToken(stdout: string): string {
     const token = Buffer.from(stdout.trim(), "base64").toString("utf8");
@@ -200,14 +194,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
                     },
                     { parent: this, dependsOn: [k3sNode.install] },
                 );
-                // The install's own last line has it (k3s-install.sh since round 4),
-                // so the agents' installs start right after it; the read above
-                // answers for a first server installed before that.
-                const read = readCaHash.stdout.apply((out) => out.trim().split(/\s+/)[0] ?? "");
-                caHash = k3sNode.install.stdout.apply((out) => {
-                    const printed = caHashInInstallOutput(out);
-                    return printed !== undefined ? pulumi.output(printed) : read;
-                });
+                caHash = readCaHash.stdout.apply((out) => out.trim().split(/\s+/)[0] ?? "");
             }
             if (node.role === "server") previousServer = k3sNode;
             configs[node.name] = k3sConfig;

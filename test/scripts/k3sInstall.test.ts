@@ -1,4 +1,3 @@
-import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
@@ -99,22 +98,6 @@ describe("k3s-install.sh", () => {
         // What is left of READY_TIMEOUT (5s), whatever the machine's load.
         expect(node.calls()).toContainEqual(expect.stringMatching(/^kubectl wait --for=condition=Ready node\/pi-1 --timeout=[1-5]s$/));
         expect(r.stdout).toContain("node Ready");
-    });
-
-    it("ends a server's install with its cluster CA's sha256, which the agents' tokens pin; an agent's prints none", () => {
-        const node = new Sandbox();
-        const ca = "-----BEGIN CERTIFICATE-----\nMIIBstub\n-----END CERTIFICATE-----\n";
-        node.write("var/lib/rancher/k3s/server/tls/server-ca.crt", ca);
-        const hash = crypto.createHash("sha256").update(ca).digest("hex");
-        const r = node.run("k3s-install.sh", env("install", { ROLE: "server" }), CONFIG);
-        expect(r.status, r.stderr).toBe(0);
-        expect(r.stdout.trim().split("\n").pop()).toBe(`[pi-1] cluster CA sha256: ${hash}`);
-        // A reconfigure replaces the install's output: it ends with the same line.
-        const again = node.run("k3s-install.sh", env("reconfigure", { ROLE: "server" }), CONFIG + "tls-san: [pi-1.lan]\n");
-        expect(again.stdout.trim().split("\n").pop()).toBe(`[pi-1] cluster CA sha256: ${hash}`);
-        const agent = new Sandbox();
-        agent.write("var/lib/rancher/k3s/server/tls/server-ca.crt", ca);
-        expect(agent.run("k3s-install.sh", env("install"), CONFIG).stdout).not.toContain("cluster CA sha256");
     });
 
     it("rejects an unknown mode", () => {

@@ -317,14 +317,6 @@ wait_ready() {
     fi
 }
 
-# A server's last line: the sha256 of its cluster CA, which every joining
-# node's token pins. The program reads it from the first server's install
-# output, so the agents' installs need no separate step to read it.
-print_ca_hash() {
-    local ca="$ROOT$DATA_DIR/server/tls/server-ca.crt"
-    if [ "$ROLE" = server ] && [ -f "$ca" ]; then log "cluster CA sha256: $(sha256_of "$ca")"; fi
-}
-
 case "$MODE" in
     install)
         version="${TARGET_VERSION:?TARGET_VERSION is required}"
@@ -348,7 +340,6 @@ case "$MODE" in
             start_service
             wait_ready
         fi
-        print_ca_hash
         ;;
     reconfigure)
         if write_config; then
@@ -362,7 +353,6 @@ case "$MODE" in
         else
             log "config unchanged"
         fi
-        print_ca_hash
         ;;
     upgrade)
         version="${TARGET_VERSION:?TARGET_VERSION is required}"

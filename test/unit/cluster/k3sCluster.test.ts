@@ -1,12 +1,10 @@
-import * as pulumi from "@pulumi/pulumi";
 import { planStack } from "../../../stacks/plan";
 import * as yaml from "js-yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { caHashInInstallOutput, K3sCluster } from "../../../components/cluster/k3sCluster";
+import { K3sCluster } from "../../../components/cluster/k3sCluster";
 import { Picluster } from "../../../components/picluster";
 import { loadConfig, objectSource } from "../../../stacks/config";
 import {
-    defaultCommandStdout,
     dependencyNames,
     isSecret,
     MOCK_ADMIN_TOKEN,
@@ -18,7 +16,6 @@ import {
     RegisteredResource,
     registeredResources,
     resetRegistry,
-    setCommandStdout,
     unwrapSecrets,
     valueOf,
 } from "../../helpers/mocks";
@@ -216,36 +213,5 @@ describe("K3sCluster on the pi stack", () => {
         return valueOf(c.nodeResources["pi-1"].install.connection).then((conn) => {
             expect(conn?.hostKey).toBe("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample");
         });
-    });
-});
-
-describe("the cluster CA hash the first server's install prints", () => {
-    const printed = "ab".repeat(32);
-
-    it("is the last such line of the install's output, and nothing when there is none", () => {
-        expect(caHashInInstallOutput(`[cp-1] node Ready\n[cp-1] cluster CA sha256: ${"cd".repeat(32)}\n[cp-1] cluster CA sha256: ${printed}\n`)).toBe(printed);
-        expect(caHashInInstallOutput("[cp-1] k3s v1.33.5+k3s1 already installed, config unchanged\n")).toBeUndefined();
-        expect(caHashInInstallOutput("[cp-1] cluster CA sha256: not-a-hash\n")).toBeUndefined();
-    });
-
-    it("pins the agents' tokens and the provider's identity to it when the install printed one, else to the separate read", async () => {
-        const tokenOf = async (installOutput: string) => {
-            resetRegistry();
-            setCommandStdout((name) => (name === "cp-1-install" ? installOutput : defaultCommandStdout(name)));
-            try {
-                const seen = recorder();
-                const p = new Picluster("picluster", planStack(stackSource("pi")), { transformations: [seen.transform] });
-                const cluster = p.cluster as K3sCluster;
-                const stdin = await valueOf(pulumi.output(cluster.nodeResources["pi-1"].install.stdin) as pulumi.Output<string>);
-                const identity = await valueOf(pulumi.output(byName(seen.resources, "cluster-k8s").props.clusterIdentifier) as pulumi.Output<string>);
-                await registeredResources();
-                return { token: /token: K10([0-9a-f]{64})::node:/.exec(stdin)?.[1], identity };
-            } finally {
-                setCommandStdout(defaultCommandStdout);
-            }
-        };
-        expect(await tokenOf(`[cp-1] node Ready\n[cp-1] cluster CA sha256: ${printed}\n`)).toEqual({ token: printed, identity: `k3s-ca-sha256:${printed}` });
-        // A first server installed before the install printed it: the -ca-hash read answers.
-        expect(await tokenOf("[cp-1] node Ready\n")).toEqual({ token: MOCK_CA_HASH, identity: `k3s-ca-sha256:${MOCK_CA_HASH}` });
     });
 });

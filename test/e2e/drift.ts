@@ -19,11 +19,15 @@ interface PreviewStep {
 }
 
 /** The resources a `preview --json` would change, as `op name`, and the repairs it shows. */
-export function changes(stdout: string): { changed: string[]; repairs: string[] } {
+export function changes(stdout: string): { changed: string[]; repairs: string[]; kubernetes: string[] } {
     const steps = (JSON.parse(stdout) as { steps?: PreviewStep[] }).steps ?? [];
-    const changed = steps.filter((s) => s.op !== "same" && s.op !== "refresh" && s.op !== "read").map((s) => `${s.op} ${s.urn.split("::").pop()}`);
+    const moving = steps.filter((s) => s.op !== "same" && s.op !== "refresh" && s.op !== "read");
+    const changed = moving.map((s) => `${s.op} ${s.urn.split("::").pop()}`);
     const repairs = steps.flatMap((s) => s.oldState?.outputs?.repairs ?? []);
-    return { changed: changed.sort(), repairs };
+    // The type is the URN's last type segment: "…::picluster:…$kubernetes:core/v1:Namespace::name".
+    const typeOf = (urn: string) => (urn.split("::").slice(-2)[0] ?? "").split("$").pop() ?? "";
+    const kubernetes = moving.filter((s) => /^(kubernetes:|pulumi:providers:kubernetes$)/.test(typeOf(s.urn))).map((s) => `${s.op} ${s.urn.split("::").pop()}`);
+    return { changed: changed.sort(), repairs, kubernetes: kubernetes.sort() };
 }
 
 /** Runs a command on a node as its root user, "by hand" (an operator's SSH session). */

@@ -286,6 +286,8 @@ function scenario(h: Harness): void {
         check(planned.repairs.length === 0, `the upgrade's preview shows repairs: ${planned.repairs.join("; ")}`);
         check(!planned.changed.some((c) => /-(repair|forget)$/.test(c)), `the upgrade's preview lists repair steps: [${planned.changed.join(", ")}]`);
         check(planned.changed.includes(`update ${AGENT1}-upgrade`), `the upgrade's preview does not list ${AGENT1}'s upgrade: [${planned.changed.join(", ")}]`);
+        // A k3s upgrade changes the nodes, never what is deployed on them nor the cluster's provider.
+        check(planned.kubernetes.length === 0, `the upgrade's preview changes Kubernetes resources: [${planned.kubernetes.join(", ")}]`);
         const generations = () => repairGenerations(h.pulumiOk(["stack", "export"]).stdout);
         const before = generations();
         const calls = h.calls().length;
@@ -304,7 +306,7 @@ function scenario(h: Harness): void {
             check(!n.spec?.unschedulable, `${n.metadata.name} is still cordoned`);
             check(!n.metadata.annotations?.["picluster.io/drained-for"], `${n.metadata.name} still carries the drain annotation`);
         }
-        return `preview: ${planned.changed.length} changes, no repair; up ${r.seconds.toFixed(1)} s; order ${SERVER} → ${AGENT1} → ${AGENT2}, each drain → restart → uncordon, no drift repair run; ${sudo}`;
+        return `preview: ${planned.changed.length} changes, no repair, no Kubernetes resource; up ${r.seconds.toFixed(1)} s; order ${SERVER} → ${AGENT1} → ${AGENT2}, each drain → restart → uncordon, no drift repair run; ${sudo}`;
     });
 
     step("r. registries: set, then one mirror changed: each node restarts once, in order, and its file matches", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { batchesOf, downIntervals, maxOverlap, repairGenerations } from "../../e2e/drift";
+import { batchesOf, changes, downIntervals, maxOverlap, repairGenerations } from "../../e2e/drift";
 import { parseCalls } from "../../e2e/lib/calls";
 
 const log = (lines: [number, string, string][]) =>
@@ -53,5 +53,24 @@ describe("each node's repair generation from a stack export", () => {
             },
         });
         expect(repairGenerations(exported)).toEqual({ "e2e-agent-1-observed": 2, "e2e-server-1-observed": -1 });
+    });
+});
+
+describe("what a preview would change, from preview --json", () => {
+    it("lists the changes and, apart, those of Kubernetes resources and the Kubernetes provider", () => {
+        const urn = (type: string, name: string) => `urn:pulumi:e2e::picluster::picluster:index:Picluster$picluster:cluster:K3sCluster$${type}::${name}`;
+        const json = JSON.stringify({
+            steps: [
+                { op: "update", urn: urn("command:remote:Command", "e2e-agent-1-upgrade") },
+                { op: "same", urn: urn("kubernetes:core/v1:Namespace", "ai-services") },
+                { op: "update", urn: urn("kubernetes:core/v1:NodePatch", "e2e-agent-1-metadata") },
+                { op: "update", urn: urn("pulumi:providers:kubernetes", "cluster-k8s") },
+                { op: "update", urn: urn("pulumi-nodejs:dynamic/picluster:NodeObservation", "e2e-agent-1-observed"), oldState: { outputs: { repairs: [] } } },
+            ],
+        });
+        const c = changes(json);
+        expect(c.changed).toEqual(["update cluster-k8s", "update e2e-agent-1-metadata", "update e2e-agent-1-observed", "update e2e-agent-1-upgrade"]);
+        expect(c.kubernetes).toEqual(["update cluster-k8s", "update e2e-agent-1-metadata"]);
+        expect(c.repairs).toEqual([]);
     });
 });

@@ -111,6 +111,26 @@ describe("node-drain.sh after a previous upgrade batch", () => {
         expect(fs.readFileSync(path.join(node.state, "node-pi-1/annotations/picluster.io_cnpg-maintenance"), "utf8")).toBe("db/pg");
     });
 
+    it("waits out an API server that does not answer (the first server restarting) instead of taking the node for unregistered, then drains it", () => {
+        const node = withPrevious("v1.34.1+k3s1");
+        fs.writeFileSync(path.join(node.state, "cnpg-pods"), "db/pg\n");
+        fs.writeFileSync(path.join(node.state, "cnpg-pg-instances"), "1");
+        const r = node.run("node-drain.sh", { ...after, READY_TIMEOUT: "5", STUB_API_DOWN: "4" });
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stdout).not.toContain("not registered");
+        expect(r.stdout).toContain("CloudNativePG cluster db/pg: node maintenance window opened");
+        expect(node.calls()).toContain("kubectl drain pi-1 --ignore-daemonsets --delete-emptydir-data --timeout=5s");
+        expect(fs.readFileSync(path.join(node.state, "node-pi-1/annotations/picluster.io_drained-for"), "utf8")).toBe("v1.34.1+k3s1");
+    });
+
+    it("drains nothing and says so when the API server does not answer within READY_TIMEOUT", () => {
+        const node = withPrevious("v1.34.1+k3s1");
+        const r = node.run("node-drain.sh", { ...after, STUB_API_DOWN: "1000" });
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain("the API server did not answer kubectl get node within 1s");
+        expect(node.calls().some((c) => c.startsWith("kubectl drain"))).toBe(false);
+    });
+
     it("does not wait for the previous batch when the node already runs the target", () => {
         const node = withPrevious("v1.33.5+k3s1");
         fs.writeFileSync(path.join(node.state, "node-pi-1", "kubelet-version"), "v1.34.1+k3s1");

@@ -49,11 +49,39 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/deadline.sh" # picluster:include
 K3S=$(require_k3s) || exit 1
 kubectl() { "$K3S" kubectl "$@"; }
 
+# Everything before the drain itself shares one READY_TIMEOUT.
+deadline=$((SECONDS + READY_TIMEOUT))
+
+# kubectl "$@", again every POLL_INTERVAL while the API server does not
+# answer: this step starts while the previous batch restarts k3s, and when
+# that batch is the first server, the API server this script talks to
+# restarts with it. Prints the output. Returns 1 when the API server
+# answered NotFound, 2 when it did not answer by the deadline (saying so).
+answered() {
+    local err out rc=0
+    err="$(mktemp)"
+    until out="$(kubectl "$@" 2>"$err")"; do
+        if grep -q NotFound "$err"; then rc=1; break; fi
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            echo "the API server did not answer kubectl $1 $2 within ${READY_TIMEOUT}s: $(tail -n 1 "$err")" >&2
+            rc=2
+            break
+        fi
+        sleep "$POLL_INTERVAL"
+    done
+    rm -f "$err"
+    [ "$rc" != 0 ] || printf '%s' "$out"
+    return "$rc"
+}
+
 # One call: whether the node is registered, and the version its kubelet runs.
-if ! running="$(kubectl get node "$NODE_NAME" -o jsonpath='{.status.nodeInfo.kubeletVersion}' 2>/dev/null)"; then
+rc=0
+running="$(answered get node "$NODE_NAME" -o jsonpath='{.status.nodeInfo.kubeletVersion}')" || rc=$?
+if [ "$rc" = 1 ]; then
     echo "node $NODE_NAME not registered; nothing to do"
     exit 0
 fi
+[ "$rc" = 0 ] || exit 1
 
 # Reads "<node>|<kubelet version>|<Ready>|<drained-for>" lines (a watch of
 # all nodes) until every node of AFTER_NODES is back; fails at the end of input.
@@ -73,7 +101,7 @@ previous_batch_back() {
 
 wait_previous_batch() {
     [ -n "$AFTER_NODES" ] || return 0
-    local deadline=$((SECONDS + READY_TIMEOUT)) watch pid
+    local watch pid
     local line='{.metadata.name}|{.status.nodeInfo.kubeletVersion}|{.status.conditions[?(@.type=="Ready")].status}|{.metadata.annotations.picluster\.io/drained-for}{"\n"}'
     while [ "$SECONDS" -lt "$deadline" ]; do
         # The watch prints every node, then each change; it ends on an API
@@ -96,17 +124,19 @@ drain() {
     kubectl drain "$NODE_NAME" --ignore-daemonsets --delete-emptydir-data --timeout="${DRAIN_TIMEOUT}s"
 }
 
-# namespace/name of each single-instance CloudNativePG cluster with a pod on the node.
+# namespace/name of each single-instance CloudNativePG cluster with a pod on
+# the node; fails if the API server did not answer (a cluster deleted
+# meanwhile is skipped).
 single_instance_pg() {
-    local ref ns name instances
-    { kubectl get pods -A --field-selector "spec.nodeName=$NODE_NAME" -l cnpg.io/cluster \
-        -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.labels.cnpg\.io/cluster}{"\n"}{end}' 2>/dev/null || true; } |
-        sort -u | while IFS= read -r ref; do
+    local pods ref ns name instances
+    pods="$(answered get pods -A --field-selector "spec.nodeName=$NODE_NAME" -l cnpg.io/cluster \
+        -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.labels.cnpg\.io/cluster}{"\n"}{end}')" || return 1
+    while IFS= read -r ref; do
         [ -n "$ref" ] || continue
         ns="${ref%%/*}" name="${ref#*/}"
-        instances="$(kubectl -n "$ns" get clusters.postgresql.cnpg.io "$name" -o jsonpath='{.spec.instances}' 2>/dev/null || true)"
+        instances="$(answered -n "$ns" get clusters.postgresql.cnpg.io "$name" -o jsonpath='{.spec.instances}')" || [ $? = 1 ] || return 1
         if [ "$instances" = 1 ]; then echo "$ref"; fi
-    done
+    done < <(sort -u <<<"$pods")
 }
 
 maintenance() {
@@ -149,19 +179,25 @@ case "$MODE" in
         # once it is back only the drain is left. Those pods do not move
         # meanwhile: the previous batch's single-instance clusters are in
         # their maintenance windows, which keep each on its own node.
-        kubectl annotate node "$NODE_NAME" --overwrite "picluster.io/drained-for=$target" >/dev/null &
+        answered annotate node "$NODE_NAME" --overwrite "picluster.io/drained-for=$target" >/dev/null &
         marking=$!
-        exec {cnpg}< <(single_instance_pg)
+        found="$(mktemp)"
+        single_instance_pg >"$found" &
+        reading=$!
         if ! wait_previous_batch; then
             wait "$marking" || true
             kubectl annotate node "$NODE_NAME" "picluster.io/drained-for-" >/dev/null || true
             echo "the previous upgrade batch ($AFTER_NODES) was not Ready at $target within ${READY_TIMEOUT}s; $NODE_NAME was not drained (see the previous batch's own errors)" >&2
             exit 1
         fi
-        wait "$marking"
+        if ! wait "$marking" || ! wait "$reading"; then
+            kubectl annotate node "$NODE_NAME" "picluster.io/drained-for-" >/dev/null || true
+            echo "$NODE_NAME was not drained: it could not be marked, or its CloudNativePG pods read (above)" >&2
+            exit 1
+        fi
         windows=()
-        while IFS= read -r ref; do [ -z "$ref" ] || windows+=("$ref"); done <&"$cnpg"
-        exec {cnpg}<&-
+        while IFS= read -r ref; do [ -z "$ref" ] || windows+=("$ref"); done <"$found"
+        rm -f "$found"
         for ref in "${windows[@]}"; do
             maintenance "$ref" true
             echo "CloudNativePG cluster $ref: node maintenance window opened (single instance, PVC reused)"

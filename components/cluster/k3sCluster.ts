@@ -137,7 +137,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
 
         // 2. Install: first server, further servers one at a time, agents in
         // parallel. Nodes are built batch by batch so each batch's drains can
-        // wait for every `ready` of the one before.
+        // start after every `upgrade` of the one before.
         const batches = args.upgradeBatches ?? planUpgradeBatches({ nodes: cluster.nodes, agentConcurrency: cluster.upgrade.agentConcurrency }).batches;
         checkUpgradeBatches(batches, cluster.nodes);
         const byName = new Map(cluster.nodes.map((n) => [n.name, n]));

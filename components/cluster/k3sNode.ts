@@ -48,15 +48,18 @@ export interface K3sNodeArgs {
  * - `drain` → `upgrade` → `ready` carry a version change: they run nothing on
  *   create, and on a change of `k3sVersion` drain the node (from the first
  *   server) unless its kubelet already runs that version, upgrade it (the
- *   installer and a restart of k3s, nothing more), wait until its kubelet
+ *   new binary, the installer only if it changed, and a restart of k3s,
+ *   nothing more), wait until its kubelet
  *   reports the new version and Ready, and uncordon it if the drain cordoned
  *   it. The wait is `ready`'s, so its step hand-over falls in the seconds k3s
  *   takes to start rather than after them. Each node's `drain` starts after
  *   every `upgrade` of the previous batch and drains only once that batch is
  *   back (its kubelets at the new version, Ready, uncordoned by their
  *   `ready`): upgrades roll one batch at a time, and the hand-over to the
- *   next batch falls in the previous one's start time too. Deleting `drain` (node removed from config) drains the
- *   node and deletes its Node object before `install`'s delete uninstalls k3s.
+ *   next batch falls in the previous one's start time too (node-drain.sh
+ *   waits out the first server's own restart). Deleting `drain` (node
+ *   removed from config) drains the node and deletes its Node object before
+ *   `install`'s delete uninstalls k3s.
  *
  * Whatever needs the node Ready waits for `readyGate` (`joined` and `ready`).
  */

@@ -152,7 +152,9 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
             const joinRole = joinRoleOf(node, cluster.nodes);
             // Servers come first and in declared order, so the first server exists by now for everyone else.
             const first = this.nodeResources[primary.name];
-            const joinAfter = joinRole === "init" ? [] : joinRole === "join-server" ? [(previousServer ?? first).install] : [first.install];
+            // Servers join one at a time, each once the one before is Ready (etcd
+            // takes one new member at a time); agents once the first server runs.
+            const joinAfter = joinRole === "init" ? [] : joinRole === "join-server" ? [(previousServer ?? first).joined] : [first.install];
             const backups = args.backups;
             const s3Keys = backups ? pulumi.all([backups.accessKeyId, backups.secretAccessKey]) : pulumi.output(undefined);
             const k3sConfig = pulumi.secret(

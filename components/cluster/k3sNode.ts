@@ -20,7 +20,7 @@ export interface K3sNodeArgs {
     k3sConfig: pulumi.Output<string>;
     /** Resolves once every node passed pre-flight; the install waits for it. */
     preflightPassed: pulumi.Output<string>;
-    /** What must be installed first (the first server, or the previous joining server). */
+    /** What must be up first (the first server's install; for a joining server, the previous server Ready). */
     joinAfter: pulumi.Resource[];
     /**
      * The previous upgrade batch (servers first, one per batch; then agent
@@ -35,8 +35,11 @@ export interface K3sNodeArgs {
 /**
  * One k3s node's life cycle over SSH.
  *
+ * - `preinstall` (every node but the first server) runs once, after
+ *   pre-flight and alongside the first server's install: it installs the
+ *   pinned k3s without a config and without starting it.
  * - `install` runs once: writes the config (0600, from stdin) and installs the
- *   pinned k3s. Later config changes re-run it as `reconfigure`, which
+ *   pinned k3s (on a joining node already there: it only starts it). Later config changes re-run it as `reconfigure`, which
  *   restarts k3s only when the file really changed. Deleting it uninstalls k3s.
  * - `stage` (artifact mode) copies the node's artifacts into root-owned
  *   staging and checks their sha256, right after the copies and before any
@@ -65,6 +68,8 @@ export interface K3sNodeArgs {
  */
 export class K3sNode extends pulumi.ComponentResource {
     public readonly install: command.remote.Command;
+    /** A joining node: installs k3s, not started, while the first server starts (undefined on the first server). */
+    public readonly preinstall?: command.remote.Command;
     /** Artifact mode: stages and checks the artifacts (undefined otherwise). */
     public readonly stage?: command.remote.Command;
     public readonly drain: command.remote.Command;
@@ -97,6 +102,27 @@ export class K3sNode extends pulumi.ComponentResource {
                 : undefined;
         const artifacts = this.stage ? [this.stage] : [];
 
+        // A joining node installs k3s while it waits for the first server:
+        // the installer (in URL mode the download too) needs neither the
+        // config nor the cluster, so `install` is left only the config and
+        // the start. The first server has nothing to wait for; a step of its
+        // own would only add a hand-over.
+        this.preinstall =
+            args.joinRole === "init"
+                ? undefined
+                : new command.remote.Command(
+                      `${name}-preinstall`,
+                      {
+                          connection: args.connection,
+                          create: args.preflightPassed.apply(() =>
+                              scriptCommand("k3s-install.sh", { sudo: true, env: { ...common, MODE: "preinstall", TARGET_VERSION: cluster.k3sVersion } }),
+                          ),
+                          addPreviousOutputInEnv: false,
+                      },
+                      // Like `install`'s, its version is the first install's only.
+                      { parent: this, dependsOn: artifacts, ignoreChanges: ["create"] },
+                  );
+
         this.install = new command.remote.Command(
             `${name}-install`,
             {
@@ -104,7 +130,8 @@ export class K3sNode extends pulumi.ComponentResource {
                 // Waiting on the pre-flight verdict here keeps every install
                 // behind the cross-node checks.
                 create: args.preflightPassed.apply(() =>
-                    scriptCommand("k3s-install.sh", { sudo: true, env: { ...common, MODE: "install", TARGET_VERSION: cluster.k3sVersion } }),
+                    // `joined` follows and waits for the Node to be Ready.
+                    scriptCommand("k3s-install.sh", { sudo: true, env: { ...common, MODE: "install", TARGET_VERSION: cluster.k3sVersion, NODE_READY_GATE: "1" } }),
                 ),
                 update: scriptCommand("k3s-install.sh", { sudo: true, env: { ...common, MODE: "reconfigure" } }),
                 delete: scriptCommand("k3s-uninstall.sh", { sudo: true, env: { DATA_DIR: k3sDataDir(node) } }),
@@ -113,7 +140,7 @@ export class K3sNode extends pulumi.ComponentResource {
             },
             // `create` carries the version of the first install only; version
             // changes go through the upgrade chain below, one node at a time.
-            { parent: this, dependsOn: [...args.joinAfter, ...artifacts], ignoreChanges: ["create"] },
+            { parent: this, dependsOn: [...args.joinAfter, ...artifacts, ...(this.preinstall ? [this.preinstall] : [])], ignoreChanges: ["create"] },
         );
 
         // Each step decides from the node's live state (kubelet version, the

@@ -188,9 +188,11 @@ function scenario(h: Harness): void {
         }
         const installs = h.calls().filter((c) => c.event === "install");
         check(installs.length === 3, `expected 3 installs, the log has ${installs.length}`);
-        const serverDone = installs.find((c) => c.node === SERVER)?.at ?? Infinity;
-        const agentStarts = h.calls().filter((c) => c.event === "install-start" && c.node !== SERVER);
-        check(agentStarts.every((c) => c.at > serverDone), "an agent's install started before the first server was installed");
+        // Agents install while the first server starts (preinstall), but k3s
+        // starts on them only once the server is up.
+        const serverReady = h.calls().find((c) => c.event === "k3s-ready" && c.node === SERVER)?.at ?? Infinity;
+        const agentStarts = h.calls().filter((c) => c.event === "k3s-start" && c.node !== SERVER);
+        check(agentStarts.length === 2 && agentStarts.every((c) => c.at > serverReady), "an agent's k3s started before the first server was Ready");
         const cfg = path.join(h.node(AGENT1).root, "etc-rancher", "k3s", "config.yaml");
         check((fs.statSync(cfg).mode & 0o777) === 0o600, `${cfg} is not 0600`);
         // Every platform service's upstream chart is deployed, as Helm records it, with the program's values in its objects.

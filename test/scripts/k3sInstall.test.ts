@@ -24,8 +24,35 @@ describe("k3s-install.sh", () => {
         expect(node.read("etc/rancher/k3s/config.yaml")).toBe(CONFIG);
         expect(fs.statSync(path.join(node.root, "etc/rancher/k3s/config.yaml")).mode & 0o777).toBe(0o600);
         expect(node.calls()).toContain("installer version=v1.33.5+k3s1 exec=agent args= skip_start=true skip_download=");
-        expect(node.calls()).toContain("systemctl restart --no-block k3s-agent");
+        expect(node.calls()).toContain("systemctl restart k3s-agent");
         expect(r.stdout).toContain("k3s-agent active");
+    });
+
+    it("preinstalls a joining node without a config and without starting k3s; the install then only writes the config and starts it", () => {
+        const node = new Sandbox();
+        const pre = node.run("k3s-install.sh", env("preinstall"));
+        expect(pre.status, pre.stdout + pre.stderr).toBe(0);
+        expect(node.calls()).toContain("installer version=v1.33.5+k3s1 exec=agent args= skip_start=true skip_download=");
+        expect(node.calls().filter((c) => c.startsWith("systemctl restart"))).toEqual([]);
+        expect(fs.existsSync(path.join(node.root, "etc/rancher/k3s/config.yaml"))).toBe(false);
+        expect(pre.stdout).toContain("k3s v1.33.5+k3s1 installed, not started");
+        const installs = () => node.calls().filter((c) => c.startsWith("installer "));
+        const r = node.run("k3s-install.sh", env("install"), CONFIG);
+        expect(r.status, r.stdout + r.stderr).toBe(0);
+        expect(installs()).toHaveLength(1);
+        expect(r.stdout).toContain("config written; starting k3s-agent");
+        expect(node.calls()).toContain("systemctl restart k3s-agent");
+        expect(node.read("etc/rancher/k3s/config.yaml")).toBe(CONFIG);
+    });
+
+    it("preinstalls nothing where k3s is already installed, whatever its version", () => {
+        const node = new Sandbox();
+        node.run("k3s-install.sh", env("install"), CONFIG);
+        const calls = node.calls().length;
+        const r = node.run("k3s-install.sh", env("preinstall", { TARGET_VERSION: "v1.34.1+k3s1" }));
+        expect(r.status, r.stdout + r.stderr).toBe(0);
+        expect(r.stdout).toContain("k3s v1.33.5+k3s1 already installed");
+        expect(node.calls().length).toBe(calls);
     });
 
     it("never shows the join token in argv, the installer's environment or the output", () => {
@@ -57,7 +84,7 @@ describe("k3s-install.sh", () => {
         expect(restarts()).toHaveLength(1);
         const changed = node.run("k3s-install.sh", env("reconfigure"), CONFIG + "node-ip: 10.0.0.21\n");
         expect(changed.status).toBe(0);
-        expect(node.calls()).toContain("systemctl restart --no-block k3s-agent");
+        expect(node.calls()).toContain("systemctl restart k3s-agent");
         expect(node.read("etc/rancher/k3s/config.yaml")).toContain("node-ip: 10.0.0.21");
     });
 
@@ -98,6 +125,15 @@ describe("k3s-install.sh", () => {
         // What is left of READY_TIMEOUT (5s), whatever the machine's load.
         expect(node.calls()).toContainEqual(expect.stringMatching(/^kubectl wait --for=condition=Ready node\/pi-1 --timeout=[1-5]s$/));
         expect(r.stdout).toContain("node Ready");
+    });
+
+    it("leaves a server's Ready wait to the program's gate with NODE_READY_GATE=1: returns once the unit is active", () => {
+        const node = new Sandbox();
+        const r = node.run("k3s-install.sh", env("install", { ROLE: "server", NODE_READY_GATE: "1" }), CONFIG);
+        expect(r.status, r.stderr).toBe(0);
+        expect(node.calls()).toContain("systemctl restart k3s");
+        expect(node.calls().filter((c) => c.startsWith("kubectl"))).toEqual([]);
+        expect(r.stdout).toContain("k3s active");
     });
 
     it("rejects an unknown mode", () => {

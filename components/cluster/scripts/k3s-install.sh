@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Installs, reconfigures or upgrades k3s on this node. Runs as root.
 #
+#   MODE=preinstall   install TARGET_VERSION without a config and without
+#                     starting it, if k3s is absent (else nothing). A joining
+#                     node runs it while the first server starts, so its
+#                     `install` only writes the config and starts k3s
 #   MODE=install      write the config from stdin, install TARGET_VERSION if k3s is absent
 #   MODE=reconfigure  write the config from stdin, restart k3s only if it changed
 #   MODE=upgrade      place TARGET_VERSION if another version runs (re-running
@@ -21,17 +25,19 @@
 #
 # Every wait is bounded. The installer runs with INSTALL_K3S_SKIP_START=true,
 # so it never blocks on `systemctl restart` of the Type=notify unit (whose
-# TimeoutStartSec=0 would wait forever on a join that cannot succeed); this
-# script starts the unit with --no-block and, to install or reconfigure, waits
-# up to READY_TIMEOUT seconds for it to become active. On timeout it names the
-# node and the likely cause and prints the unit's last journal lines. An
-# upgrade leaves the wait to the Ready gate (MODE=upgrade above).
+# TimeoutStartSec=0 would wait forever on a join that cannot succeed); to
+# install or reconfigure, this script restarts the unit under `timeout` and
+# waits up to READY_TIMEOUT seconds in all for it to become active. On
+# timeout it names the node and the likely cause and prints the unit's last
+# journal lines. An upgrade restarts with --no-block and leaves the wait to
+# the Ready gate (MODE=upgrade above).
 #
 # Changes k3s cannot make in place (role, data-dir, the CIDRs, removing
 # cluster-init) are refused on an installed node, with what to do instead.
 #
 # Inputs (environment): MODE, ROLE (server|agent), TARGET_VERSION, NODE_NAME,
-# READY_TIMEOUT (seconds, default 300), POLL_INTERVAL (seconds, default 0.2: a tight bounded poll, so a wait ends soon after its condition holds),
+# READY_TIMEOUT (seconds, default 300), NODE_READY_GATE (1: a server's
+# install leaves the Node Ready wait to the program's gate), POLL_INTERVAL (seconds, default 0.2: a tight bounded poll, so a wait ends soon after its condition holds),
 # INSTALL_URL (https:// or file://), INSTALL_SHA256 (required for https://),
 # and for artifact mode (no download on the node) ARTIFACT_DIR holding files
 # copied from the workstation: INSTALLER_FILE, BINARY_FILE and optionally
@@ -41,7 +47,7 @@
 set -euo pipefail
 
 ROOT="${PICLUSTER_ROOT:-}"
-MODE="${MODE:?MODE is required (install|reconfigure|upgrade|stage)}"
+MODE="${MODE:?MODE is required (preinstall|install|reconfigure|upgrade|stage)}"
 ROLE="${ROLE:?ROLE is required (server|agent)}"
 NODE_NAME="${NODE_NAME:?NODE_NAME is required}"
 READY_TIMEOUT="${READY_TIMEOUT:-300}"
@@ -291,17 +297,20 @@ not_ready() {
     exit 1
 }
 
-# Starts (or restarts) the unit without waiting for it: a Type=notify unit
-# whose join cannot succeed would otherwise block here forever.
+# Restarts the unit without waiting for it (an upgrade: the Ready gate waits).
 start_service() { systemctl restart --no-block "$SERVICE"; }
 
+# Waits until the unit is active and, on a server, the Node Ready, until
+# DEADLINE ($1, a value of SECONDS; default READY_TIMEOUT from now). With
+# NODE_READY_GATE=1 the Node's Ready wait is left to the program's gate
+# (`joined`, on the first server), which runs next anyway.
 wait_ready() {
-    local deadline=$((SECONDS + READY_TIMEOUT)) state bin
+    local deadline="${1:-$((SECONDS + READY_TIMEOUT))}" state bin
     until state="$(systemctl is-active "$SERVICE" 2>/dev/null)" && [ "$state" = active ]; do
         [ "$SECONDS" -lt "$deadline" ] || not_ready "$SERVICE not active (${state:-unknown})"
         sleep "$POLL_INTERVAL"
     done
-    if [ "$ROLE" = server ]; then
+    if [ "$ROLE" = server ] && [ "${NODE_READY_GATE:-0}" != 1 ]; then
         bin="$(k3s_path)" || fail "k3s binary not found after the install"
         # A registered node is watched at once; one not registered yet is polled first.
         if ! "$bin" kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout="$(seconds_left "$deadline")s" >/dev/null 2>&1; then
@@ -317,17 +326,40 @@ wait_ready() {
     fi
 }
 
+# Restarts the unit and waits until it is active (servers, unless the
+# program's own Ready gate follows, until the Node is Ready too), at most
+# READY_TIMEOUT seconds. A blocking restart of a Type=notify unit returns the
+# moment k3s notifies READY=1, with no poll between; `timeout` bounds it,
+# since a join that cannot succeed never notifies (TimeoutStartSec=0). When
+# it stops waiting, systemd keeps the start job and k3s keeps retrying, as
+# after --no-block; the poll in wait_ready then decides, and diagnoses.
+start_and_wait() {
+    local deadline=$((SECONDS + READY_TIMEOUT))
+    timeout "$READY_TIMEOUT" systemctl restart "$SERVICE" >/dev/null 2>&1 || true
+    wait_ready "$deadline"
+}
+
 case "$MODE" in
+    preinstall)
+        version="${TARGET_VERSION:?TARGET_VERSION is required}"
+        current="$(installed_version)"
+        if [ -n "$current" ]; then
+            log "k3s $current already installed; the install step takes it from here"
+        else
+            run_installer "$version"
+            log "k3s $version installed, not started: it starts once its config is written"
+        fi
+        ;;
     install)
         version="${TARGET_VERSION:?TARGET_VERSION is required}"
-        changed=0
+        changed=0 had_config=0
+        [ ! -f "$CONFIG" ] || had_config=1
         if write_config; then changed=1; fi
         current="$(installed_version)"
         if [ "$current" = "$version" ]; then
             if [ "$changed" = 1 ]; then
-                log "config changed; restarting $SERVICE"
-                start_service
-                wait_ready
+                if [ "$had_config" = 1 ]; then log "config changed; restarting $SERVICE"; else log "config written; starting $SERVICE"; fi
+                start_and_wait
             elif [ "$(systemctl is-active "$SERVICE" 2>/dev/null || true)" != active ]; then
                 # A previous run timed out: wait for the unit again.
                 log "k3s $version installed, $SERVICE not active yet; waiting"
@@ -337,16 +369,14 @@ case "$MODE" in
             fi
         else
             run_installer "$version"
-            start_service
-            wait_ready
+            start_and_wait
         fi
         ;;
     reconfigure)
         if write_config; then
             if [ -n "$(installed_version)" ]; then
                 log "config changed; restarting $SERVICE"
-                start_service
-                wait_ready
+                start_and_wait
             else
                 log "config written; k3s is not installed yet"
             fi
@@ -373,7 +403,7 @@ case "$MODE" in
         stage_artifacts
         ;;
     *)
-        log "unknown MODE '$MODE' (install|reconfigure|upgrade|stage)"
+        log "unknown MODE '$MODE' (preinstall|install|reconfigure|upgrade|stage)"
         exit 2
         ;;
 esac

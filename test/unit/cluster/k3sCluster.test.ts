@@ -59,11 +59,29 @@ describe("K3sCluster on the pi stack", () => {
         expect(install.opts.ignoreChanges).toEqual(["create"]);
     });
 
-    it("joins agents once the server is installed, in parallel: each depends on the server, none on another agent", async () => {
+    it("joins agents once the server is installed, in parallel: each depends on the server and its own preinstall, none on another agent", async () => {
         for (const agent of ["pi-1", "pi-2", "pi-3", "pi-4"]) {
-            expect(await dependencyNames(byName(rec.resources, `${agent}-install`).opts)).toEqual(["cp-1-install"]);
+            expect(await dependencyNames(byName(rec.resources, `${agent}-install`).opts)).toEqual(["cp-1-install", `${agent}-preinstall`]);
         }
         expect(await dependencyNames(byName(rec.resources, "cp-1-install").opts)).toEqual([]);
+    });
+
+    it("installs k3s on every joining node, not started, while the first server starts: no preinstall waits for the server", async () => {
+        const preinstalls = registered.filter((r) => r.name.endsWith("-preinstall")).map((r) => r.name);
+        expect(preinstalls.sort()).toEqual(["pi-1-preinstall", "pi-2-preinstall", "pi-3-preinstall", "pi-4-preinstall"]);
+        for (const agent of ["pi-1", "pi-2", "pi-3", "pi-4"]) {
+            const step = byName(rec.resources, `${agent}-preinstall`);
+            expect(await dependencyNames(step.opts)).toEqual([]);
+            // A version change goes through the upgrade chain, not here.
+            expect(step.opts.ignoreChanges).toEqual(["create"]);
+            const reg = registered.find((r) => r.name === `${agent}-preinstall`) as RegisteredResource;
+            expect(reg.inputs.create).toContain("MODE=preinstall");
+            expect(reg.inputs.create).toContain("TARGET_VERSION=v1.33.5+k3s1");
+            // No config (and so no token) goes to it.
+            expect(reg.inputs.stdin).toBeUndefined();
+            expect(reg.inputs.update).toBeUndefined();
+            expect(reg.inputs.delete).toBeUndefined();
+        }
     });
 
     it("rolls upgrades one node at a time, servers first, in declared order", async () => {

@@ -143,7 +143,7 @@ describe("registries on the pi stack", () => {
         expect(await dependencyNames(opts("cp-1-registries"))).toEqual([]);
         expect(await dependencyNames(opts("pi-1-registries"))).toEqual(["cp-1-registries"]);
         expect(await dependencyNames(opts("pi-4-registries"))).toEqual(["pi-3-registries"]);
-        expect(await dependencyNames(opts("pi-2-install"))).toEqual(["cp-1-install", "pi-2-registries"]);
+        expect(await dependencyNames(opts("pi-2-install"))).toEqual(["cp-1-install", "pi-2-preinstall", "pi-2-registries"]);
     });
 
     it("changing one mirror changes the registries step of each node and nothing else", async () => {

@@ -35,10 +35,10 @@ describe("an HA cluster without prepare", () => {
         await valueOf(c.kubeconfig);
         const deps = async (name: string) => dependencyNames((rec.resources.find((r) => r.name === name) as { opts: object }).opts);
         expect(await deps("cp-1-install")).toEqual([]);
-        expect(await deps("cp-2-install")).toEqual(["cp-1-install"]);
-        expect(await deps("cp-3-install")).toEqual(["cp-2-install"]);
-        expect(await deps("pi-1-install")).toEqual(["cp-1-install"]);
-        expect(await deps("pi-2-install")).toEqual(["cp-1-install"]);
+        expect(await deps("cp-2-install")).toEqual(["cp-1-joined", "cp-2-preinstall"]);
+        expect(await deps("cp-3-install")).toEqual(["cp-2-joined", "cp-3-preinstall"]);
+        expect(await deps("pi-1-install")).toEqual(["cp-1-install", "pi-1-preinstall"]);
+        expect(await deps("pi-2-install")).toEqual(["cp-1-install", "pi-2-preinstall"]);
         // The rolling upgrade goes cp-1 → cp-2 → cp-3 → pi-1 → pi-2.
         expect(await deps("pi-1-drain")).toEqual(["cp-3-upgrade", "pi-1-install"]);
 

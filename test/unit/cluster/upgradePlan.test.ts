@@ -75,7 +75,7 @@ describe("upgrade batches wired into K3sCluster", () => {
         expect(await deps("pi-3-drain")).toEqual(["pi-1-upgrade", "pi-2-upgrade", "pi-3-install"]);
         expect(await deps("pi-4-drain")).toEqual(["pi-1-upgrade", "pi-2-upgrade", "pi-4-install"]);
         // Installs are unchanged: every agent joins right after the first server.
-        expect(await deps("pi-3-install")).toEqual(["cp-1-install"]);
+        expect(await deps("pi-3-install")).toEqual(["cp-1-install", "pi-3-preinstall"]);
     });
 
     it("follows batches given by the plan, even out of declared order", async () => {

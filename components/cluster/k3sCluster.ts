@@ -154,7 +154,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
             const first = this.nodeResources[primary.name];
             // Servers join one at a time, each once the one before is Ready (etcd
             // takes one new member at a time); agents once the first server runs.
-            const joinAfter = joinRole === "init" ? [] : joinRole === "join-server" ? [(previousServer ?? first).joined] : [first.install];
+            const joinAfter = joinRole === "init" ? [] : joinRole === "join-server" ? [(previousServer ?? first).up] : [first.install];
             const backups = args.backups;
             const s3Keys = backups ? pulumi.all([backups.accessKeyId, backups.secretAccessKey]) : pulumi.output(undefined);
             const k3sConfig = pulumi.secret(
@@ -186,15 +186,27 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
             );
             this.nodeResources[node.name] = k3sNode;
             if (joinRole === "init") {
+                // Beside the first server's install, not after it (ca-hash.sh
+                // waits for the CA k3s writes as it starts), so the joining
+                // nodes' configs are ready when the server is up. It starts
+                // with the install: after pre-flight and what the install
+                // waits for on that node.
                 const readCaHash = new command.remote.Command(
                     `${name}-ca-hash`,
                     {
                         connection: primaryConnection,
-                        create: `sudo -n sha256sum ${k3sDataDir(primary)}/server/tls/server-ca.crt`,
+                        create: preflightPassed.apply(() =>
+                            scriptCommand("ca-hash.sh", {
+                                sudo: true,
+                                env: { DATA_DIR: k3sDataDir(primary), READY_TIMEOUT: String(cluster.timeouts.readySeconds) },
+                            }),
+                        ),
                         addPreviousOutputInEnv: false,
-                        triggers: [k3sNode.install.id],
                     },
-                    { parent: this, dependsOn: [k3sNode.install] },
+                    // A stack made before the CA was read this way keeps its
+                    // recorded command and triggers: a new read would leave
+                    // every joining node's config unknown in that preview.
+                    { parent: this, dependsOn: [...joinAfter, ...registriesOf(node), ...(k3sNode.stage ? [k3sNode.stage] : [])], ignoreChanges: ["create", "triggers"] },
                 );
                 caHash = readCaHash.stdout.apply((out) => out.trim().split(/\s+/)[0] ?? "");
             }

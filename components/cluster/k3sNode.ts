@@ -45,9 +45,10 @@ export interface K3sNodeArgs {
  *   staging and checks their sha256, right after the copies and before any
  *   drain: every node stages in parallel while it still serves, so an
  *   upgrade's down-time is the swap, the restart and the Ready wait.
- * - `joined` waits, once, until the installed node is registered and Ready.
- *   It hangs off `install` alone, so on a first `up` every agent's gate runs
- *   at once instead of batch after batch.
+ * - `install` waits until the node is registered and Ready, read on the
+ *   node with its kubelet's own credential. The first server's is the
+ *   exception: it returns once k3s is active, so the joining nodes install
+ *   while `joined` (on it, once) waits for its Node to be Ready.
  * - `drain` → `upgrade` → `ready` carry a version change: they run nothing on
  *   create, and on a change of `k3sVersion` drain the node (from the first
  *   server) unless its kubelet already runs that version, upgrade it (the
@@ -64,7 +65,7 @@ export interface K3sNodeArgs {
  *   removed from config) drains the node and deletes its Node object before
  *   `install`'s delete uninstalls k3s.
  *
- * Whatever needs the node Ready waits for `readyGate` (`joined` and `ready`).
+ * Whatever needs the node Ready waits for `readyGate` (`up` and `ready`).
  */
 export class K3sNode extends pulumi.ComponentResource {
     public readonly install: command.remote.Command;
@@ -74,8 +75,10 @@ export class K3sNode extends pulumi.ComponentResource {
     public readonly stage?: command.remote.Command;
     public readonly drain: command.remote.Command;
     public readonly upgrade: command.remote.Command;
-    /** Completes when the node, once installed, is registered and Ready. */
-    public readonly joined: command.remote.Command;
+    /** The first server: waits, once, for its Node to be Ready (undefined on the other nodes, whose install waits). */
+    public readonly joined?: command.remote.Command;
+    /** Completes when the node, once installed, is registered and Ready: `joined` on the first server, else `install`. */
+    public readonly up: command.remote.Command;
     /** The upgrade chain's last step: after a version change, Ready and uncordoned. */
     public readonly ready: command.remote.Command;
     /** What anything needing this node Ready waits for. */
@@ -130,8 +133,11 @@ export class K3sNode extends pulumi.ComponentResource {
                 // Waiting on the pre-flight verdict here keeps every install
                 // behind the cross-node checks.
                 create: args.preflightPassed.apply(() =>
-                    // `joined` follows and waits for the Node to be Ready.
-                    scriptCommand("k3s-install.sh", { sudo: true, env: { ...common, MODE: "install", TARGET_VERSION: cluster.k3sVersion, NODE_READY_GATE: "1" } }),
+                    scriptCommand("k3s-install.sh", {
+                        sudo: true,
+                        // On the first server, `joined` waits for the Node to be Ready.
+                        env: { ...common, MODE: "install", TARGET_VERSION: cluster.k3sVersion, ...(args.joinRole === "init" ? { NODE_READY_GATE: "1" } : {}) },
+                    }),
                 ),
                 update: scriptCommand("k3s-install.sh", { sudo: true, env: { ...common, MODE: "reconfigure" } }),
                 delete: scriptCommand("k3s-uninstall.sh", { sudo: true, env: { DATA_DIR: k3sDataDir(node) } }),
@@ -178,15 +184,19 @@ export class K3sNode extends pulumi.ComponentResource {
             { parent: this, dependsOn: [this.drain, ...artifacts] },
         );
         const readyTimeout = String(cluster.timeouts.readySeconds);
-        this.joined = new command.remote.Command(
-            `${name}-joined`,
-            {
-                connection: args.primaryConnection,
-                create: scriptCommand("node-ready.sh", { sudo: true, env: { NODE_NAME: node.name, UNCORDON: "0", READY_TIMEOUT: readyTimeout } }),
-                addPreviousOutputInEnv: false,
-            },
-            { parent: this, dependsOn: [this.install] },
-        );
+        this.joined =
+            args.joinRole === "init"
+                ? new command.remote.Command(
+                      `${name}-joined`,
+                      {
+                          connection: args.primaryConnection,
+                          create: scriptCommand("node-ready.sh", { sudo: true, env: { NODE_NAME: node.name, UNCORDON: "0", READY_TIMEOUT: readyTimeout } }),
+                          addPreviousOutputInEnv: false,
+                      },
+                      { parent: this, dependsOn: [this.install] },
+                  )
+                : undefined;
+        this.up = this.joined ?? this.install;
         this.ready = new command.remote.Command(
             `${name}-ready`,
             {
@@ -199,7 +209,7 @@ export class K3sNode extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [this.upgrade] },
         );
-        this.readyGate = [this.joined, this.ready];
+        this.readyGate = [this.up, this.ready];
         this.registerOutputs({});
     }
 }

@@ -13,7 +13,8 @@ export type NodeScript =
     | "gpu-check.sh"
     | "admin-credential.sh"
     | "node-observe.sh"
-    | "node-repair.sh";
+    | "node-repair.sh"
+    | "ca-hash.sh";
 
 const SCRIPTS = path.join(__dirname, "scripts");
 const cache = new Map<NodeScript, string>();

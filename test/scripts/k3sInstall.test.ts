@@ -118,13 +118,24 @@ describe("k3s-install.sh", () => {
         expect(after.filter((c) => c.startsWith("systemctl is-active") || c.startsWith("kubectl"))).toEqual([]);
     });
 
-    it("waits for a server to register Ready through kubectl", () => {
+    it.each(["server", "agent"])("waits for the %s's Node to be Ready, as the node's own kubelet", (role) => {
         const node = new Sandbox();
-        const r = node.run("k3s-install.sh", env("install", { ROLE: "server" }), CONFIG);
+        const r = node.run("k3s-install.sh", env("install", { ROLE: role }), CONFIG);
         expect(r.status, r.stderr).toBe(0);
-        // What is left of READY_TIMEOUT (5s), whatever the machine's load.
-        expect(node.calls()).toContainEqual(expect.stringMatching(/^kubectl wait --for=condition=Ready node\/pi-1 --timeout=[1-5]s$/));
-        expect(r.stdout).toContain("node Ready");
+        // What is left of READY_TIMEOUT (5s), whatever the machine's load; the kubelet's kubeconfig under the data dir.
+        const kubelet = `${node.root}/var/lib/rancher/k3s/agent/kubelet.kubeconfig`;
+        expect(node.calls()).toContainEqual(expect.stringMatching(new RegExp(`^kubectl wait --for=condition=Ready node/pi-1 --timeout=[1-5]s --kubeconfig ${kubelet}$`)));
+        expect(r.stdout).toContain("active, node Ready");
+    });
+
+    it("fails an agent whose Node never turns Ready, naming the node and showing its journal", () => {
+        const node = new Sandbox();
+        fs.mkdirSync(path.join(node.state, "node-pi-1"), { recursive: true });
+        fs.writeFileSync(path.join(node.state, "node-pi-1", "ready"), "False");
+        const r = node.run("k3s-install.sh", env("install", { READY_TIMEOUT: "2" }), CONFIG);
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain("[pi-1] node not Ready within 2s");
+        expect(r.stderr).toContain("last lines of the k3s-agent journal:");
     });
 
     it("leaves a server's Ready wait to the program's gate with NODE_READY_GATE=1: returns once the unit is active", () => {

@@ -27,7 +27,8 @@
 # so it never blocks on `systemctl restart` of the Type=notify unit (whose
 # TimeoutStartSec=0 would wait forever on a join that cannot succeed); to
 # install or reconfigure, this script restarts the unit under `timeout` and
-# waits up to READY_TIMEOUT seconds in all for it to become active. On
+# waits up to READY_TIMEOUT seconds in all for it to become active and its
+# Node Ready (read with the node's own kubelet credential). On
 # timeout it names the node and the likely cause and prints the unit's last
 # journal lines. An upgrade restarts with --no-block and leaves the wait to
 # the Ready gate (MODE=upgrade above).
@@ -36,8 +37,8 @@
 # cluster-init) are refused on an installed node, with what to do instead.
 #
 # Inputs (environment): MODE, ROLE (server|agent), TARGET_VERSION, NODE_NAME,
-# READY_TIMEOUT (seconds, default 300), NODE_READY_GATE (1: a server's
-# install leaves the Node Ready wait to the program's gate), POLL_INTERVAL (seconds, default 0.2: a tight bounded poll, so a wait ends soon after its condition holds),
+# READY_TIMEOUT (seconds, default 300), NODE_READY_GATE (1: the install
+# leaves the Node's Ready wait to the program's gate), POLL_INTERVAL (seconds, default 0.2: a tight bounded poll, so a wait ends soon after its condition holds),
 # INSTALL_URL (https:// or file://), INSTALL_SHA256 (required for https://),
 # and for artifact mode (no download on the node) ARTIFACT_DIR holding files
 # copied from the workstation: INSTALLER_FILE, BINARY_FILE and optionally
@@ -58,6 +59,9 @@ CONFIG="$CONFIG_DIR/config.yaml"
 STAGING="$ROOT/var/lib/picluster/artifacts"
 # The sha256 of the installer that last ran to completion (artifact mode).
 INSTALLER_RAN="$ROOT/var/lib/picluster/installer-ran.sha256"
+# An install that fails says so here, for ca-hash.sh (which waits beside the
+# first server's install for the CA) to stop waiting.
+INSTALL_FAILED="$ROOT/var/lib/picluster/install.failed"
 
 if [ "$ROLE" = server ]; then SERVICE=k3s; else SERVICE=k3s-agent; fi
 
@@ -82,7 +86,14 @@ bin_dir() {
     fi
 }
 
+# The installed k3s version (empty when absent). KNOWN_VERSION, when set,
+# is this run's answer so far: `k3s --version` loads the whole binary, a
+# noticeable pause on a Pi.
 installed_version() {
+    if [ -n "${KNOWN_VERSION+set}" ]; then
+        printf '%s\n' "$KNOWN_VERSION"
+        return 0
+    fi
     local bin
     bin="$(k3s_path)" || return 0
     # A broken binary counts as "not installed": the installer repairs it.
@@ -217,6 +228,7 @@ fetch_installer() {
 
 run_installer() {
     local version="$1" installer
+    unset KNOWN_VERSION
     log "installing k3s $version ($ROLE)"
     local -a vars=(INSTALL_K3S_VERSION="$version" INSTALL_K3S_EXEC="$ROLE" INSTALL_K3S_SKIP_START=true)
     if [ -n "${ARTIFACT_DIR:-}" ]; then
@@ -300,44 +312,66 @@ not_ready() {
 # Restarts the unit without waiting for it (an upgrade: the Ready gate waits).
 start_service() { systemctl restart --no-block "$SERVICE"; }
 
-# Waits until the unit is active and, on a server, the Node Ready, until
-# DEADLINE ($1, a value of SECONDS; default READY_TIMEOUT from now). With
-# NODE_READY_GATE=1 the Node's Ready wait is left to the program's gate
-# (`joined`, on the first server), which runs next anyway.
+# kubectl as this node's kubelet: k3s writes the kubelet's kubeconfig on
+# every node, servers and agents, and the API server's Node authorizer lets a
+# node read Node objects. So any node checks its own registration, and no
+# cluster credential is needed on an agent.
+node_kubectl() {
+    local bin
+    bin="$(k3s_path)" || fail "k3s binary not found after the install"
+    "$bin" kubectl "$@" --kubeconfig "$ROOT$DATA_DIR/agent/kubelet.kubeconfig"
+}
+
+# Waits until the unit is active (unless $2 is "active": a blocking restart
+# just returned) and the Node is registered and Ready, until DEADLINE ($1, a
+# value of SECONDS; default READY_TIMEOUT from now). With
+# NODE_READY_GATE=1 (the first server) the Node's wait is left to the
+# program's Ready gate, so the joining nodes start while it runs.
 wait_ready() {
-    local deadline="${1:-$((SECONDS + READY_TIMEOUT))}" state bin
-    until state="$(systemctl is-active "$SERVICE" 2>/dev/null)" && [ "$state" = active ]; do
+    local deadline="${1:-$((SECONDS + READY_TIMEOUT))}" state="${2:-}"
+    until [ "$state" = active ] || { state="$(systemctl is-active "$SERVICE" 2>/dev/null)" && [ "$state" = active ]; }; do
         [ "$SECONDS" -lt "$deadline" ] || not_ready "$SERVICE not active (${state:-unknown})"
         sleep "$POLL_INTERVAL"
     done
-    if [ "$ROLE" = server ] && [ "${NODE_READY_GATE:-0}" != 1 ]; then
-        bin="$(k3s_path)" || fail "k3s binary not found after the install"
-        # A registered node is watched at once; one not registered yet is polled first.
-        if ! "$bin" kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout="$(seconds_left "$deadline")s" >/dev/null 2>&1; then
-            until "$bin" kubectl get node "$NODE_NAME" >/dev/null 2>&1; do
-                [ "$SECONDS" -lt "$deadline" ] || not_ready "node did not register"
-                sleep "$POLL_INTERVAL"
-            done
-            "$bin" kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout="$(seconds_left "$deadline")s" >/dev/null || not_ready "node not Ready"
-        fi
-        log "node Ready"
-    else
+    if [ "${NODE_READY_GATE:-0}" = 1 ]; then
         log "$SERVICE active"
+        return 0
     fi
+    # A registered node is watched at once; one not registered yet is polled first.
+    if ! node_kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout="$(seconds_left "$deadline")s" >/dev/null 2>&1; then
+        until node_kubectl get node "$NODE_NAME" >/dev/null 2>&1; do
+            [ "$SECONDS" -lt "$deadline" ] || not_ready "node did not register"
+            sleep "$POLL_INTERVAL"
+        done
+        node_kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout="$(seconds_left "$deadline")s" >/dev/null || not_ready "node not Ready"
+    fi
+    log "$SERVICE active, node Ready"
 }
 
-# Restarts the unit and waits until it is active (servers, unless the
-# program's own Ready gate follows, until the Node is Ready too), at most
-# READY_TIMEOUT seconds. A blocking restart of a Type=notify unit returns the
+# Restarts the unit and waits until it is active and its Node Ready (see
+# wait_ready), at most READY_TIMEOUT seconds. A blocking restart of a Type=notify unit returns the
 # moment k3s notifies READY=1, with no poll between; `timeout` bounds it,
 # since a join that cannot succeed never notifies (TimeoutStartSec=0). When
 # it stops waiting, systemd keeps the start job and k3s keeps retrying, as
 # after --no-block; the poll in wait_ready then decides, and diagnoses.
 start_and_wait() {
     local deadline=$((SECONDS + READY_TIMEOUT))
-    timeout "$READY_TIMEOUT" systemctl restart "$SERVICE" >/dev/null 2>&1 || true
-    wait_ready "$deadline"
+    if timeout "$READY_TIMEOUT" systemctl restart "$SERVICE" >/dev/null 2>&1; then
+        wait_ready "$deadline" active
+    else
+        wait_ready "$deadline"
+    fi
 }
+
+if [ "$MODE" = install ]; then
+    mkdir -p "$(dirname "$INSTALL_FAILED")"
+    rm -f "$INSTALL_FAILED"
+    record_failure() {
+        local rc=$?
+        [ "$rc" = 0 ] || echo "k3s-install.sh exited with $rc" >"$INSTALL_FAILED"
+    }
+    trap record_failure EXIT
+fi
 
 case "$MODE" in
     preinstall)
@@ -354,8 +388,9 @@ case "$MODE" in
         version="${TARGET_VERSION:?TARGET_VERSION is required}"
         changed=0 had_config=0
         [ ! -f "$CONFIG" ] || had_config=1
+        KNOWN_VERSION="$(installed_version)"
+        current="$KNOWN_VERSION"
         if write_config; then changed=1; fi
-        current="$(installed_version)"
         if [ "$current" = "$version" ]; then
             if [ "$changed" = 1 ]; then
                 if [ "$had_config" = 1 ]; then log "config changed; restarting $SERVICE"; else log "config written; starting $SERVICE"; fi

@@ -121,14 +121,15 @@ apiserver_start() {
   # webhook's Service through its Endpoints, not by resolving
   # <svc>.<ns>.svc in DNS, so a chart's webhook (whose pod never runs here)
   # fails at once with no endpoints instead of sending a DNS query and a
-  # connection off this machine.
+  # connection off this machine. Authorization Node,RBAC, as k3s's: a node's
+  # own credential (system:node:<name>) reads Node objects.
   kube-apiserver \
     --etcd-servers "http://127.0.0.1:$etcd_port" \
     --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$port" \
     --cert-dir "$d/pki" --tls-cert-file "$d/pki/server.crt" --tls-private-key-file "$d/pki/server.key" \
     --client-ca-file "$d/pki/ca.crt" \
     --service-cluster-ip-range 10.0.0.0/24 \
-    --authorization-mode RBAC \
+    --authorization-mode Node,RBAC \
     --service-account-issuer https://kubernetes.default.svc \
     --service-account-key-file "$d/pki/sa.pub" \
     --service-account-signing-key-file "$d/pki/sa.key" \

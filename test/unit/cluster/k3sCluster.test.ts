@@ -101,13 +101,26 @@ describe("K3sCluster on the pi stack", () => {
         expect(update("cp-1-drain")).not.toMatch(/ AFTER_NODES=/);
     });
 
-    it("gates every node's first Ready on its own install, so a first up checks all agents at once", async () => {
+    it("gates a joining node's first Ready on its own install, so a first up checks all agents at once", async () => {
+        const cluster = platform.cluster as K3sCluster;
         for (const agent of ["pi-1", "pi-2", "pi-3", "pi-4"]) {
-            expect(await dependencyNames(byName(rec.resources, `${agent}-joined`).opts)).toEqual([`${agent}-install`]);
+            const node = cluster.nodeResources[agent];
+            expect(node.joined).toBeUndefined();
+            expect(node.up).toBe(node.install);
+            // The install waits for the Node itself (no NODE_READY_GATE).
+            expect((registered.find((x) => x.name === `${agent}-install`) as RegisteredResource).inputs.create).not.toContain("NODE_READY_GATE=1");
         }
-        const joined = registered.find((x) => x.name === "pi-3-joined") as RegisteredResource;
+        expect(registered.filter((x) => x.name.endsWith("-joined")).map((x) => x.name)).toEqual(["cp-1-joined"]);
+    });
+
+    it("lets the first server's install return once k3s is active, its Node's Ready wait a step of its own on it", async () => {
+        const cluster = platform.cluster as K3sCluster;
+        expect(cluster.nodeResources["cp-1"].up).toBe(cluster.nodeResources["cp-1"].joined);
+        expect((registered.find((x) => x.name === "cp-1-install") as RegisteredResource).inputs.create).toContain("NODE_READY_GATE=1");
+        const joined = registered.find((x) => x.name === "cp-1-joined") as RegisteredResource;
         expect(joined.inputs.create).toContain("UNCORDON=0");
         expect(unwrapSecrets(joined.inputs.connection)).toMatchObject({ host: "192.168.1.10" });
+        expect(await dependencyNames(byName(rec.resources, "cp-1-joined").opts)).toEqual(["cp-1-install"]);
     });
 
     it("runs nothing for the upgrade steps on create, only on a version change", () => {
@@ -151,10 +164,17 @@ describe("K3sCluster on the pi stack", () => {
         expect(stdinOf("cp-1-install")).toContain(`agent-token: ${agentToken}`);
     });
 
-    it("reads the cluster CA hash from the first server after its install, for the agents' tokens", async () => {
+    it("reads the cluster CA hash on the first server beside its install, not after it, for the agents' tokens", async () => {
         const ca = registered.find((r) => r.name === "cluster-ca-hash") as RegisteredResource;
-        expect(ca.inputs.create).toBe("sudo -n sha256sum /var/lib/rancher/k3s/server/tls/server-ca.crt");
-        expect(await dependencyNames(byName(rec.resources, "cluster-ca-hash").opts)).toEqual(["cp-1-install"]);
+        expect(ca.inputs.create).toContain("ca-hash.sh");
+        expect(ca.inputs.create).toContain("DATA_DIR=/var/lib/rancher/k3s");
+        expect(ca.inputs.create).toContain("READY_TIMEOUT=300");
+        expect(unwrapSecrets(ca.inputs.connection)).toMatchObject({ host: "192.168.1.10" });
+        // What the first server's install waits for on that node (its registries.yaml), never the install itself.
+        const deps = await dependencyNames(byName(rec.resources, "cluster-ca-hash").opts);
+        expect(deps).not.toContain("cp-1-install");
+        expect(deps).toEqual((await dependencyNames(byName(rec.resources, "cp-1-install").opts)).filter((d) => d !== "cp-1-install"));
+        expect(byName(rec.resources, "cluster-ca-hash").opts.ignoreChanges).toEqual(["create", "triggers"]);
     });
 
     it("bounds every wait by the configured timeouts and uninstalls with the node's data dir", () => {
@@ -162,7 +182,8 @@ describe("K3sCluster on the pi stack", () => {
         expect(install.inputs.create).toContain("READY_TIMEOUT=300");
         expect(install.inputs.delete).toContain("DATA_DIR=/var/lib/rancher/k3s");
         expect((registered.find((r) => r.name === "pi-1-drain") as RegisteredResource).inputs.update).toContain("DRAIN_TIMEOUT=300");
-        expect((registered.find((r) => r.name === "pi-1-joined") as RegisteredResource).inputs.create).toContain("READY_TIMEOUT=300");
+        expect((registered.find((r) => r.name === "cp-1-joined") as RegisteredResource).inputs.create).toContain("READY_TIMEOUT=300");
+        expect((registered.find((r) => r.name === "cluster-ca-hash") as RegisteredResource).inputs.create).toContain("READY_TIMEOUT=300");
         expect((registered.find((r) => r.name === "pi-1-ready") as RegisteredResource).inputs.update).toContain("READY_TIMEOUT=300");
     });
 
@@ -213,7 +234,7 @@ describe("K3sCluster on the pi stack", () => {
         for (const p of patches) expect(p.provider).toMatch(/::cluster-k8s::/);
         const pi1 = patches.find((p) => (p.inputs.metadata as any).name === "pi-1") as RegisteredResource;
         expect((pi1.inputs.metadata as any).labels).toEqual({ "node-role.kubernetes.io/worker": "true", "picluster.io/tier": "worker" });
-        expect(await dependencyNames(byName(rec.resources, "pi-1-metadata").opts)).toEqual(["pi-1-joined", "pi-1-observed", "pi-1-ready"]);
+        expect(await dependencyNames(byName(rec.resources, "pi-1-metadata").opts)).toEqual(["pi-1-install", "pi-1-observed", "pi-1-ready"]);
     });
 
     it("gives every Kubernetes resource the cluster's provider explicitly", () => {

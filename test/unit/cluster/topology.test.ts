@@ -35,8 +35,9 @@ describe("an HA cluster without prepare", () => {
         await valueOf(c.kubeconfig);
         const deps = async (name: string) => dependencyNames((rec.resources.find((r) => r.name === name) as { opts: object }).opts);
         expect(await deps("cp-1-install")).toEqual([]);
+        // Each joining server once the one before is Ready: the first server's joined gate, then the previous install (which waits for its Node).
         expect(await deps("cp-2-install")).toEqual(["cp-1-joined", "cp-2-preinstall"]);
-        expect(await deps("cp-3-install")).toEqual(["cp-2-joined", "cp-3-preinstall"]);
+        expect(await deps("cp-3-install")).toEqual(["cp-2-install", "cp-3-preinstall"]);
         expect(await deps("pi-1-install")).toEqual(["cp-1-install", "pi-1-preinstall"]);
         expect(await deps("pi-2-install")).toEqual(["cp-1-install", "pi-2-preinstall"]);
         // The rolling upgrade goes cp-1 → cp-2 → cp-3 → pi-1 → pi-2.

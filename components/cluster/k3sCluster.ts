@@ -155,6 +155,8 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
             // Servers join one at a time, each once the one before is Ready (etcd
             // takes one new member at a time); agents once the first server runs.
             const joinAfter = joinRole === "init" ? [] : joinRole === "join-server" ? [(previousServer ?? first).up] : [first.install];
+            // What the node's install waits for besides its own steps.
+            const installAfter = [...joinAfter, ...registriesOf(node)];
             const backups = args.backups;
             const s3Keys = backups ? pulumi.all([backups.accessKeyId, backups.secretAccessKey]) : pulumi.output(undefined);
             const k3sConfig = pulumi.secret(
@@ -179,7 +181,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
                     primaryConnection,
                     k3sConfig,
                     preflightPassed,
-                    joinAfter: [...joinAfter, ...registriesOf(node)],
+                    joinAfter: installAfter,
                     upgradeAfter: { nodes: previousBatchOf(node), upgrades: previousBatchOf(node).map((n) => this.nodeResources[n].upgrade) },
                 },
                 { parent: this },
@@ -206,7 +208,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
                     // A stack made before the CA was read this way keeps its
                     // recorded command and triggers: a new read would leave
                     // every joining node's config unknown in that preview.
-                    { parent: this, dependsOn: [...joinAfter, ...registriesOf(node), ...(k3sNode.stage ? [k3sNode.stage] : [])], ignoreChanges: ["create", "triggers"] },
+                    { parent: this, dependsOn: [...installAfter, ...(k3sNode.stage ? [k3sNode.stage] : [])], ignoreChanges: ["create", "triggers"] },
                 );
                 caHash = readCaHash.stdout.apply((out) => out.trim().split(/\s+/)[0] ?? "");
             }

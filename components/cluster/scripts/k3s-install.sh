@@ -312,14 +312,12 @@ not_ready() {
 # Restarts the unit without waiting for it (an upgrade: the Ready gate waits).
 start_service() { systemctl restart --no-block "$SERVICE"; }
 
-# kubectl as this node's kubelet: k3s writes the kubelet's kubeconfig on
-# every node, servers and agents, and the API server's Node authorizer lets a
-# node read Node objects. So any node checks its own registration, and no
-# cluster credential is needed on an agent.
+# kubectl as this node's kubelet (kubelet_kubeconfig), so any node checks its
+# own registration and no cluster credential is needed on an agent.
 node_kubectl() {
     local bin
     bin="$(k3s_path)" || fail "k3s binary not found after the install"
-    "$bin" kubectl "$@" --kubeconfig "$ROOT$DATA_DIR/agent/kubelet.kubeconfig"
+    "$bin" kubectl "$@" --kubeconfig "$(kubelet_kubeconfig)"
 }
 
 # Waits until the unit is active (unless $2 is "active": a blocking restart
@@ -408,8 +406,9 @@ case "$MODE" in
         fi
         ;;
     reconfigure)
+        KNOWN_VERSION="$(installed_version)"
         if write_config; then
-            if [ -n "$(installed_version)" ]; then
+            if [ -n "$KNOWN_VERSION" ]; then
                 log "config changed; restarting $SERVICE"
                 start_and_wait
             else

@@ -15,6 +15,13 @@ k3s_path() {
     return 1
 }
 
+# The kubeconfig k3s writes for the node's kubelet on every node, servers and
+# agents (`system:node:<name>`: the Node authorizer lets it read Node
+# objects), under DATA_DIR (default /var/lib/rancher/k3s).
+kubelet_kubeconfig() {
+    printf '%s\n' "${ROOT:-}${DATA_DIR:-/var/lib/rancher/k3s}/agent/kubelet.kubeconfig"
+}
+
 # k3s_path, or exit naming the places looked in.
 require_k3s() {
     k3s_path || {

@@ -3,10 +3,12 @@
 # condition ("True", "False", or "" when it cannot tell): a server asks with
 # its admin kubeconfig, an agent with its kubelet's (allowed to read its own
 # Node). node-observe.sh reports it and node-repair.sh acts on it, so both
-# read it the same way. Uses K3S, ROOT, ROLE and NODE_NAME.
+# read it the same way. Uses K3S, ROOT, ROLE, NODE_NAME and kubelet_kubeconfig
+# (lib/k3s-path.sh, included first).
 ready_condition() {
     local args=(get node "$NODE_NAME" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' --request-timeout=5s)
-    local kubelet="${ROOT:-}/var/lib/rancher/k3s/agent/kubelet.kubeconfig"
+    local kubelet
+    kubelet="$(kubelet_kubeconfig)"
     if [ "$ROLE" = agent ]; then
         [ -f "$kubelet" ] || return 0
         args+=(--kubeconfig "$kubelet")

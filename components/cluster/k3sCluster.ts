@@ -147,6 +147,8 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
         // The cluster CA's hash, read from the first server once it runs;
         // every joining node's token pins it.
         let caHash: pulumi.Output<string> = pulumi.output("");
+        // Its read, which the joining nodes' preinstalls wait for.
+        let caRead: command.remote.Command | undefined;
         const configs: Record<string, pulumi.Output<string>> = {};
         for (const node of batches.flat().map((n) => byName.get(n) as NodeSpec)) {
             const joinRole = joinRoleOf(node, cluster.nodes);
@@ -182,6 +184,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
                     k3sConfig,
                     preflightPassed,
                     joinAfter: installAfter,
+                    preinstallAfter: caRead ? [caRead] : [],
                     upgradeAfter: { nodes: previousBatchOf(node), upgrades: previousBatchOf(node).map((n) => this.nodeResources[n].upgrade) },
                 },
                 { parent: this },
@@ -193,7 +196,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
                 // nodes' configs are ready when the server is up. It starts
                 // with the install: after pre-flight and what the install
                 // waits for on that node.
-                const readCaHash = new command.remote.Command(
+                caRead = new command.remote.Command(
                     `${name}-ca-hash`,
                     {
                         connection: primaryConnection,
@@ -210,7 +213,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
                     // every joining node's config unknown in that preview.
                     { parent: this, dependsOn: [...installAfter, ...(k3sNode.stage ? [k3sNode.stage] : [])], ignoreChanges: ["create", "triggers"] },
                 );
-                caHash = readCaHash.stdout.apply((out) => out.trim().split(/\s+/)[0] ?? "");
+                caHash = caRead.stdout.apply((out) => out.trim().split(/\s+/)[0] ?? "");
             }
             if (node.role === "server") previousServer = k3sNode;
             configs[node.name] = k3sConfig;

@@ -22,6 +22,8 @@ export interface K3sNodeArgs {
     preflightPassed: pulumi.Output<string>;
     /** What must be up first (the first server's install; for a joining server, the previous server Ready). */
     joinAfter: pulumi.Resource[];
+    /** A joining node: what its preinstall waits for (the first server's CA read, i.e. its k3s has started). */
+    preinstallAfter?: pulumi.Resource[];
     /**
      * The previous upgrade batch (servers first, one per batch; then agent
      * batches): its nodes' names, which this node's drain waits to see back
@@ -36,7 +38,7 @@ export interface K3sNodeArgs {
  * One k3s node's life cycle over SSH.
  *
  * - `preinstall` (every node but the first server) runs once, after
- *   pre-flight and alongside the first server's install: it installs the
+ *   pre-flight and once the first server's k3s has started: it installs the
  *   pinned k3s without a config and without starting it.
  * - `install` runs once: writes the config (0600, from stdin) and installs the
  *   pinned k3s (on a joining node already there: it only starts it). Later config changes re-run it as `reconfigure`, which
@@ -108,8 +110,10 @@ export class K3sNode extends pulumi.ComponentResource {
         // A joining node installs k3s while it waits for the first server:
         // the installer (in URL mode the download too) needs neither the
         // config nor the cluster, so `install` is left only the config and
-        // the start. The first server has nothing to wait for; a step of its
-        // own would only add a hand-over.
+        // the start. It begins once the first server's k3s has started, so a
+        // first server that fails to install leaves the other nodes as they
+        // were, and its own installer runs alone. The first server has
+        // nothing to wait for; a step of its own would only add a hand-over.
         this.preinstall =
             args.joinRole === "init"
                 ? undefined
@@ -123,7 +127,7 @@ export class K3sNode extends pulumi.ComponentResource {
                           addPreviousOutputInEnv: false,
                       },
                       // Like `install`'s, its version is the first install's only.
-                      { parent: this, dependsOn: artifacts, ignoreChanges: ["create"] },
+                      { parent: this, dependsOn: [...artifacts, ...(args.preinstallAfter ?? [])], ignoreChanges: ["create"] },
                   );
 
         this.install = new command.remote.Command(

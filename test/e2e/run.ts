@@ -188,9 +188,12 @@ function scenario(h: Harness): void {
         }
         const installs = h.calls().filter((c) => c.event === "install");
         check(installs.length === 3, `expected 3 installs, the log has ${installs.length}`);
-        // Agents install while the first server starts (preinstall), but k3s
-        // starts on them only once the server is up.
+        // Agents install while the first server starts (preinstall, once its
+        // k3s runs), but k3s starts on them only once the server is up.
+        const serverStart = h.calls().find((c) => c.event === "k3s-start" && c.node === SERVER)?.at ?? Infinity;
         const serverReady = h.calls().find((c) => c.event === "k3s-ready" && c.node === SERVER)?.at ?? Infinity;
+        const agentInstallers = h.calls().filter((c) => c.event === "install-start" && c.node !== SERVER);
+        check(agentInstallers.length === 2 && agentInstallers.every((c) => c.at > serverStart), "an agent's installer ran before the first server's k3s started");
         const agentStarts = h.calls().filter((c) => c.event === "k3s-start" && c.node !== SERVER);
         check(agentStarts.length === 2 && agentStarts.every((c) => c.at > serverReady), "an agent's k3s started before the first server was Ready");
         const cfg = path.join(h.node(AGENT1).root, "etc-rancher", "k3s", "config.yaml");

@@ -66,12 +66,12 @@ describe("K3sCluster on the pi stack", () => {
         expect(await dependencyNames(byName(rec.resources, "cp-1-install").opts)).toEqual([]);
     });
 
-    it("installs k3s on every joining node, not started, while the first server starts: no preinstall waits for the server", async () => {
+    it("installs k3s on every joining node, not started, once the first server's k3s has started (its CA read), not after its install", async () => {
         const preinstalls = registered.filter((r) => r.name.endsWith("-preinstall")).map((r) => r.name);
         expect(preinstalls.sort()).toEqual(["pi-1-preinstall", "pi-2-preinstall", "pi-3-preinstall", "pi-4-preinstall"]);
         for (const agent of ["pi-1", "pi-2", "pi-3", "pi-4"]) {
             const step = byName(rec.resources, `${agent}-preinstall`);
-            expect(await dependencyNames(step.opts)).toEqual([]);
+            expect(await dependencyNames(step.opts)).toEqual(["cluster-ca-hash"]);
             // A version change goes through the upgrade chain, not here.
             expect(step.opts.ignoreChanges).toEqual(["create"]);
             const reg = registered.find((r) => r.name === `${agent}-preinstall`) as RegisteredResource;

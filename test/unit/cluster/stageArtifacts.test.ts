@@ -37,7 +37,7 @@ describe("artifact mode stages every node's artifacts before its drain", () => {
         expect(await deps("pi-2-drain")).toEqual(["pi-1-upgrade", "pi-2-install", "pi-2-stage"]);
         expect(await deps("pi-2-upgrade")).toEqual(["pi-2-drain", "pi-2-stage"]);
         expect(await deps("pi-2-install")).toEqual(["cp-1-install", "pi-2-preinstall", "pi-2-stage"]);
-        expect(await deps("pi-2-preinstall")).toEqual(["pi-2-stage"]);
+        expect(await deps("pi-2-preinstall")).toEqual(["cluster-ca-hash", "pi-2-stage"]);
     });
 
     it("registers no staging step without artifacts", async () => {

@@ -469,6 +469,11 @@ path_dirs() {
 #     executable and non-empty, instead of downloading, and puts that directory
 #     first on PATH; so `npx pulumi` works offline with the plugins beside it.
 #     Only symlinks are written there, and never over a real file.
+#  3. The dynamic-provider launcher (scripts/pulumi-resource-pulumi-nodejs):
+#     the official CLI ships one beside `pulumi`, the Go build does not, and
+#     without it the program's drift observation cannot run. A copy goes
+#     beside a cached `pulumi` (so the cache outlives this checkout), and
+#     into the versions directory with the rest.
 link_pulumi_plugins() {
   local pulumi_dir bin d target
   pulumi_dir=$(locate pulumi pulumi)
@@ -477,15 +482,18 @@ link_pulumi_plugins() {
   if [[ $pulumi_dir == "$TOOLCHAIN_DIR"/* && -n $host_dir && $host_dir != "$pulumi_dir" ]]; then
     ln -sfn "$host_dir/pulumi-language-nodejs" "$pulumi_dir/pulumi-language-nodejs"
   fi
+  if [[ $pulumi_dir == "$TOOLCHAIN_DIR"/* ]]; then
+    install -m 0755 "$REPO_ROOT/scripts/pulumi-resource-pulumi-nodejs" "$pulumi_dir/pulumi-resource-pulumi-nodejs"
+  fi
   target="${PULUMI_HOME:-$HOME/.pulumi}/versions/$PULUMI_VERSION/bin"
   mkdir -p "$target" 2>/dev/null || return 0
-  for bin in pulumi pulumi-language-nodejs pulumi-resource-kubernetes pulumi-resource-random pulumi-resource-command; do
+  for bin in pulumi pulumi-language-nodejs pulumi-resource-pulumi-nodejs pulumi-resource-kubernetes pulumi-resource-random pulumi-resource-command; do
     case "$bin" in
-      pulumi) d=$pulumi_dir ;;
+      pulumi | pulumi-resource-pulumi-nodejs) d=$pulumi_dir ;;
       pulumi-language-nodejs) d=$host_dir ;;
       *) d=$(locate "$bin" "provider-${bin#pulumi-resource-}") ;;
     esac
-    [[ -n $d ]] || continue
+    [[ -n $d && -x $d/$bin ]] || continue
     if [[ -L $target/$bin || ! -e $target/$bin ]]; then
       ln -sfn "$d/$bin" "$target/$bin"
     fi

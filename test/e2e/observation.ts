@@ -3,8 +3,8 @@
  * e2e toolchain: a one-resource program (`picluster:NodeObservation`) against
  * an ssh2 server on 127.0.0.1 that answers with a node report the test sets.
  * Needs only the pulumi CLI and its nodejs language host on PATH (or in
- * ~/.cache/picluster-toolchain/pulumi-v<version>/bin), and this project's
- * dynamic-provider launcher (test/e2e/bin).
+ * ~/.cache/picluster-toolchain/pulumi-v<version>/bin), and a dynamic-provider
+ * launcher: the one beside the CLI, else this project's (scripts/).
  *
  *   npx tsx test/e2e/observation.ts
  *
@@ -86,7 +86,7 @@ async function main(): Promise<number> {
     fs.mkdirSync(path.join(dir, "state"));
     const env: NodeJS.ProcessEnv = {
         ...process.env,
-        PATH: [pulumiBin(), process.env.PATH, path.join(REPO, "test/e2e/bin")].filter(Boolean).join(":"),
+        PATH: [pulumiBin(), process.env.PATH, path.join(REPO, "scripts")].filter(Boolean).join(":"),
         PULUMI_HOME: path.join(dir, "home"),
         PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
         PULUMI_CONFIG_PASSPHRASE: "observation",

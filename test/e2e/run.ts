@@ -590,7 +590,8 @@ function readmeMainJob(workDir: string, toolchainPath: string): void {
         fs.mkdirSync(cached, { recursive: true });
         const pulumiDir = toolchainPath.split(":").find((d) => fs.existsSync(path.join(d, "pulumi")));
         check(pulumiDir !== undefined, "no pulumi binary in the toolchain");
-        for (const bin of ["pulumi", "pulumi-language-nodejs"]) fs.symlinkSync(fs.realpathSync(path.join(pulumiDir, bin)), path.join(cached, bin));
+        // What the official CLI's cache holds: the CLI, its language host and its dynamic-provider launcher (for the Go-built CLI, this project's, which scripts/toolchain.sh puts beside it).
+        for (const bin of ["pulumi", "pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs"]) fs.symlinkSync(fs.realpathSync(path.join(pulumiDir, bin)), path.join(cached, bin));
         const env: NodeJS.ProcessEnv = {
             PATH: `${toolchainPath}:${process.env.PATH ?? ""}`,
             HOME: home,

@@ -13,7 +13,11 @@ fi
 env_lines=$("$toolchain" --env) || { echo "scripts/toolchain.sh --env failed" >&2; exit 1; }
 eval "$env_lines"
 # Dynamic providers (the drift observation) need the engine's
-# pulumi-resource-pulumi-nodejs launcher, which a CLI built from Go modules
-# lacks: this project's own is last on PATH, so a real one wins.
-PATH="$PATH:$repo/test/e2e/bin"
+# pulumi-resource-pulumi-nodejs launcher beside the CLI: the official CLI
+# ships one; for the one built here, scripts/toolchain.sh puts this
+# project's own there (docs/toolchain.md).
+if ! command -v pulumi-resource-pulumi-nodejs >/dev/null 2>&1; then
+    echo "no pulumi-resource-pulumi-nodejs beside the Pulumi CLI: run scripts/toolchain.sh, which puts it there" >&2
+    exit 1
+fi
 printf '%s\n' "$PATH"

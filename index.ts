@@ -1,6 +1,6 @@
 import { Picluster } from "./components/picluster";
-import { planStack } from "./stacks/plan";
-import { limitStackTraces } from "./stacks/runtime";
+import { planStack } from "./plan/plan";
+import { limitStackTraces } from "./config/runtime";
 
 limitStackTraces();
 // Every check runs here; nothing is registered unless the whole plan holds.

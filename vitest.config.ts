@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
     test: {
-        include: ["test/**/*.test.ts", "components/**/*.test.ts", "stacks/**/*.test.ts", "policy/**/*.test.ts"],
+        include: ["test/**/*.test.ts", "components/**/*.test.ts", "config/**/*.test.ts", "plan/**/*.test.ts", "policy/**/*.test.ts"],
         // test/charts: the chart layer, its own run (vitest.charts.config.ts, npm run test:charts).
         exclude: ["test/e2e/**", "test/charts/**", "node_modules/**"],
         // setMocks must run before any component module registers resources.

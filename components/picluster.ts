@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { StackPlan } from "../stacks/plan";
+import type { StackPlan } from "../plan/plan";
 import { AgentHostPool } from "./agents/agentHostPool";
 import { WorkerAgents } from "./agents/workerAgents";
 import type { ClusterTarget } from "./cluster/clusterTarget";

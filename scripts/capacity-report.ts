@@ -10,10 +10,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { CapacityError, formatNodePlan, type CapacityPlan } from "../components/platform/capacity";
-import { ConfigError, loadConfig, objectSource, secretsOf } from "../stacks/config";
-import { fillSshKeys, OFFLINE_SSH_KEY, stackConfigValues } from "../stacks/offline";
-import { buildPlan } from "../stacks/plan";
+import { CapacityError, formatNodePlan, type CapacityPlan } from "../plan/capacity";
+import { ConfigError, loadConfig, objectSource, secretsOf } from "../config/load";
+import { fillSshKeys, OFFLINE_SSH_KEY, stackConfigValues } from "./lib/offline";
+import { buildPlan } from "../plan/plan";
 
 /**
  * The report text and whether everything fits, from the program's own plan:

@@ -8,11 +8,11 @@
  */
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { CapacityError } from "../components/platform/capacity";
-import { ConfigError, loadConfig, secretsOf } from "../stacks/config";
-import { buildPlan } from "../stacks/plan";
-import { deployCommand, deployTargets, findTargetUrns, resolveDeployTarget } from "../stacks/deploy";
-import { offlineSource } from "../stacks/offline";
+import { CapacityError } from "../plan/capacity";
+import { ConfigError, loadConfig, secretsOf } from "../config/load";
+import { buildPlan } from "../plan/plan";
+import { deployCommand, deployTargets, findTargetUrns, resolveDeployTarget } from "./lib/deploy";
+import { offlineSource } from "./lib/offline";
 
 function main(argv: string[]): number {
     const passAt = argv.indexOf("--");

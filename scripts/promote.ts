@@ -8,7 +8,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { promote } from "../stacks/promote";
+import { promote } from "./lib/promote";
 
 function main(argv: string[]): number {
     const write = argv.includes("--write");

@@ -12,7 +12,7 @@
  * out/<stack>/charts/ — `helm template` with the chart cache (npm run charts).
  */
 import * as path from "path";
-import { leakedSecrets, offlineValues, RegisteredResource, renderStack, writeRendered } from "../stacks/offline";
+import { leakedSecrets, offlineValues, RegisteredResource, renderStack, writeRendered } from "./lib/offline";
 import { releasesOfRegistered, renderChartFiles } from "./charts/releases";
 
 async function main(argv: string[]): Promise<number> {

@@ -10,10 +10,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as readline from "readline";
-import { loadConfig, secretsOf } from "../stacks/config";
-import { offlineSource } from "../stacks/offline";
-import { buildPlan } from "../stacks/plan";
-import { formatRestorePlan, parseAt, pickSnapshot, RESTORE_KINDS, restorePlan, type RestoreKind, type RestoreStep } from "../stacks/restore";
+import { loadConfig, secretsOf } from "../config/load";
+import { offlineSource } from "./lib/offline";
+import { buildPlan } from "../plan/plan";
+import { formatRestorePlan, parseAt, pickSnapshot, RESTORE_KINDS, restorePlan, type RestoreKind, type RestoreStep } from "./lib/restore";
 
 const USAGE = "usage: npm run restore -- <etcd|postgres|mongodb> [--stack STACK] [--at 2026-11-29T03:00:00Z] [--dry-run] [--yes]\n";
 

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { AgentHostSpec } from "../../stacks/schema/agents";
+import type { AgentHostSpec } from "../../config/schema/agents";
 import type { ClusterTarget } from "../cluster/clusterTarget";
 import { podSecurityLabels, skipAwaitAnnotations } from "../k8s/labels";
 import { isolatedNamespace } from "../k8s/namespace";
@@ -9,7 +9,7 @@ import { agentHostDeploymentSpec, agentHostHpaSpec } from "./agentHost/host";
 import { GRPC_PORT, HOST_LABELS, HOST_SELECTOR, REDIS_AUTH_SECRET, REDIS_LABELS, REDIS_PORT, REDIS_SELECTOR } from "./agentHost/names";
 import { agentHostNetworkPolicies } from "./agentHost/network";
 import { redisAuthData, redisConfig, redisDeploymentSpec } from "./agentHost/redis";
-import { AGENT_HOST_NAMESPACE, agentHostDemand, type WorkloadDemand } from "./demand";
+import { AGENT_HOST_NAMESPACE, agentHostDemand, type WorkloadDemand } from "../../plan/agentDemand";
 
 export { hpaBehavior, HEALTH_RPC_CHECK } from "./agentHost/host";
 export { GRPC_PORT, REDIS_PORT } from "./agentHost/names";

@@ -1,5 +1,5 @@
 import * as yaml from "js-yaml";
-import type { JobTemplateSpec } from "../../stacks/schema/agents";
+import type { JobTemplateSpec } from "../../config/schema/agents";
 import { OLLAMA, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../k8s/hardening";
 
 /** The ServiceAccount every worker Job runs as: no RBAC, no mounted token. */

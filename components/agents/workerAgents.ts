@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { WorkerAgentsSpec } from "../../stacks/schema/agents";
+import type { WorkerAgentsSpec } from "../../config/schema/agents";
 import type { ClusterTarget } from "../cluster/clusterTarget";
 import { podSecurityLabels, skipAwaitAnnotations } from "../k8s/labels";
 import { ollamaEgressRule } from "../k8s/hardening";

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { NodeSpec } from "../../stacks/schema/cluster";
+import type { NodeSpec } from "../../config/schema/cluster";
 
 /**
  * What every platform and agent component needs from the cluster: the

@@ -1,6 +1,6 @@
 import type * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import type { NodeSpec } from "../../stacks/schema/cluster";
+import type { NodeSpec } from "../../config/schema/cluster";
 
 type ConnectionArgs = command.types.input.remote.ConnectionArgs;
 

@@ -1,5 +1,5 @@
-import type { BackupPlan } from "../platform/backups/plan";
-import { endpointAuthority, isInsecureEndpoint, prefixOf } from "../platform/backups/plan";
+import type { BackupPlan } from "../../plan/backups";
+import { endpointAuthority, isInsecureEndpoint, prefixOf } from "../../plan/backups";
 
 /** k3s's etcd snapshot upload settings, with the credentials in the clear: only ever rendered inside a secret. */
 export interface EtcdS3Settings {

@@ -2,23 +2,24 @@ import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { ClusterSpec, NodeSpec } from "../../stacks/schema/cluster";
+import type { ClusterSpec, NodeSpec } from "../../config/schema/cluster";
 import type { ClusterTarget } from "./clusterTarget";
 import { nodeConnection } from "./connection";
-import type { BackupPlan } from "../platform/backups/plan";
+import type { BackupPlan } from "../../plan/backups";
 import { etcdS3Settings } from "./etcdBackup";
-import { apiEndpointOf, apiServerUrl, firstServer, renderK3sConfig, rewriteKubeconfig } from "./k3sConfig";
+import { renderK3sConfig, rewriteKubeconfig } from "./install/k3sConfig";
+import { apiEndpointOf, apiServerUrl, firstServer } from "../../plan/topology";
 import { K3sNode } from "./k3sNode";
-import { gpuRuntimeCheck } from "./gpuRuntimeCheck";
-import { k3sDataDir } from "./nodeArtifacts";
+import { gpuRuntimeCheck } from "./install/gpuRuntimeCheck";
+import { k3sDataDir } from "./install/nodeArtifacts";
 import { scriptCommand } from "./nodeScripts";
-import { NodePreflight } from "./nodePreflight";
-import { NodeRegistries } from "./nodeRegistries";
-import { ObservationHost } from "./nodeObservation";
-import { NodeRepair } from "./nodeRepair";
-import { crossNodeProblems, parsePreflightReport, PreflightError } from "./preflightReport";
-import { checkUpgradeBatches, joinRoleOf, nodeLabels, upgradeOrder } from "./topology";
-import { planUpgradeBatches } from "./upgradeBatches";
+import { NodePreflight } from "./install/nodePreflight";
+import { NodeRegistries } from "./install/nodeRegistries";
+import { ObservationHost } from "./drift/nodeObservation";
+import { NodeRepair } from "./drift/nodeRepair";
+import { crossNodeProblems, parsePreflightReport, PreflightError } from "./install/preflightReport";
+import { checkUpgradeBatches, joinRoleOf, nodeLabels, upgradeOrder } from "../../plan/topology";
+import { planUpgradeBatches } from "../../plan/upgradeBatches";
 
 export interface K3sClusterArgs {
     /** The validated `picluster:cluster` settings (bootstrap mode: nodes declared). */

@@ -1,8 +1,8 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterSpec, NodeSpec } from "../../stacks/schema/cluster";
-import type { JoinRole } from "./k3sConfig";
-import { copyArtifacts, installerEnv, k3sDataDir } from "./nodeArtifacts";
+import type { ClusterSpec, NodeSpec } from "../../config/schema/cluster";
+import type { JoinRole } from "../../plan/topology";
+import { copyArtifacts, installerEnv, k3sDataDir } from "./install/nodeArtifacts";
 import { scriptCommand } from "./nodeScripts";
 
 type ConnectionArgs = command.types.input.remote.ConnectionArgs;

@@ -1,11 +1,11 @@
 import type * as k8s from "@pulumi/kubernetes";
-import { OLLAMA } from "./ollama";
+import { OLLAMA } from "../../plan/services/ollama";
 
 type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
 type SecurityContext = k8s.types.input.core.v1.SecurityContext;
 type NetworkPolicyEgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
 
-export { OLLAMA } from "./ollama";
+export { OLLAMA };
 
 /** Pod-level securityContext meeting PSS `restricted`: non-root uid/gid and the runtime's seccomp profile. */
 export function restrictedPodSecurityContext(uid: number, gid = uid): PodSecurityContext {

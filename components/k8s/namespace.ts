@@ -2,7 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterTarget } from "../cluster/clusterTarget";
 import { dnsEgressRule } from "./hardening";
-import { podSecurityLabels, standardLabels, type PodSecurityLevel } from "./labels";
+import { podSecurityLabels, standardLabels } from "./labels";
+import { type PodSecurityLevel } from "../../config/podSecurity";
 
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
 

@@ -1,12 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { AppSpec } from "../../stacks/schema/apps";
+import type { AppSpec } from "../../config/schema/apps";
 import type { ClusterTarget } from "../cluster/clusterTarget";
 import { dnsEgressRule, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../k8s/hardening";
 import { skipAwaitAnnotations, standardLabels } from "../k8s/labels";
 import type { NamespaceRef } from "../k8s/namespace";
 import type { DatabaseCredentials } from "./services/postgres";
-import { nodeSelectorFor } from "./values";
+import { nodeSelectorFor } from "../../plan/values";
 
 type Probe = AppSpec["readinessProbe"];
 

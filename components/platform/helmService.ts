@@ -2,17 +2,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterTarget } from "../cluster/clusterTarget";
 import type { NamespaceRef } from "../k8s/namespace";
-import { deepMerge, setPath, type Values } from "./values";
+import type { ChartRef } from "../../plan/catalog/presets";
+import { deepMerge, setPath, type Values } from "../../plan/values";
 
-/** A chart pinned to one version in one repository. */
-export interface ChartRef {
-    /** Chart name in the repository (`ollama`, `kube-prometheus-stack`). */
-    chart: string;
-    /** `https://…` index or `oci://registry/path` (the chart is then `repo/chart`). */
-    repo: string;
-    /** Exact chart version. */
-    version: string;
-}
+export type { ChartRef };
 
 export interface HelmServiceArgs {
     cluster: ClusterTarget;

@@ -2,10 +2,11 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ClusterTarget } from "../cluster/clusterTarget";
 import { PlatformNamespace } from "../k8s/namespace";
 import { App } from "./app";
-import type { PlatformPlan } from "./plan";
+import type { PlatformPlan } from "../../plan/platform";
 import { CatalogRelease } from "./services/catalog";
-import { POSTGRES_NAMESPACE } from "./services/postgres";
+import { POSTGRES_NAMESPACE } from "../../plan/services/postgres";
 import type { BuiltinServiceKey, ServiceOutputs } from "./services/service";
+import { serviceDescriptor } from "./services";
 
 export interface PlatformArgs {
     cluster: ClusterTarget;
@@ -39,7 +40,8 @@ export class Platform extends pulumi.ComponentResource {
         const endpoints: Record<string, string> = {};
         const credentials: Record<string, pulumi.Output<string>> = {};
 
-        for (const { descriptor, spec } of plan.services) {
+        for (const { key, spec } of plan.services) {
+            const descriptor = serviceDescriptor(key);
             const out = descriptor.create(
                 `${name}-${descriptor.key}`,
                 { ...common, spec: spec as never, namespaces: this.namespaces, databases: plan.databases, created: this.services },

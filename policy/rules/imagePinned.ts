@@ -1,4 +1,4 @@
-import { imagePinProblem } from "../../stacks/schema/common";
+import { imagePinProblem } from "../../config/schema/common";
 import { label } from "../core/k8s";
 import { isUnknown } from "../core/types";
 import { workloadRule } from "../core/workload";

@@ -10,7 +10,7 @@ import { isWorkload } from "../../policy/core/k8s";
 import type { ResourceView, Rule } from "../../policy/core/types";
 import { containerResources } from "../../policy/rules/resources";
 import { imagePinned } from "../../policy/rules/imagePinned";
-import { imagePinProblem } from "../../stacks/schema/common";
+import { imagePinProblem } from "../../config/schema/common";
 import { nonRoot } from "../../policy/rules/nonRoot";
 import { probes } from "../../policy/rules/probes";
 import { indexedVersions } from "./cache";

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { REDACTED, RegisteredResource, SECRET_SENTINELS, unwrapSecrets } from "../../stacks/offline";
+import { REDACTED, RegisteredResource, SECRET_SENTINELS, unwrapSecrets } from "../lib/offline";
 import { ChartPin, chartTgz, helmBin } from "./cache";
 
 /** One Helm release as the program registers it. */

@@ -6,11 +6,11 @@
  *
  *   npm run bench
  */
-import { planStack } from "../../stacks/plan";
+import { planStack } from "../../plan/plan";
 import { performance } from "perf_hooks";
 import { Picluster } from "../../components/picluster";
-import { objectSource } from "../../stacks/config";
-import { limitStackTraces } from "../../stacks/runtime";
+import { objectSource } from "../../config/load";
+import { limitStackTraces } from "../../config/runtime";
 import { installMocks, registeredResources, resetRegistry } from "../helpers/mocks";
 import { stackSource, TEST_SSH_KEY } from "../helpers/stacks";
 

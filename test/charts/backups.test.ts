@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { clusterValues } from "../../components/platform/services/postgres";
 import { chartTgz, helmBin } from "../../scripts/charts/cache";
 import { kubeVersion } from "../../scripts/charts/releases";
-import { servicesSchema } from "../../stacks/schema/services";
+import { servicesSchema } from "../../config/schema/services";
 import { chartTestBackupPlan } from "../helpers/backups";
 
 /*

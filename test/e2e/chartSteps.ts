@@ -1,6 +1,6 @@
 import * as path from "path";
 import { cacheDir } from "../../scripts/charts/cache";
-import { servicesSchema } from "../../stacks/schema/services";
+import { servicesSchema } from "../../config/schema/services";
 import { Harness, run } from "./harness";
 import { serviceCharts } from "./lib/serviceCharts";
 

@@ -10,7 +10,8 @@ import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { POSTGRES_CLUSTER, POSTGRES_NAMESPACE } from "../../components/platform/services/postgres";
+import { POSTGRES_CLUSTER } from "../../components/platform/services/postgres";
+import { POSTGRES_NAMESPACE } from "../../plan/services/postgres";
 import { Call, isK3sRestart, isUncordon, mutatingCalls, rollingUpgradeProblems } from "./lib/calls";
 import { Harness, REPO, run, tail } from "./harness";
 

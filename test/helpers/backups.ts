@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { BackupPlan } from "../../components/platform/backups/plan";
+import type { BackupPlan } from "../../plan/backups";
 
 /** A backup target as a user writes it: credentials named, never given. */
 export const S3_TARGET = {

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { installOfflineMocks, isSecretEnvelope, MockAnswers, RegisteredResource, settle } from "../../stacks/offline";
+import { installOfflineMocks, isSecretEnvelope, MockAnswers, RegisteredResource, settle } from "../../scripts/lib/offline";
 
 // Shared with the offline renderer (stacks/offline.ts).
-export { isSecretEnvelope, unwrapSecrets, type RegisteredResource } from "../../stacks/offline";
+export { isSecretEnvelope, unwrapSecrets, type RegisteredResource } from "../../scripts/lib/offline";
 
 /**
  * Paths (`stdin`, `connection.privateKey`, …) where `needle` occurs in `inputs`

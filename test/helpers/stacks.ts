@@ -1,6 +1,6 @@
 import * as path from "path";
-import { ConfigSource, objectSource } from "../../stacks/config";
-import { readStackFile } from "../../stacks/offline";
+import { ConfigSource, objectSource } from "../../config/load";
+import { readStackFile } from "../../scripts/lib/offline";
 
 const ROOT = path.join(__dirname, "..", "..");
 

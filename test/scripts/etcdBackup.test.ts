@@ -3,9 +3,9 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { etcdS3Settings } from "../../components/cluster/etcdBackup";
-import { renderK3sConfig } from "../../components/cluster/k3sConfig";
-import type { BackupPlan } from "../../components/platform/backups/plan";
-import { clusterSchema } from "../../stacks/schema/cluster";
+import { renderK3sConfig } from "../../components/cluster/install/k3sConfig";
+import type { BackupPlan } from "../../plan/backups";
+import { clusterSchema } from "../../config/schema/cluster";
 import { FIXTURES, Sandbox } from "./sandbox";
 
 /*

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
-import { parsePreflightReport } from "../../components/cluster/preflightReport";
+import { parsePreflightReport } from "../../components/cluster/install/preflightReport";
 import { Sandbox } from "./sandbox";
 
 /** Writes an executable stub below the node's /usr/local/bin (on the sandbox PATH). */

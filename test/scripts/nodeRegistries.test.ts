@@ -2,8 +2,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
-import { registriesBundle } from "../../components/cluster/registriesFile";
-import { registriesSchema } from "../../stacks/schema/registries";
+import { registriesBundle } from "../../components/cluster/install/registriesFile";
+import { registriesSchema } from "../../config/schema/registries";
 import { Sandbox } from "./sandbox";
 
 const PASSWORD = "hunter2-registry-password";

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import { describe, expect, it } from "vitest";
-import { parsePreflightReport } from "../../components/cluster/preflightReport";
+import { parsePreflightReport } from "../../components/cluster/install/preflightReport";
 import { Sandbox } from "./sandbox";
 
 const SWAPS_ON = "Filename\tType\tSize\tUsed\tPriority\n/var/swap file\t102396\t0\t-2\n";

@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { inlineIncludes, NodeScript, scriptCommand, scriptText, shellQuote } from "../../components/cluster/nodeScripts";
-import { parsePreflightReport } from "../../components/cluster/preflightReport";
+import { parsePreflightReport } from "../../components/cluster/install/preflightReport";
 import { FIXTURES, Sandbox } from "./sandbox";
 
 /** Runs a command line the way sshd does: through the login user's shell. */

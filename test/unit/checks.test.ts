@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { nodeCapacities, planCapacity, tolerates } from "../../components/platform/capacity";
-import { clusterWarnings, cronProblem, parseCidr } from "../../stacks/checks";
-import { clusterSchema } from "../../stacks/schema/cluster";
+import { nodeCapacities, planCapacity, tolerates } from "../../plan/capacity";
+import { clusterWarnings, parseCidr } from "../../plan/checks";
+import { cronProblem } from "../../config/cron";
+import { clusterSchema } from "../../config/schema/cluster";
 import { agent, clusterWith, server } from "../helpers/stacks";
 
 describe("plan checks", () => {
@@ -16,7 +17,7 @@ describe("plan checks", () => {
     it("accepts k3s's default snapshot schedule and refuses malformed ones", () => {
         expect(cronProblem("0 */12 * * *")).toBeUndefined();
         expect(cronProblem("15 2,14 * * 1-5")).toBeUndefined();
-        expect(cronProblem("@daily")).toMatch(/has 1 field/);
+        expect(cronProblem("@every 1h")).toMatch(/descriptor/);
         expect(cronProblem("0 */0 * * *")).toMatch(/invalid hour field/);
         expect(cronProblem("61 * * * *")).toMatch(/invalid minute field/);
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, objectSource } from "../../stacks/config";
-import { DEFAULT_INSTALLER, installerUrl } from "../../stacks/schema/cluster";
+import { ConfigError, loadConfig, objectSource } from "../../config/load";
+import { DEFAULT_INSTALLER, installerUrl } from "../../config/schema/cluster";
 import { agent, clusterWith, server, stackSource, TEST_SSH_KEY } from "../helpers/stacks";
 
 /** Loads a config with the test key as a secret and returns its problems (empty when valid). */

@@ -1,8 +1,8 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { NAMESPACE } from "../../stacks/config";
-import { installOfflineMocks, offlineValues, settle, type RegisteredResource } from "../../stacks/offline";
+import { NAMESPACE } from "../../config/load";
+import { installOfflineMocks, offlineValues, settle, type RegisteredResource } from "../../scripts/lib/offline";
 import { installMocks } from "../helpers/mocks";
 
 /*

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { limitStackTraces } from "../../stacks/runtime";
+import { limitStackTraces } from "../../config/runtime";
 
 describe("stack trace limit", () => {
     const original = Error.stackTraceLimit;

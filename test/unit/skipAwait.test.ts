@@ -1,4 +1,4 @@
-import { planStack } from "../../stacks/plan";
+import { planStack } from "../../plan/plan";
 import { describe, expect, it } from "vitest";
 import { Picluster } from "../../components/picluster";
 import { recorder, resetRegistry, valueOf } from "../helpers/mocks";

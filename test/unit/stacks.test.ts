@@ -1,4 +1,4 @@
-import { planStack } from "../../stacks/plan";
+import { planStack } from "../../plan/plan";
 import { describe, expect, it } from "vitest";
 import { Picluster } from "../../components/picluster";
 import { isSecret, MOCK_CLIENT_KEY, plainOccurrences, recorder, RegisteredResource, registeredResources, resetRegistry, valueOf } from "../helpers/mocks";

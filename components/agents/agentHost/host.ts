@@ -1,6 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { AgentHostSpec, HpaSpec } from "../../../stacks/schema/agents";
+import type { AgentHostSpec, HpaSpec } from "../../../config/schema/agents";
 import { OLLAMA, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../k8s/hardening";
 import { AGENT_HOST_UID, GRPC_PORT, HOST_LABELS, HOST_SELECTOR } from "./names";
 

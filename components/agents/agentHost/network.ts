@@ -1,5 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
-import type { AgentHostSpec } from "../../../stacks/schema/agents";
+import type { AgentHostSpec } from "../../../config/schema/agents";
 import { ollamaEgressRule } from "../../k8s/hardening";
 import { GRPC_PORT, HOST_LABELS, HOST_SELECTOR, REDIS_LABELS, REDIS_PORT, REDIS_SELECTOR } from "./names";
 

@@ -1,7 +1,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
-import type { RedisSpec } from "../../../stacks/schema/agents";
+import type { RedisSpec } from "../../../config/schema/agents";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../k8s/hardening";
 import { AUTH_CONF_DIR, CONFIG_DIR, REDIS_AUTH_SECRET, REDIS_GID, REDIS_LABELS, REDIS_PORT, REDIS_SELECTOR, REDIS_UID } from "./names";
 

@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { standardLabels } from "../../k8s/labels";
-import type { Values } from "../values";
-import { prefixOf, type BackupPlan } from "./plan";
+import type { Values } from "../../../plan/values";
+import { prefixOf, type BackupPlan } from "../../../plan/backups";
 
 /** The Secret Longhorn reads the backup target's credentials from (in its own namespace). */
 export const LONGHORN_BACKUP_SECRET = "longhorn-backup-s3";

@@ -4,7 +4,7 @@ import type { ClusterTarget } from "../../cluster/clusterTarget";
 import { dnsEgressRule, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../k8s/hardening";
 import { standardLabels } from "../../k8s/labels";
 import type { NamespaceRef } from "../../k8s/namespace";
-import { prefixOf, type BackupPlan } from "./plan";
+import { prefixOf, type BackupPlan } from "../../../plan/backups";
 
 /** The CronJob and the Secret with the target's credentials, in Rocket.Chat's namespace. */
 export const MONGODB_DUMP = "rocketchat-mongodb-dump";

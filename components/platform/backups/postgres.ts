@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { standardLabels } from "../../k8s/labels";
-import type { Values } from "../values";
-import { prefixOf, type BackupPlan } from "./plan";
+import type { Values } from "../../../plan/values";
+import { prefixOf, type BackupPlan } from "../../../plan/backups";
 
 /** The Secret CloudNativePG's barman-cloud reads the target's credentials from (the chart creates none). */
 export const POSTGRES_BACKUP_SECRET = "pg-backup-s3";

@@ -1,20 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { NodeSpec } from "../../../stacks/schema/cluster";
-import type { LonghornSpec, StorageSpec } from "../../../stacks/schema/storage";
+import type { LonghornSpec } from "../../../config/schema/storage";
 import type { ClusterTarget } from "../../cluster/clusterTarget";
 import type { NamespaceRef } from "../../k8s/namespace";
 import { longhornBackupJob, longhornBackupSecret, longhornBackupValues } from "../backups/longhorn";
-import type { BackupPlan } from "../backups/plan";
-import { nodeCapacities, type WorkloadDemand } from "../capacity";
+import type { BackupPlan } from "../../../plan/backups";
 import { HelmService } from "../helmService";
-import { LONGHORN_DEFAULT_REPLICAS, longhornReplicaNodes } from "../storage";
-import { resourceValues, type Values } from "../values";
+import { LONGHORN_DEFAULT_REPLICAS } from "../../../plan/storage";
+import { LONGHORN_NAMESPACE } from "../../../plan/services/storage";
+import { resourceValues, type Values } from "../../../plan/values";
 import { defineService } from "./service";
 
-export const LONGHORN_NAMESPACE = "longhorn-system";
 export const LONGHORN_RELEASE = "longhorn";
-/** Longhorn's default `guaranteedInstanceManagerCPU`: the share of each node's CPU its instance manager requests. */
-export const INSTANCE_MANAGER_CPU_PERCENT = 12;
 
 /**
  * Values for the upstream Longhorn chart: its StorageClass with the planned
@@ -37,27 +33,6 @@ export function longhornValues(spec: LonghornSpec, replicas: number, backups?: P
         longhornUI: { replicas: 1 },
         ...(backups ? { defaultBackupStore: longhornBackupValues(backups) } : {}),
     };
-}
-
-/**
- * What Longhorn reserves on the nodes: its manager on every node that can
- * hold a replica, and each node's instance manager, which requests
- * INSTANCE_MANAGER_CPU_PERCENT of that node's CPU (one demand per node,
- * pinned by hostname). The UI, the driver deployer and the CSI sidecars
- * request nothing.
- */
-export function longhornDemands(spec: LonghornSpec, nodes: NodeSpec[]): WorkloadDemand[] {
-    const eligible = new Set(longhornReplicaNodes(nodes));
-    return [
-        { name: "longhorn/manager", ...spec.managerResources.requests, replicas: 1, perNode: true },
-        ...nodeCapacities(nodes.filter((n) => eligible.has(n.name))).map((n) => ({
-            name: `longhorn/instance-manager@${n.name}`,
-            cpu: Math.round(n.cpu * INSTANCE_MANAGER_CPU_PERCENT * 10) / 1000,
-            memory: "0",
-            replicas: 1,
-            nodeSelector: { "kubernetes.io/hostname": n.name },
-        })),
-    ];
 }
 
 export interface LonghornArgs {
@@ -115,12 +90,6 @@ export class Longhorn extends pulumi.ComponentResource {
 export const longhornService = defineService({
     key: "storage",
     type: "picluster:platform:Longhorn",
-    // longhorn-manager and the instance managers are privileged and mount the host.
-    namespaces: [{ name: LONGHORN_NAMESPACE, podSecurity: "privileged" }],
-    enabledBy: (spec: StorageSpec) => spec.kind === "longhorn",
-    // Replicas against the nodes are checked once by the plan (components/platform/storage.ts).
-    validate: () => [],
-    demands: (spec, ctx) => longhornDemands(spec.longhorn, ctx.nodes),
     create(name, args, opts) {
         const component = new Longhorn(
             name,

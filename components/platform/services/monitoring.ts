@@ -1,33 +1,18 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { MonitoringSpec } from "../../../stacks/schema/services";
+import type { MonitoringSpec } from "../../../config/schema/services";
 import type { ClusterTarget } from "../../cluster/clusterTarget";
 import { DASHBOARD_LABEL, PiDashboards } from "./dashboards";
 import { HelmService } from "../helmService";
 import { standardLabels } from "../../k8s/labels";
 import type { NamespaceRef } from "../../k8s/namespace";
-import { nodeSelectorFor, resourceValues, type Values } from "../values";
+import { nodeSelectorFor, resourceValues, type Values } from "../../../plan/values";
 import { defineService } from "./service";
+import { MONITORING_FIXED_RESOURCES } from "../../../plan/services/monitoring";
 
 export const MONITORING_RELEASE = "monitoring";
 export const GRAFANA_ADMIN_SECRET = "grafana-admin";
-
-/**
- * Requests of the parts that are not configurable per stack (operator,
- * kube-state-metrics, node-exporter, alertmanager): small but real, and
- * counted by the capacity check.
- */
-export const MONITORING_FIXED_RESOURCES = {
-    operator: { requests: { cpu: "50m", memory: "96Mi" }, limits: { cpu: "300m", memory: "256Mi" } },
-    kubeStateMetrics: { requests: { cpu: "20m", memory: "64Mi" }, limits: { cpu: "200m", memory: "192Mi" } },
-    nodeExporter: { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "200m", memory: "64Mi" } },
-    alertmanager: { requests: { cpu: "20m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
-    /** Each of Grafana's dashboard/datasource sidecars (k8s-sidecar). */
-    grafanaSidecar: { requests: { cpu: "10m", memory: "64Mi" }, limits: { cpu: "100m", memory: "128Mi" } },
-    /** The operator's admission-webhook certificate Jobs (create, patch). */
-    webhookJobs: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
-};
 
 /**
  * Values for kube-prometheus-stack, trimmed for Pis and fixed for k3s:
@@ -171,24 +156,6 @@ export class Monitoring extends pulumi.ComponentResource {
 export const monitoringService = defineService({
     key: "monitoring",
     type: "picluster:platform:Monitoring",
-    // node-exporter needs the host's namespaces.
-    namespaces: [{ name: "monitoring", podSecurity: "privileged" }],
-    validate: () => [],
-    demands(spec) {
-        const place = { arch: spec.placement.arch, nodeSelector: spec.placement.nodeSelector };
-        const fixed = MONITORING_FIXED_RESOURCES;
-        return [
-            { name: "monitoring/prometheus", ...spec.prometheusResources.requests, replicas: 1, storage: spec.storage.size, storageClass: spec.storage.storageClass, ...place },
-            { name: "monitoring/grafana", ...spec.grafanaResources.requests, replicas: 1, ...place },
-            // Grafana's two k8s-sidecar containers (dashboards, datasources), in its pod.
-            ...["dashboards", "datasources"].map((sidecar) => ({ name: `monitoring/grafana-sc-${sidecar}`, ...fixed.grafanaSidecar.requests, replicas: 1, ...place })),
-            { name: "monitoring/operator", ...fixed.operator.requests, replicas: 1, ...place },
-            { name: "monitoring/kube-state-metrics", ...fixed.kubeStateMetrics.requests, replicas: 1, ...place },
-            ...(spec.alertmanager ? [{ name: "monitoring/alertmanager", ...fixed.alertmanager.requests, replicas: 1, ...place }] : []),
-            // Like the chart values: every node, tainted or not.
-            { name: "monitoring/node-exporter", ...fixed.nodeExporter.requests, replicas: 1, perNode: true, tolerations: [{ operator: "Exists" as const }] },
-        ];
-    },
     create(name, args, opts) {
         const component = new Monitoring(name, { ...args, namespace: args.namespaces.monitoring }, opts);
         return { component, endpoints: component.endpoints, credentials: { "grafana/admin": component.grafanaAdminPassword }, ready: [component.helm.release] };

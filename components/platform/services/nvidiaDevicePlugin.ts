@@ -1,17 +1,15 @@
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
-import type { NodeSpec } from "../../../stacks/schema/cluster";
-import type { DevicePluginSpec } from "../../../stacks/schema/gpu";
+import type { NodeSpec } from "../../../config/schema/cluster";
+import type { DevicePluginSpec } from "../../../config/schema/gpu";
 import type { ClusterTarget } from "../../cluster/clusterTarget";
 import type { NamespaceRef } from "../../k8s/namespace";
 import { HelmService } from "../helmService";
 import { defineService } from "./service";
-import type { Values } from "../values";
+import { DEVICE_PLUGIN_NAMESPACE, GPU_NODE_LABEL } from "../../../plan/services/nvidiaDevicePlugin";
 
-/** The namespace of the device plugin; Pod Security privileged (host path to the kubelet's device-plugin socket). */
-export const DEVICE_PLUGIN_NAMESPACE = "nvidia-device-plugin";
-/** The label picluster puts on `gpu: true` nodes (see nodeLabels). */
-export const GPU_NODE_LABEL = { "picluster.io/gpu": "true" } as const;
+export { DEVICE_PLUGIN_NAMESPACE, GPU_NODE_LABEL };
+import type { Values } from "../../../plan/values";
 
 /** The plugin's config for time-slicing: every GPU advertised `replicas` times. */
 export function timeSlicingConfig(replicas: number): string {
@@ -97,12 +95,6 @@ export class NvidiaDevicePlugin extends pulumi.ComponentResource {
 export const nvidiaDevicePluginService = defineService({
     key: "nvidiaDevicePlugin",
     type: "picluster:platform:NvidiaDevicePlugin",
-    // Privileged for the kubelet's device-plugin host path alone: exempted with that reason in policy/exemptions.ts.
-    namespaces: [{ name: DEVICE_PLUGIN_NAMESPACE, podSecurity: "privileged" }],
-    appliesTo: ({ nodes }) => nodes.some((n) => n.gpu),
-    validate: () => [],
-    // One small pod on each GPU node; it uses no nvidia.com/gpu itself.
-    demands: () => [{ name: "nvidia-device-plugin", cpu: "10m", memory: "32Mi", replicas: 1, perNode: true, gpu: true, gpus: 0, tolerations: [{ operator: "Exists" }] }],
     create(name, args, opts) {
         const component = new NvidiaDevicePlugin(name, { ...args, namespace: args.namespaces[DEVICE_PLUGIN_NAMESPACE] }, opts);
         return { component, endpoints: {}, credentials: {} };

@@ -1,12 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { NodeSpec } from "../../../stacks/schema/cluster";
-import type { OllamaSpec } from "../../../stacks/schema/services";
+import type { NodeSpec } from "../../../config/schema/cluster";
+import type { OllamaSpec } from "../../../config/schema/services";
 import type { ClusterTarget } from "../../cluster/clusterTarget";
-import type { Toleration } from "../capacity";
-import { OLLAMA_NAMESPACE, OLLAMA_PORT, OLLAMA_SERVICE } from "../../k8s/ollama";
+import { tolerationsOf } from "../../../plan/capacity";
+import { OLLAMA_NAMESPACE, OLLAMA_PORT, OLLAMA_SERVICE } from "../../../plan/services/ollama";
 import { HelmService } from "../helmService";
 import type { NamespaceRef } from "../../k8s/namespace";
-import { nodeSelectorFor, resourceValues, type Values } from "../values";
+import { nodeSelectorFor, resourceValues, type Values } from "../../../plan/values";
 import { defineService } from "./service";
 
 export const OLLAMA_CHART = "ollama";
@@ -23,14 +23,9 @@ export function ollamaNodeSelector(spec: OllamaSpec, gpuNode?: Pick<NodeSpec, "n
     return nodeSelectorFor(spec.placement);
 }
 
-/** Ollama tolerates every taint of the GPU node it is pinned to. */
-export function gpuTolerations(gpuNode: Pick<NodeSpec, "taints">): Toleration[] {
-    return gpuNode.taints.map((t) => ({ key: t.key, operator: t.value === undefined ? "Exists" : "Equal", ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect }));
-}
-
 /** Chart values for the otwld `ollama` chart. */
 export function ollamaValues(spec: OllamaSpec, ctx: { storageClass: string; gpuNode?: Pick<NodeSpec, "name" | "taints"> }): Values {
-    const tolerations = spec.gpu && ctx.gpuNode ? gpuTolerations(ctx.gpuNode) : [];
+    const tolerations = spec.gpu && ctx.gpuNode ? tolerationsOf([ctx.gpuNode]) : [];
     return {
         // The chart names its Service after the fullname: this gives the address the agents use.
         fullnameOverride: OLLAMA_SERVICE,
@@ -98,31 +93,6 @@ export class Ollama extends pulumi.ComponentResource {
 export const ollamaService = defineService({
     key: "ollama",
     type: "picluster:platform:Ollama",
-    // The image runs as root.
-    namespaces: [{ name: OLLAMA_NAMESPACE, podSecurity: "baseline" }],
-    validate(spec, { nodes }) {
-        if (spec.gpu && nodes.length > 0 && !nodes.some((n) => n.gpu)) {
-            return ["picluster:services.ollama.gpu = true: no node in cluster.nodes has gpu: true; mark the GPU node (cluster.nodes[i].gpu: true) or set services.ollama.gpu: false"];
-        }
-        return [];
-    },
-    demands(spec, { nodes }) {
-        const gpuNode = nodes.find((n) => n.gpu);
-        return [
-            {
-                name: "ollama",
-                ...spec.resources.requests,
-                replicas: 1,
-                storage: spec.storage.size,
-                storageClass: spec.storage.storageClass,
-                arch: spec.gpu ? "amd64" : spec.placement.arch,
-                nodeSelector: { ...spec.placement.nodeSelector, ...(spec.gpu && gpuNode ? { "kubernetes.io/hostname": gpuNode.name } : {}) },
-                gpu: spec.gpu,
-                gpus: spec.gpu ? spec.gpuCount : 0,
-                tolerations: spec.gpu && gpuNode ? gpuTolerations(gpuNode) : [],
-            },
-        ];
-    },
     create(name, args, opts) {
         const component = new Ollama(name, { ...args, namespace: args.namespaces[OLLAMA_NAMESPACE] }, opts);
         return { component, endpoints: { ollama: component.endpoint }, credentials: {} };

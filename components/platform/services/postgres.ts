@@ -1,26 +1,19 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { PostgresSpec } from "../../../stacks/schema/services";
+import type { PostgresSpec } from "../../../config/schema/services";
 import type { ClusterTarget } from "../../cluster/clusterTarget";
 import { HelmService } from "../helmService";
 import { standardLabels } from "../../k8s/labels";
 import type { NamespaceRef } from "../../k8s/namespace";
-import { nodeSelectorFor, resourceValues, type Values } from "../values";
-import type { BackupPlan } from "../backups/plan";
+import { nodeSelectorFor, resourceValues, type Values } from "../../../plan/values";
+import type { BackupPlan } from "../../../plan/backups";
 import { postgresBackupSecret, postgresBackupValues } from "../backups/postgres";
 import { defineService } from "./service";
+import { POSTGRES_NAMESPACE, POSTGRES_OPERATOR_NAMESPACE, type DatabaseSpec } from "../../../plan/services/postgres";
 
 export const POSTGRES_CLUSTER = "postgres";
 export const POSTGRES_PORT = 5432;
-/** The namespace of the database cluster (apps get egress to it). */
-export const POSTGRES_NAMESPACE = "postgres";
-
-/** One database and the role that owns it. */
-export interface DatabaseSpec {
-    name: string;
-    owner: string;
-}
 
 /** Connection facts of one database; the password is a secret Output. */
 export interface DatabaseCredentials {
@@ -196,22 +189,10 @@ export class Postgres extends pulumi.ComponentResource {
 export const postgresService = defineService({
     key: "postgres",
     type: "picluster:platform:Postgres",
-    namespaces: [
-        { name: "cnpg-system", podSecurity: "restricted" },
-        { name: POSTGRES_NAMESPACE, podSecurity: "restricted" },
-    ],
-    validate: () => [],
-    demands(spec) {
-        const place = { arch: spec.placement.arch, nodeSelector: spec.placement.nodeSelector };
-        return [
-            { name: "postgres/cnpg-operator", ...spec.operatorResources.requests, replicas: 1, ...place },
-            { name: "postgres/instance", ...spec.resources.requests, replicas: spec.instances, storage: spec.storage.size, storageClass: spec.storage.storageClass, ...place },
-        ];
-    },
     create(name, args, opts) {
         const component = new Postgres(
             name,
-            { ...args, operatorNamespace: args.namespaces["cnpg-system"], namespace: args.namespaces[POSTGRES_NAMESPACE], databases: args.databases },
+            { ...args, operatorNamespace: args.namespaces[POSTGRES_OPERATOR_NAMESPACE], namespace: args.namespaces[POSTGRES_NAMESPACE], databases: args.databases },
             opts,
         );
         const credentials = Object.fromEntries(Object.entries(component.credentials).map(([db, c]) => [`postgres/${db}`, c.password]));

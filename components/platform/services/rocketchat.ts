@@ -1,14 +1,17 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { RocketchatSpec } from "../../../stacks/schema/services";
+import type { RocketchatSpec } from "../../../config/schema/services";
 import type { ClusterTarget } from "../../cluster/clusterTarget";
 import { HelmService } from "../helmService";
 import { standardLabels } from "../../k8s/labels";
 import type { NamespaceRef } from "../../k8s/namespace";
-import { resourceValues, type Values } from "../values";
+import { resourceValues, type Values } from "../../../plan/values";
 import { MongoDump } from "../backups/mongodbDump";
 import { defineService } from "./service";
+import { MONGODB_EXPORTER_RESOURCES, ROCKETCHAT_NAMESPACE } from "../../../plan/services/rocketchat";
+
+export { MONGODB_EXPORTER_RESOURCES };
 
 export const ROCKETCHAT_RELEASE = "rocketchat";
 /** Secret the Bitnami MongoDB subchart reads (auth.existingSecret). */
@@ -18,9 +21,6 @@ export const MONGO_URI_SECRET = "rocketchat-mongo-uri";
 const MONGO_USER = "rocketchat";
 const MONGO_DB = "rocketchat";
 const REPLICA_SET = "rs0";
-/** The MongoDB exporter sidecar: small and fixed. */
-export const MONGODB_EXPORTER_RESOURCES = { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } };
-
 /** Rocket.Chat's image is amd64-only (RocketChat/Rocket.Chat#37647) and MongoDB 5+ needs ARMv8.2: both go to amd64. */
 export function rocketchatNodeSelector(spec: RocketchatSpec): Record<string, string> {
     return { "kubernetes.io/arch": "amd64", ...spec.nodeSelector };
@@ -143,26 +143,12 @@ export class RocketChat extends pulumi.ComponentResource {
 export const rocketchatService = defineService({
     key: "rocketchat",
     type: "picluster:platform:RocketChat",
-    // The chart sets no seccomp profile.
-    namespaces: [{ name: "rocketchat", podSecurity: "baseline" }],
-    validate: () => [],
-    demands(spec, ctx) {
-        const nodeSelector = Object.fromEntries(Object.entries(rocketchatNodeSelector(spec)).filter(([k]) => k !== "kubernetes.io/arch"));
-        return [
-            { name: "rocketchat", ...spec.resources.requests, replicas: 1, arch: "amd64", nodeSelector },
-            { name: "rocketchat/mongodb", ...spec.mongodbResources.requests, replicas: 1, storage: spec.storage.size, storageClass: spec.storage.storageClass, arch: "amd64", nodeSelector },
-            // its metrics exporter sidecar runs when monitoring does
-            ...(ctx.services.monitoring.enabled
-                ? [{ name: "rocketchat/mongodb-exporter", ...MONGODB_EXPORTER_RESOURCES.requests, replicas: 1, arch: "amd64" as const, nodeSelector }]
-                : []),
-        ];
-    },
     create(name, args, opts) {
         const component = new RocketChat(
             name,
             {
                 ...args,
-                namespace: args.namespaces.rocketchat,
+                namespace: args.namespaces[ROCKETCHAT_NAMESPACE],
                 monitoring: args.created.monitoring !== undefined,
                 // Its PodMonitor kind comes with kube-prometheus-stack.
                 dependsOn: args.created.monitoring?.ready ?? [],
@@ -172,7 +158,7 @@ export const rocketchatService = defineService({
         if (args.backups) {
             new MongoDump(
                 `${name}-mongodb-dump`,
-                { cluster: args.cluster, namespace: args.namespaces.rocketchat, plan: args.backups, uriSecret: { name: MONGO_URI_SECRET, key: "mongo-uri" }, dependsOn: [component.helm.release] },
+                { cluster: args.cluster, namespace: args.namespaces[ROCKETCHAT_NAMESPACE], plan: args.backups, uriSecret: { name: MONGO_URI_SECRET, key: "mongo-uri" }, dependsOn: [component.helm.release] },
                 { parent: component },
             );
         }

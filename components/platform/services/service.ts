@@ -1,25 +1,14 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { AppsSpec } from "../../../stacks/schema/apps";
-import type { NodeSpec } from "../../../stacks/schema/cluster";
-import type { ServicesSpec } from "../../../stacks/schema/services";
+import type { ServicesSpec } from "../../../config/schema/services";
 import type { ClusterTarget } from "../../cluster/clusterTarget";
-import type { BackupPlan } from "../backups/plan";
-import type { WorkloadDemand } from "../capacity";
-import type { StoragePlan } from "../storage";
-import type { PodSecurityLevel } from "../../k8s/labels";
+import type { BackupPlan } from "../../../plan/backups";
+import type { BuiltinServiceKey } from "../../../plan/services/service";
+import type { StoragePlan } from "../../../plan/storage";
 import type { NamespaceRef } from "../../k8s/namespace";
-import type { DatabaseCredentials, DatabaseSpec } from "./postgres";
+import type { DatabaseSpec } from "../../../plan/services/postgres";
+import type { DatabaseCredentials } from "./postgres";
 
-/** The built-in services: each a key under `picluster:services`. */
-export type BuiltinServiceKey = "storage" | "ollama" | "postgres" | "rocketchat" | "monitoring" | "nvidiaDevicePlugin";
-
-/** What the plan knows when it asks a service to validate itself or state its demands. Pure data. */
-export interface ServicePlanContext {
-    services: ServicesSpec;
-    apps: AppsSpec;
-    /** The declared nodes (empty when targeting an existing cluster). */
-    nodes: NodeSpec[];
-}
+export type { BuiltinServiceKey };
 
 /** Everything a service's `create` gets: all of it decided by the plan. */
 export interface ServiceCreateArgs<K extends BuiltinServiceKey> {
@@ -55,26 +44,15 @@ export interface ServiceOutputs {
 }
 
 /**
- * One built-in service, in one file: its config key, component type, the
- * namespaces it needs with their Pod Security level, its cross-key checks,
- * its demands on the nodes and how to create it. The plan, the Platform
- * component, `npm run deploy` and the docs all loop over {@link SERVICES}.
+ * One built-in service's resources: its component type and how to create it
+ * from what the plan decided. What the service needs (namespaces, checks,
+ * demands) is its planner's, under the same key (plan/services/<service>.ts).
  */
 export interface ServiceDescriptor<K extends BuiltinServiceKey = BuiltinServiceKey> {
     /** `picluster:services.<key>`. */
     key: K;
     /** The component's type token (what `npm run deploy` looks up in state). */
     type: string;
-    /** Namespaces the service lives in and the least strict Pod Security level its pods need. */
-    namespaces: { name: string; podSecurity: PodSecurityLevel }[];
-    /** Whether the config switches it on; `spec.enabled` when absent. */
-    enabledBy?(spec: ServicesSpec[K]): boolean;
-    /** Whether the service has work on these nodes (e.g. only with a GPU node); enabled services apply when absent. */
-    appliesTo?(ctx: ServicePlanContext): boolean;
-    /** Cross-key problems, one line each naming the key, the value and the fix. Only called when enabled. */
-    validate(spec: ServicesSpec[K], ctx: ServicePlanContext): string[];
-    /** The requests of its long-running pods, for the capacity check. Only called when enabled. */
-    demands(spec: ServicesSpec[K], ctx: ServicePlanContext): WorkloadDemand[];
     /** Registers the component; never throws a config error (the plan has checked everything). */
     create(name: string, args: ServiceCreateArgs<K>, opts: pulumi.ComponentResourceOptions): ServiceOutputs;
 }

@@ -2,7 +2,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { DEFAULT_INSTALLER } from "../../../stacks/schema/cluster";
+import { DEFAULT_INSTALLER } from "../../../config/schema/cluster";
 
 /**
  * The k3s installer the e2e suite runs: the program's default installer

@@ -6,7 +6,7 @@
  *
  *   npx tsx test/e2e/lib/serviceCharts.ts   prints them, one a line (.ci/e2e.sh)
  */
-import { servicesSchema } from "../../../stacks/schema/services";
+import { servicesSchema } from "../../../config/schema/services";
 
 export function serviceCharts(): string[] {
     const d = servicesSchema.parse({});

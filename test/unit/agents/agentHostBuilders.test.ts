@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { agentHostDeploymentSpec, agentHostEnv, agentHostHpaSpec } from "../../../components/agents/agentHost/host";
 import { agentHostNetworkPolicies } from "../../../components/agents/agentHost/network";
 import { redisAuthData, redisDeploymentSpec } from "../../../components/agents/agentHost/redis";
-import { agentHostSchema } from "../../../stacks/schema/agents";
+import { agentHostSchema } from "../../../config/schema/agents";
 
 const spec = (over: Record<string, unknown> = {}) => agentHostSchema.parse({ enabled: true, image: "registry.lan/rustic-ai/agent-host:0.4.2", ...over });
 const refs = { serviceAccountName: "agent-host", authSecretName: "redis-auth", configMapName: "redis-config" };

@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { AgentHostPool, redisConfig } from "../../../components/agents/agentHostPool";
-import { agentChecks } from "../../../stacks/checks";
-import { agentHostSchema, workerAgentsSchema } from "../../../stacks/schema/agents";
-import { clusterSchema } from "../../../stacks/schema/cluster";
+import { agentChecks } from "../../../plan/checks";
+import { agentHostSchema, workerAgentsSchema } from "../../../config/schema/agents";
+import { clusterSchema } from "../../../config/schema/cluster";
 import { dependencyNames, isSecret, plainOccurrences, recorder, registeredResources, resetRegistry, valueOf } from "../../helpers/mocks";
 import { find, ofKind, testCluster } from "./fixtures";
 

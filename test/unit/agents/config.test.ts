@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { agentHostDemand } from "../../../components/agents/demand";
-import { ConfigError, loadConfig, objectSource } from "../../../stacks/config";
-import { agentHostSchema, workerAgentsSchema } from "../../../stacks/schema/agents";
+import { agentHostDemand } from "../../../plan/agentDemand";
+import { ConfigError, loadConfig, objectSource } from "../../../config/load";
+import { agentHostSchema, workerAgentsSchema } from "../../../config/schema/agents";
 
 /** A stack targeting an existing cluster, so only the agent keys can be wrong. */
 function problems(values: Record<string, unknown>): string[] {

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterTarget } from "../../../components/cluster/clusterTarget";
-import type { NodeSpec } from "../../../stacks/schema/cluster";
+import type { NodeSpec } from "../../../config/schema/cluster";
 import type { RegisteredResource } from "../../helpers/mocks";
 import { unwrapSecrets } from "../../helpers/mocks";
 

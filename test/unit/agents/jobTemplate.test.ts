@@ -3,7 +3,7 @@ import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { CONTAINERS_VARIABLE, JOB_RULES } from "../../../components/agents/jobAdmission";
 import { renderJobTemplate } from "../../../components/agents/jobTemplate";
-import { jobTemplateSchema } from "../../../stacks/schema/agents";
+import { jobTemplateSchema } from "../../../config/schema/agents";
 
 const codeReviewer = jobTemplateSchema.parse({
     name: "code-reviewer",

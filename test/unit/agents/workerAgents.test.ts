@@ -2,7 +2,7 @@ import * as yaml from "js-yaml";
 import { beforeEach, describe, expect, it } from "vitest";
 import { renderJobTemplate } from "../../../components/agents/jobTemplate";
 import { WorkerAgents } from "../../../components/agents/workerAgents";
-import { workerAgentsSchema } from "../../../stacks/schema/agents";
+import { workerAgentsSchema } from "../../../config/schema/agents";
 import { dependencyNames, isSecret, plainOccurrences, recorder, registeredResources, resetRegistry, valueOf } from "../../helpers/mocks";
 import { find, ofKind, testCluster } from "./fixtures";
 

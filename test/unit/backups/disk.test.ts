@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { DiskCapacityError } from "../../../components/platform/diskCapacity";
-import { loadConfig, secretsOf } from "../../../stacks/config";
-import { buildPlan } from "../../../stacks/plan";
+import { DiskCapacityError } from "../../../plan/diskCapacity";
+import { loadConfig, secretsOf } from "../../../config/load";
+import { buildPlan } from "../../../plan/plan";
 import { stackSource, stackValues } from "../../helpers/stacks";
 
 type Values = Record<string, any>;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { endpointAuthority, s3Url } from "../../../components/platform/backups/plan";
-import { ConfigError, loadConfig, secretsOf } from "../../../stacks/config";
-import { buildPlan } from "../../../stacks/plan";
+import { endpointAuthority, s3Url } from "../../../plan/backups";
+import { ConfigError, loadConfig, secretsOf } from "../../../config/load";
+import { buildPlan } from "../../../plan/plan";
 import { backupOverrides, S3_TARGET } from "../../helpers/backups";
 import { stackSource } from "../../helpers/stacks";
 

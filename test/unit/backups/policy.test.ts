@@ -3,7 +3,7 @@ import { Picluster } from "../../../components/picluster";
 import { evaluate } from "../../../policy/core/evaluate";
 import { exemptions } from "../../../policy/exemptions";
 import { allRules } from "../../../policy/rules";
-import { planStack } from "../../../stacks/plan";
+import { planStack } from "../../../plan/plan";
 import { backupOverrides } from "../../helpers/backups";
 import { registeredResources, resetRegistry, setCommandStdout, valueOf } from "../../helpers/mocks";
 import { stackSource } from "../../helpers/stacks";

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { Picluster } from "../../../components/picluster";
 import { MONGODB_BACKUP_SECRET, MONGODB_DUMP } from "../../../components/platform/backups/mongodbDump";
 import { POSTGRES_BACKUP_SECRET } from "../../../components/platform/backups/postgres";
-import { planStack } from "../../../stacks/plan";
+import { planStack } from "../../../plan/plan";
 import { backupOverrides, S3_ACCESS_KEY, S3_SECRET_KEY } from "../../helpers/backups";
 import { isSecretEnvelope, plainOccurrences, registeredResources, resetRegistry, unwrapSecrets, type RegisteredResource } from "../../helpers/mocks";
 import { stackSource } from "../../helpers/stacks";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { loadConfig, secretsOf } from "../../../stacks/config";
-import { buildPlan } from "../../../stacks/plan";
-import { dumpStamp, formatRestorePlan, parseAt, pickSnapshot, restorePlan } from "../../../stacks/restore";
+import { loadConfig, secretsOf } from "../../../config/load";
+import { buildPlan } from "../../../plan/plan";
+import { dumpStamp, formatRestorePlan, parseAt, pickSnapshot, restorePlan } from "../../../scripts/lib/restore";
 import { backupOverrides, S3_ACCESS_KEY, S3_SECRET_KEY } from "../../helpers/backups";
 import { stackSource, stackValues } from "../../helpers/stacks";
 

@@ -1,8 +1,8 @@
 import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { Picluster } from "../../../components/picluster";
-import { objectSource } from "../../../stacks/config";
-import { planStack } from "../../../stacks/plan";
+import { objectSource } from "../../../config/load";
+import { planStack } from "../../../plan/plan";
 import { isSecret, plainOccurrences, RegisteredResource, registeredResources, resetRegistry, valueOf } from "../../helpers/mocks";
 
 const CLIENT_KEY = "Y2xpZW50LWtleS1zZWNyZXQ=";

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { K3sCluster } from "../../../components/cluster/k3sCluster";
-import { loadConfig, objectSource } from "../../../stacks/config";
+import { loadConfig, objectSource } from "../../../config/load";
 import { dependencyNames, recorder, RecordedResource, RegisteredResource, registeredResources, resetRegistry, valueOf } from "../../helpers/mocks";
 import { agent, clusterWith, server, TEST_SSH_KEY } from "../../helpers/stacks";
 

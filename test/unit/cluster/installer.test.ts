@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { artifactName, installerEnv, k3sDataDir } from "../../../components/cluster/nodeArtifacts";
-import { clusterSchema, DEFAULT_INSTALLER, endpointHost, installerProblems, installerSha256, installerUrl } from "../../../stacks/schema/cluster";
+import { artifactName, installerEnv, k3sDataDir } from "../../../components/cluster/install/nodeArtifacts";
+import { clusterSchema, DEFAULT_INSTALLER, endpointHost, installerProblems, installerSha256, installerUrl } from "../../../config/schema/cluster";
 import { agent, clusterWith, server } from "../../helpers/stacks";
 
 const SHA = (c: string) => c.repeat(64);

@@ -1,9 +1,9 @@
-import { planStack } from "../../../stacks/plan";
+import { planStack } from "../../../plan/plan";
 import * as yaml from "js-yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { K3sCluster } from "../../../components/cluster/k3sCluster";
 import { Picluster } from "../../../components/picluster";
-import { loadConfig, objectSource } from "../../../stacks/config";
+import { loadConfig, objectSource } from "../../../config/load";
 import {
     dependencyNames,
     isSecret,

@@ -1,7 +1,8 @@
 import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { apiEndpointOf, apiServerUrl, renderK3sConfig, rewriteKubeconfig } from "../../../components/cluster/k3sConfig";
-import { clusterSchema } from "../../../stacks/schema/cluster";
+import { renderK3sConfig, rewriteKubeconfig } from "../../../components/cluster/install/k3sConfig";
+import { apiEndpointOf, apiServerUrl } from "../../../plan/topology";
+import { clusterSchema } from "../../../config/schema/cluster";
 import { agent, clusterWith, server } from "../../helpers/stacks";
 
 const single = clusterSchema.parse(clusterWith([server(), agent("pi-1", "10.0.0.21")]));

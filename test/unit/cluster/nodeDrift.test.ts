@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { neededRepairs, parseObservation, type Observed } from "../../../components/cluster/nodeDrift";
-import { observationProvider, type ObservationInputs, type ObservationState } from "../../../components/cluster/nodeObservation";
+import { neededRepairs, parseObservation, type Observed } from "../../../components/cluster/drift/nodeDrift";
+import { observationProvider, type ObservationInputs, type ObservationState } from "../../../components/cluster/drift/nodeObservation";
 
 const healthy: Observed = { version: "v1.33.5+k3s1", service: "k3s-agent", active: true, ready: "True", configSha256: "c0ffee", registriesSha256: "", machineId: "m-1" };
 const desired = { k3sVersion: "v1.33.5+k3s1", configSha256: "c0ffee" };

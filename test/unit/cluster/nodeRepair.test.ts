@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { sha256Hex } from "../../../components/cluster/nodeRepair";
+import { sha256Hex } from "../../../components/cluster/drift/nodeRepair";
 import { Picluster } from "../../../components/picluster";
-import { planStack } from "../../../stacks/plan";
+import { planStack } from "../../../plan/plan";
 import { dependencyNames, isSecretEnvelope, recorder, RegisteredResource, registeredResources, resetRegistry, unwrapSecrets, valueOf } from "../../helpers/mocks";
 import { stackSource } from "../../helpers/stacks";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { crossNodeProblems, parsePreflightReport, PreflightError } from "../../../components/cluster/preflightReport";
+import { crossNodeProblems, parsePreflightReport, PreflightError } from "../../../components/cluster/install/preflightReport";
 
 const report = (hostname: string, machineId: string) =>
     parsePreflightReport(`check arch ok aarch64\ncheck swap problem swap is on\nfact hostname ${hostname}\nfact machine-id ${machineId}\n`);

@@ -1,10 +1,10 @@
 import * as yaml from "js-yaml";
 import { beforeEach, describe, expect, it } from "vitest";
-import { renderRegistriesYaml } from "../../../components/cluster/registriesFile";
+import { renderRegistriesYaml } from "../../../components/cluster/install/registriesFile";
 import { Picluster } from "../../../components/picluster";
-import { ConfigError, loadConfig } from "../../../stacks/config";
-import { planStack } from "../../../stacks/plan";
-import { registriesSchema, registryProblems, registryWarnings } from "../../../stacks/schema/registries";
+import { ConfigError, loadConfig } from "../../../config/load";
+import { planStack } from "../../../plan/plan";
+import { registriesSchema, registryProblems, registryWarnings } from "../../../config/schema/registries";
 import {
     dependencyNames,
     plainOccurrences,

@@ -1,6 +1,6 @@
 import { utils } from "ssh2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runOverSsh } from "../../../components/cluster/nodeObservation";
+import { runOverSsh } from "../../../components/cluster/drift/nodeObservation";
 import { fakeSshNode, type FakeSshNode } from "../../helpers/sshNode";
 import { keyPair } from "../../helpers/sshKeys";
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { K3sCluster } from "../../../components/cluster/k3sCluster";
-import { joinRoleOf, nodeLabels, upgradeOrder } from "../../../components/cluster/topology";
-import { loadConfig, objectSource } from "../../../stacks/config";
-import { clusterSchema } from "../../../stacks/schema/cluster";
+import { joinRoleOf, nodeLabels, upgradeOrder } from "../../../plan/topology";
+import { loadConfig, objectSource } from "../../../config/load";
+import { clusterSchema } from "../../../config/schema/cluster";
 import { dependencyNames, recorder, registeredResources, resetRegistry, valueOf } from "../../helpers/mocks";
 import { agent, clusterWith, server, TEST_SSH_KEY } from "../../helpers/stacks";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { planUpgradeBatches } from "../../../components/cluster/upgradeBatches";
+import { planUpgradeBatches } from "../../../plan/upgradeBatches";
 
 type Node = { name: string; role: "server" | "agent"; arch: "amd64" | "arm64" };
 const server = (name: string): Node => ({ name, role: "server", arch: "amd64" });

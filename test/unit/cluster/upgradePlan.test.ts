@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { K3sCluster } from "../../../components/cluster/k3sCluster";
-import { checkUpgradeBatches } from "../../../components/cluster/topology";
-import { capacityAbsorbs, disruptionBudgets, disruptionGroupsFor, planClusterUpgrade } from "../../../components/cluster/upgradePlan";
-import { nodeCapacities, type WorkloadDemand } from "../../../components/platform/capacity";
-import { loadConfig, objectSource } from "../../../stacks/config";
-import { clusterSchema } from "../../../stacks/schema/cluster";
+import { checkUpgradeBatches } from "../../../plan/topology";
+import { capacityAbsorbs, disruptionBudgets, disruptionGroupsFor, planClusterUpgrade } from "../../../plan/upgradePlan";
+import { nodeCapacities, type WorkloadDemand } from "../../../plan/capacity";
+import { loadConfig, objectSource } from "../../../config/load";
+import { clusterSchema } from "../../../config/schema/cluster";
 import { dependencyNames, recorder, resetRegistry, valueOf } from "../../helpers/mocks";
 import { agent, clusterWith, server, stackSource, TEST_SSH_KEY } from "../../helpers/stacks";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { deployCommand, deployTargets, findTargetUrns, resolveDeployTarget } from "../../../stacks/deploy";
+import { deployCommand, deployTargets, findTargetUrns, resolveDeployTarget } from "../../../scripts/lib/deploy";
 
 const config = {
     services: {

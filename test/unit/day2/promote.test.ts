@@ -5,9 +5,9 @@ import * as path from "path";
 import { promisify } from "util";
 import { describe, expect, it } from "vitest";
 import * as YAML from "yaml";
-import { formatPath } from "../../../stacks/config";
-import { findVersions, lineDiff, promote, StackValidator, validateStackDocument } from "../../../stacks/promote";
-import { k3sVersion } from "../../../stacks/schema/cluster";
+import { formatPath } from "../../../config/load";
+import { findVersions, lineDiff, promote, StackValidator, validateStackDocument } from "../../../scripts/lib/promote";
+import { k3sVersion } from "../../../config/schema/cluster";
 
 const FIXTURES = path.join(__dirname, "fixtures");
 const REPO = path.join(__dirname, "..", "..", "..");

@@ -16,7 +16,7 @@ import {
     RegisteredResource,
     renderFiles,
     SECRET_SENTINELS,
-} from "../../../stacks/offline";
+} from "../../../scripts/lib/offline";
 import { TEST_SSH_KEY } from "../../helpers/stacks";
 
 const REPO = path.join(__dirname, "..", "..", "..");

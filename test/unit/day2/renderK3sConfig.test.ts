@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { K3S_CONFIG_SECRETS, leakedSecrets, REDACTED, renderFiles, type RegisteredResource } from "../../../stacks/offline";
+import { K3S_CONFIG_SECRETS, leakedSecrets, REDACTED, renderFiles, type RegisteredResource } from "../../../scripts/lib/offline";
 
 /** A server's install command as registered: its k3s config travels, secret, on stdin. */
 function install(config: Record<string, unknown>): RegisteredResource {

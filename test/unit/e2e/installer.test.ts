@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_INSTALLER } from "../../../stacks/schema/cluster";
+import { DEFAULT_INSTALLER } from "../../../config/schema/cluster";
 import { installerCachePath, upstreamInstaller, UPSTREAM_INSTALLER } from "../../e2e/lib/installer";
 
 describe("the e2e suite's k3s installer cache", () => {

@@ -7,12 +7,12 @@ import {
     nodeCapacities,
     planCapacity,
     type WorkloadDemand,
-} from "../../../components/platform/capacity";
-import { planPlatform } from "../../../components/platform/plan";
-import type { AppsSpec } from "../../../stacks/schema/apps";
-import type { NodeSpec } from "../../../stacks/schema/cluster";
-import type { ServicesSpec } from "../../../stacks/schema/services";
-import { parseBytes, parseCpu } from "../../../components/k8s/quantity";
+} from "../../../plan/capacity";
+import { planPlatform } from "../../../plan/platform";
+import type { AppsSpec } from "../../../config/schema/apps";
+import type { NodeSpec } from "../../../config/schema/cluster";
+import type { ServicesSpec } from "../../../config/schema/services";
+import { parseBytes, parseCpu } from "../../../config/quantity";
 import { node, piApps, piNodes, piServices, testSecrets } from "./fixtures";
 
 /** The platform's demands as the plan states them. */

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import { releaseArgs } from "../../../components/platform/helmService";
-import { deepMerge, setPath } from "../../../components/platform/values";
-import { ConfigError, loadConfig, objectSource } from "../../../stacks/config";
-import { servicesSchema } from "../../../stacks/schema/services";
+import { deepMerge, setPath } from "../../../plan/values";
+import { ConfigError, loadConfig, objectSource } from "../../../config/load";
+import { servicesSchema } from "../../../config/schema/services";
 import { isSecret, valueOf } from "../../helpers/mocks";
 
 const cluster = { k3sVersion: "v1.33.5+k3s1", nodes: [{ name: "tower", host: "10.0.0.10", user: "pi", role: "server", arch: "amd64", sshKey: "towerKey" }] };

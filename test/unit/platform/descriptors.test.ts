@@ -2,8 +2,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { SERVICES } from "../../../components/platform/services";
-import { SERVICE_COMPONENTS } from "../../../stacks/deploy";
-import { servicesSchema } from "../../../stacks/schema/services";
+import { SERVICE_PLANNERS } from "../../../plan/services";
+import { SERVICE_COMPONENTS } from "../../../scripts/lib/deploy";
+import { servicesSchema } from "../../../config/schema/services";
 
 describe("built-in service descriptors", () => {
     it("cover every service key of the schema, once each", () => {
@@ -13,12 +14,16 @@ describe("built-in service descriptors", () => {
         expect(schemaKeys.sort()).toEqual(keys);
     });
 
+    it("pair every planner with the component of the same key, in the same creation order", () => {
+        expect(SERVICE_PLANNERS.map((p) => p.key)).toEqual(SERVICES.map((d) => d.key));
+    });
+
     it("give npm run deploy its service names and component types", () => {
         expect(SERVICE_COMPONENTS).toEqual(Object.fromEntries(SERVICES.map((d) => [d.key, d.type])));
     });
 
     it("appear in the docs table with their namespaces and Pod Security levels", () => {
         const doc = fs.readFileSync(path.join(__dirname, "..", "..", "..", "docs", "services.md"), "utf8");
-        for (const d of SERVICES) for (const ns of d.namespaces) expect(doc).toContain(`\`${ns.name}\` (${ns.podSecurity})`);
+        for (const d of SERVICE_PLANNERS) for (const ns of d.namespaces) expect(doc).toContain(`\`${ns.name}\` (${ns.podSecurity})`);
     });
 });

@@ -1,12 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterTarget } from "../../../components/cluster/clusterTarget";
-import { checkCapacity, nodeCapacities } from "../../../components/platform/capacity";
-import { planPlatform, type PlatformPlan } from "../../../components/platform/plan";
-import { ConfigError, type SecretReader } from "../../../stacks/config";
-import { appsSchema, type AppsSpec } from "../../../stacks/schema/apps";
-import { nodeSchema, type NodeSpec } from "../../../stacks/schema/cluster";
-import { servicesSchema, type ServicesSpec } from "../../../stacks/schema/services";
+import { checkCapacity, nodeCapacities } from "../../../plan/capacity";
+import { planPlatform, type PlatformPlan } from "../../../plan/platform";
+import { ConfigError, type SecretReader } from "../../../config/load";
+import { appsSchema, type AppsSpec } from "../../../config/schema/apps";
+import { nodeSchema, type NodeSpec } from "../../../config/schema/cluster";
+import { servicesSchema, type ServicesSpec } from "../../../config/schema/services";
 
 /** Stands in for "every node is Ready". */
 class ClusterReady extends pulumi.CustomResource {

@@ -1,9 +1,9 @@
 import * as yaml from "js-yaml";
 import { beforeEach, describe, expect, it } from "vitest";
-import { CapacityError, nodeCapacities, planCapacity } from "../../../components/platform/capacity";
+import { CapacityError, nodeCapacities, planCapacity } from "../../../plan/capacity";
 import { Platform } from "../../../components/platform/platform";
-import { clusterSchema } from "../../../stacks/schema/cluster";
-import { servicesSchema } from "../../../stacks/schema/services";
+import { clusterSchema } from "../../../config/schema/cluster";
+import { servicesSchema } from "../../../config/schema/services";
 import { registeredResources, resetRegistry, unwrapSecrets, type RegisteredResource } from "../../helpers/mocks";
 import { node, piApps, piNodes, piServices, platformPlan, testCluster } from "./fixtures";
 

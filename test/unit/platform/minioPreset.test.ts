@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { Picluster } from "../../../components/picluster";
-import { helmFullname, resolveCatalogEntry } from "../../../components/platform/services/catalog";
-import { MINIO_BUCKET, minioPreset } from "../../../components/platform/services/minioPreset";
-import { loadConfig, secretsOf, type ConfigSource } from "../../../stacks/config";
-import { buildPlan, planStack } from "../../../stacks/plan";
-import { imagePinProblem } from "../../../stacks/schema/common";
-import { servicesSchema } from "../../../stacks/schema/services";
+import { helmFullname, resolveCatalogEntry } from "../../../plan/catalog/presets";
+import { MINIO_BUCKET, minioPreset } from "../../../plan/catalog/minio";
+import { loadConfig, secretsOf, type ConfigSource } from "../../../config/load";
+import { buildPlan, planStack } from "../../../plan/plan";
+import { imagePinProblem } from "../../../config/schema/common";
+import { servicesSchema } from "../../../config/schema/services";
 import { plainOccurrences, registeredResources, resetRegistry, unwrapSecrets } from "../../helpers/mocks";
 import { stackSource, stackValues } from "../../helpers/stacks";
 

@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { CapacityError } from "../../../components/platform/capacity";
+import { CapacityError } from "../../../plan/capacity";
 import { Platform } from "../../../components/platform/platform";
-import { ConfigError } from "../../../stacks/config";
-import { servicesSchema } from "../../../stacks/schema/services";
+import { ConfigError } from "../../../config/load";
+import { servicesSchema } from "../../../config/schema/services";
 import {
     dependencyNames,
     isSecret,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { REGISTRY_NODE_PORT, resolveCatalogEntry } from "../../../components/platform/services/catalog";
-import { imagePinProblem } from "../../../stacks/schema/common";
-import { registriesSchema, registryProblems } from "../../../stacks/schema/registries";
-import { servicesSchema } from "../../../stacks/schema/services";
+import { REGISTRY_NODE_PORT, resolveCatalogEntry } from "../../../plan/catalog/presets";
+import { imagePinProblem } from "../../../config/schema/common";
+import { registriesSchema, registryProblems } from "../../../config/schema/registries";
+import { servicesSchema } from "../../../config/schema/services";
 
 const entry = () => servicesSchema.parse({ catalog: [{ name: "registry-cache", preset: "registry", arch: "amd64" }] }).catalog[0];
 

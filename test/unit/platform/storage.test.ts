@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { Picluster } from "../../../components/picluster";
 import { LONGHORN_BACKUP_JOB, LONGHORN_BACKUP_SECRET } from "../../../components/platform/backups/longhorn";
-import { DiskCapacityError } from "../../../components/platform/diskCapacity";
-import { loadConfig, objectSource, secretsOf, type ConfigSource } from "../../../stacks/config";
-import { deployTargets } from "../../../stacks/deploy";
-import { buildPlan, planStack } from "../../../stacks/plan";
+import { DiskCapacityError } from "../../../plan/diskCapacity";
+import { loadConfig, objectSource, secretsOf, type ConfigSource } from "../../../config/load";
+import { deployTargets } from "../../../scripts/lib/deploy";
+import { buildPlan, planStack } from "../../../plan/plan";
 import { backupOverrides, S3_ACCESS_KEY, S3_SECRET_KEY } from "../../helpers/backups";
 import { dependencyNames, plainOccurrences, recorder, registeredResources, resetRegistry, unwrapSecrets, type RegisteredResource } from "../../helpers/mocks";
 import { stackSource, stackValues } from "../../helpers/stacks";

@@ -4,7 +4,7 @@ import { evaluate } from "../../../policy/core/evaluate";
 import type { ResourceView } from "../../../policy/core/types";
 import { exemptions } from "../../../policy/exemptions";
 import { allRules } from "../../../policy/rules";
-import { planStack } from "../../../stacks/plan";
+import { planStack } from "../../../plan/plan";
 import { recorder, registeredResources, resetRegistry, setCommandStdout, valueOf } from "../../helpers/mocks";
 import { stackSource, stackValues } from "../../helpers/stacks";
 import { clusterCommandStdout } from "./commandStdout";

@@ -1,4 +1,4 @@
-import { planStack } from "../../../stacks/plan";
+import { planStack } from "../../../plan/plan";
 import * as grpc from "@grpc/grpc-js";
 import { spawn, type ChildProcess } from "child_process";
 import * as path from "path";

@@ -1,4 +1,4 @@
-import { planStack } from "../../../stacks/plan";
+import { planStack } from "../../../plan/plan";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Picluster } from "../../../components/picluster";
 import { evaluate, type Exempted, type Finding } from "../../../policy/core/evaluate";

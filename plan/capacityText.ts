@@ -1,0 +1,44 @@
+import { formatBytes, formatCpu } from "../config/quantity";
+import type { CapacityPlan } from "./capacity";
+
+/* The capacity plan as text: the CapacityError's table and scripts/capacity-report.ts. */
+
+function table(header: string[], rows: string[][]): string {
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+    return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+/** The per-architecture totals and what does not fit, as text. */
+export function formatArchSummary(plan: CapacityPlan): string {
+    const rows = plan.byArch.map((a) => [
+        a.arch,
+        String(a.nodes),
+        `${formatCpu(a.cpuRequested)} / ${formatCpu(a.cpuCapacity)}`,
+        `${formatBytes(a.memoryRequested)} / ${formatBytes(a.memoryCapacity)}`,
+        a.unplaced === 0 ? "ok" : `${a.unplaced} replica(s) do not fit`,
+    ]);
+    let out = table(["arch", "nodes", "cpu requested / allocatable", "memory requested / allocatable", "status"], rows);
+    if (plan.unplaced.length > 0) {
+        out +=
+            "\n\nDoes not fit:\n" +
+            table(
+                ["workload", "arch", "cpu", "memory", "why"],
+                plan.unplaced.map((u) => [u.replica, u.arch, formatCpu(u.cpu), formatBytes(u.memoryBytes), u.reason]),
+            );
+    }
+    return out;
+}
+
+/** The per-node placement, as text (used by scripts/capacity-report.ts). */
+export function formatNodePlan(plan: CapacityPlan): string {
+    const rows = plan.nodes.map((n) => [
+        n.name,
+        n.arch + (n.gpu ? ` (gpu) ${n.gpuRequested}/${n.gpus} nvidia.com/gpu` : ""),
+        `${formatCpu(n.cpuRequested)} / ${formatCpu(n.cpu)}`,
+        `${formatBytes(n.memoryRequested)} / ${formatBytes(n.memoryBytes)}`,
+        n.workloads.join(", ") || "-",
+    ]);
+    return table(["node", "arch", "cpu", "memory", "workloads"], rows) + "\n\n" + formatArchSummary(plan);
+}
+

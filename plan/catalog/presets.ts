@@ -1,0 +1,212 @@
+import type { CatalogEntrySpec } from "../../config/schema/services";
+import type { PodSecurityLevel } from "../../config/podSecurity";
+import { nodeSelectorFor, setPath, type Values } from "../values";
+import { minioPreset } from "./minio";
+
+/*
+ * The catalog's presets (pinned charts with values that suit a Pi cluster)
+ * and how an entry of `picluster:services.catalog` resolves against them.
+ * Pure data and functions: the plan resolves each entry once.
+ */
+
+/** A chart pinned to one version in one repository. */
+export interface ChartRef {
+    /** Chart name in the repository (`ollama`, `kube-prometheus-stack`). */
+    chart: string;
+    /** `https://…` index or `oci://registry/path` (the chart is then `repo/chart`). */
+    repo: string;
+    /** Exact chart version. */
+    version: string;
+}
+
+/** A ready-made catalog entry: a pinned chart plus values that suit a Pi cluster. */
+export interface CatalogPreset extends ChartRef {
+    namespace: string;
+    podSecurity: PodSecurityLevel;
+    /** Total requests of the chart's long-running pods, for the capacity check. */
+    requests: { cpu: string; memory: string };
+    /** The chart's main Service, from the release name. */
+    service?: { name: (release: string) => string; port: number };
+    /** Helm value paths that receive the entry's node selector. */
+    nodeSelectorPaths: string[];
+    values: (ctx: { storageClass: string }) => Values;
+    /** A Kubernetes Secret the values reference by name, with one generated password per key. */
+    generatedSecret?: { name: string; keys: string[] };
+    /** Helm value paths that get a generated password (as a secret Output) when the chart cannot read a Secret. */
+    generatedValues?: string[];
+    /** Helm value paths the entry must fill from secret config (`secretValues`); the plan refuses the entry without them. */
+    requiredSecretValues?: string[];
+    /**
+     * A Secret the values reference by name, filled from the entry's
+     * `secretValues` (Secret key → secretValues path); those paths then stay
+     * out of the Helm values.
+     */
+    configSecret?: { name: string; keys: Record<string, string> };
+    /** Size of the chart's volume, for the disk check. */
+    storage?: string;
+}
+
+/** The usual `<chart>.fullname` helper: the release name when it contains the chart name, else `release-chart`. */
+export function helmFullname(release: string, chart: string): string {
+    return (release.includes(chart) ? release : `${release}-${chart}`).slice(0, 63).replace(/-+$/, "");
+}
+
+/**
+ * Bitnami's free images were frozen under `bitnamilegacy` in Aug 2025; its
+ * charts refuse non-default repositories unless allowInsecureImages is set.
+ */
+export function bitnamiLegacy(images: Record<string, string>): Values {
+    let v: Values = { global: { security: { allowInsecureImages: true } } };
+    for (const [path, repo] of Object.entries(images)) v = setPath(v, `${path}.repository`, `bitnamilegacy/${repo}`);
+    return v;
+}
+
+/** The node port the registry preset's cache listens on, on every node. */
+export const REGISTRY_NODE_PORT = 30500;
+
+export const catalogPresets: Record<"jupyterhub" | "rabbitmq" | "headlamp" | "registry" | "minio", CatalogPreset> = {
+    // z2jh: hub and proxy images are multi-arch; user pods are spawned on demand and not counted.
+    jupyterhub: {
+        chart: "jupyterhub",
+        repo: "https://hub.jupyter.org/helm-chart/",
+        version: "4.3.3",
+        namespace: "jupyterhub",
+        podSecurity: "baseline",
+        requests: { cpu: "150m", memory: "384Mi" },
+        service: { name: () => "proxy-public", port: 80 },
+        nodeSelectorPaths: ["hub.nodeSelector", "proxy.chp.nodeSelector", "singleuser.nodeSelector"],
+        values: ({ storageClass }) => ({
+            hub: {
+                resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+                config: { JupyterHub: { authenticator_class: "dummy" } },
+            },
+            proxy: {
+                service: { type: "ClusterIP" },
+                chp: { resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } } },
+            },
+            // Image pre-pulling and the user scheduler cost a pod per node; a home lab does without.
+            prePuller: { hook: { enabled: false }, continuous: { enabled: false } },
+            scheduling: { userScheduler: { enabled: false }, userPlaceholder: { enabled: false } },
+            singleuser: {
+                // The default init container that blocks the cloud metadata address runs privileged with
+                // NET_ADMIN, which the namespace's baseline Pod Security refuses: no user server would start.
+                // The singleuser NetworkPolicy (egressAllowRules.cloudMetadataServer: false) blocks it instead.
+                cloudMetadata: { blockWithIptables: false },
+                cpu: { guarantee: 0.1, limit: 1 },
+                memory: { guarantee: "512M", limit: "1G" },
+                storage: { capacity: "2Gi", dynamic: { storageClass } },
+            },
+            cull: { enabled: true, timeout: 3600 },
+        }),
+        // The shared password of the dummy authenticator; switch to a real authenticator through values.
+        generatedValues: ["hub.config.DummyAuthenticator.password"],
+    },
+    rabbitmq: {
+        chart: "rabbitmq",
+        repo: "oci://registry-1.docker.io/bitnamicharts",
+        version: "16.0.14",
+        namespace: "rabbitmq",
+        podSecurity: "restricted",
+        requests: { cpu: "250m", memory: "512Mi" },
+        service: { name: (r) => helmFullname(r, "rabbitmq"), port: 5672 },
+        nodeSelectorPaths: ["nodeSelector"],
+        values: ({ storageClass }) => ({
+            ...bitnamiLegacy({ image: "rabbitmq", "volumePermissions.image": "os-shell" }),
+            replicaCount: 1,
+            resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+            persistence: { enabled: true, size: "8Gi", storageClass },
+            auth: { username: "picluster", existingPasswordSecret: "rabbitmq-auth", existingErlangSecret: "rabbitmq-auth" },
+        }),
+        generatedSecret: { name: "rabbitmq-auth", keys: ["rabbitmq-password", "rabbitmq-erlang-cookie"] },
+    },
+    headlamp: {
+        chart: "headlamp",
+        repo: "https://kubernetes-sigs.github.io/headlamp/",
+        version: "0.33.0",
+        namespace: "headlamp",
+        podSecurity: "baseline",
+        requests: { cpu: "50m", memory: "128Mi" },
+        service: { name: (r) => helmFullname(r, "headlamp"), port: 80 },
+        nodeSelectorPaths: ["nodeSelector"],
+        values: () => ({
+            resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+            service: { type: "ClusterIP" },
+            // No cluster-admin binding for Headlamp's own account: users sign in with their own token.
+            clusterRoleBinding: { create: false },
+        }),
+    },
+    // A pull-through cache of Docker Hub (distribution in proxy mode), for
+    // cluster.registries.mirrors["docker.io"]. It caches every layer any node
+    // pulls through it, so its volume grows with the images the cluster uses.
+    registry: {
+        chart: "docker-registry",
+        repo: "https://helm.twun.io",
+        version: "2.2.3",
+        namespace: "registry",
+        podSecurity: "restricted",
+        requests: { cpu: "50m", memory: "128Mi" },
+        service: { name: (r) => helmFullname(r, "docker-registry"), port: 5000 },
+        nodeSelectorPaths: ["nodeSelector"],
+        values: ({ storageClass }) => ({
+            // The distribution image, pinned; multi-arch (amd64, arm64).
+            image: { repository: "registry", tag: "2.8.3" },
+            replicaCount: 1,
+            proxy: { enabled: true, remoteurl: "https://registry-1.docker.io" },
+            persistence: { enabled: true, size: "20Gi", storageClass, deleteEnabled: true },
+            resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+            // containerd on each node resolves names with the host's DNS, not
+            // the cluster's: a fixed NodePort gives mirrors a stable address.
+            service: { type: "NodePort", port: 5000, nodePort: REGISTRY_NODE_PORT },
+            securityContext: { enabled: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+            containerSecurityContext: {
+                enabled: true,
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                runAsNonRoot: true,
+                capabilities: { drop: ["ALL"] },
+                seccompProfile: { type: "RuntimeDefault" },
+            },
+        }),
+    },
+    minio: minioPreset,
+};
+
+/** What a catalog entry resolves to once its preset (if any) is applied. */
+export interface ResolvedCatalogEntry {
+    name: string;
+    chart: ChartRef;
+    namespace: string;
+    podSecurity: PodSecurityLevel;
+    requests?: { cpu: string; memory: string };
+    nodeSelector: Record<string, string>;
+    defaults: Values;
+    /** The entry's own values, deep-merged over the defaults. */
+    values: Values;
+    timeoutSeconds: number;
+    preset?: CatalogPreset;
+}
+
+/** Applies the preset and the entry's fields over it. */
+export function resolveCatalogEntry(entry: CatalogEntrySpec, storageClass: string): ResolvedCatalogEntry {
+    const preset = entry.preset ? catalogPresets[entry.preset] : undefined;
+    const nodeSelector = nodeSelectorFor({ arch: entry.arch, nodeSelector: entry.nodeSelector });
+    let defaults: Values = preset ? preset.values({ storageClass }) : {};
+    const paths = preset ? preset.nodeSelectorPaths : ["nodeSelector"];
+    if (Object.keys(nodeSelector).length > 0) for (const p of paths) defaults = setPath(defaults, p, nodeSelector);
+    return {
+        name: entry.name,
+        chart: {
+            chart: entry.chart ?? (preset as CatalogPreset).chart,
+            repo: entry.repo ?? (preset as CatalogPreset).repo,
+            version: entry.version ?? (preset as CatalogPreset).version,
+        },
+        namespace: entry.namespace ?? preset?.namespace ?? entry.name,
+        podSecurity: entry.podSecurity ?? preset?.podSecurity ?? "baseline",
+        requests: entry.requests ?? preset?.requests,
+        nodeSelector,
+        defaults,
+        values: entry.values,
+        timeoutSeconds: entry.timeoutSeconds,
+        preset,
+    };
+}

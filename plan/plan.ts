@@ -1,0 +1,92 @@
+import * as pulumi from "@pulumi/pulumi";
+import { agentHostDemand } from "./agentDemand";
+import { disruptionBudgets, planClusterUpgrade } from "./upgradePlan";
+import { planBackups, type BackupPlan } from "./backups";
+import { checkCapacity, nodeCapacities, type CapacityPlan, type WorkloadDemand } from "./capacity";
+import { checkDisk } from "./diskCapacity";
+import { planPlatform, type PlatformPlan } from "./platform";
+import { planStorage, type StoragePlan } from "./storage";
+import type { SecretReader } from "./platform";
+import { agentChecks, clusterChecks, clusterWarnings } from "./checks";
+import { ConfigError, loadConfig, runtimeSource, secretsOf, type ConfigSource, type PiclusterConfig } from "../config/load";
+import { registrySecretRefs, registryWarnings } from "../config/schema/registries";
+
+/**
+ * Everything the components need, decided before the first resource is
+ * registered: the validated config, the platform's namespaces, services,
+ * catalog entries, apps with their secrets, every workload's demand and the
+ * capacity plan. Components take this and never read or check config again.
+ */
+export interface StackPlan {
+    config: PiclusterConfig;
+    platform: PlatformPlan;
+    /** Every workload's requests: the platform's and the agent-host pool's. */
+    demands: WorkloadDemand[];
+    /** Where the demands land on the declared nodes (undefined without declared nodes). */
+    capacity?: CapacityPlan;
+    /** The backup target and schedules (undefined without `backups.s3`). */
+    backups?: BackupPlan;
+    /** The storage choice: the platform's class and, for Longhorn, replicas and the nodes that hold them. */
+    storage: StoragePlan;
+    /** Risky but allowed settings, one line each. */
+    warnings: string[];
+    /** The secret values `cluster.registries` refers to, by key. */
+    registrySecrets: Record<string, pulumi.Output<string>>;
+    /** Node names in rolling-upgrade order, batch by batch (servers alone, first). */
+    upgradeBatches: string[][];
+}
+
+/** Resolves the secret keys `cluster.registries` refers to; each one that cannot be read becomes a problem naming where it is referenced. */
+export function registrySecretsOf(cluster: PiclusterConfig["cluster"], secrets: SecretReader, problems: string[]): Record<string, pulumi.Output<string>> {
+    const out: Record<string, pulumi.Output<string>> = {};
+    for (const { key, path } of cluster.registries ? registrySecretRefs(cluster.registries) : []) {
+        const r = secrets(key);
+        if ("problem" in r) problems.push(`picluster:${path} = "${key}": ${r.problem}`);
+        else out[key] = r.value;
+    }
+    return out;
+}
+
+/**
+ * Plans a validated config. Throws a ConfigError with every cross-key
+ * problem, then a CapacityError when the workloads do not fit; pure (no
+ * resource is registered), so `npm run render`, the capacity report,
+ * `npm run deploy` and `promote` share it with the program.
+ */
+export function buildPlan(config: PiclusterConfig, secrets: SecretReader): StackPlan {
+    const nodes = config.cluster.nodes;
+    const problems = [...clusterChecks(config.cluster), ...agentChecks(config)];
+    const platform = planPlatform({ services: config.services, apps: config.apps, nodes }, secrets, problems);
+    const registrySecrets = registrySecretsOf(config.cluster, secrets, problems);
+    const warnings = [...clusterWarnings(config.cluster), ...(config.cluster.registries ? registryWarnings(config.cluster.registries) : [])];
+    const backups = planBackups({ backups: config.backups, cluster: config.cluster, stack: config.stack, namespaces: platform.namespaces.map((n) => n.name) }, secrets, problems, warnings);
+    platform.backups = backups;
+    const storage = planStorage({ services: config.services, nodes, existingCluster: config.existingCluster }, problems, warnings);
+    platform.storage = storage;
+    if (problems.length > 0) throw new ConfigError(problems);
+    // The agents' guaranteed demand counts in the one capacity check.
+    const demands = [...platform.demands, ...agentHostDemand(config.agentHost)];
+    // A GPU node offers gpus × gpuSharing nvidia.com/gpu: what the device plugin advertises.
+    const capacity = nodes.length > 0 ? checkCapacity(demands, nodeCapacities(nodes, { gpuSharing: config.services.nvidiaDevicePlugin.gpuSharing })) : undefined;
+    // Longhorn volumes: `replicas` copies on distinct nodes, spread as Longhorn would (diskCapacity.ts).
+    const replicaModel = storage.longhorn && storage.replicatedClass
+        ? { defaultClass: storage.storageClass, replicatedClass: storage.replicatedClass, replicas: storage.longhorn.replicas, nodes: storage.longhorn.replicaNodes }
+        : undefined;
+    if (capacity) checkDisk(demands, capacity, nodes, replicaModel);
+    // Batches sized by agentConcurrency, the program's disruption budgets and capacity.
+    const upgrade = planClusterUpgrade({
+        nodes,
+        agentConcurrency: config.cluster.upgrade.agentConcurrency,
+        demands,
+        budgets: disruptionBudgets(config.services, config.apps, config.agentHost),
+    });
+    warnings.push(...upgrade.warnings.map((w) => `upgrade plan: ${w}`));
+    return { config, platform, demands, capacity, backups, storage, warnings, registrySecrets, upgradeBatches: upgrade.batches };
+}
+
+/** Loads, validates and plans the running stack's config (or `source`); logs the warnings. */
+export function planStack(source: ConfigSource = runtimeSource()): StackPlan {
+    const plan = buildPlan(loadConfig(source), secretsOf(source));
+    for (const w of plan.warnings) pulumi.log.warn(w);
+    return plan;
+}

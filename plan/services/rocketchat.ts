@@ -1,0 +1,25 @@
+import { defineServicePlanner } from "./service";
+
+export const ROCKETCHAT_NAMESPACE = "rocketchat";
+/** The MongoDB exporter sidecar: small and fixed. */
+export const MONGODB_EXPORTER_RESOURCES = { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } };
+
+/** Rocket.Chat and its MongoDB: amd64 only (the image is amd64-only, RocketChat/Rocket.Chat#37647; MongoDB 5+ needs ARMv8.2). */
+export const rocketchatPlanner = defineServicePlanner({
+    key: "rocketchat",
+    // The chart sets no seccomp profile.
+    namespaces: [{ name: ROCKETCHAT_NAMESPACE, podSecurity: "baseline" }],
+    validate: () => [],
+    demands(spec, ctx) {
+        // The arch is the demand's own field; the rest of the selector is the user's.
+        const nodeSelector = Object.fromEntries(Object.entries(spec.nodeSelector).filter(([k]) => k !== "kubernetes.io/arch"));
+        return [
+            { name: "rocketchat", ...spec.resources.requests, replicas: 1, arch: "amd64", nodeSelector },
+            { name: "rocketchat/mongodb", ...spec.mongodbResources.requests, replicas: 1, storage: spec.storage.size, storageClass: spec.storage.storageClass, arch: "amd64", nodeSelector },
+            // its metrics exporter sidecar runs when monitoring does
+            ...(ctx.services.monitoring.enabled
+                ? [{ name: "rocketchat/mongodb-exporter", ...MONGODB_EXPORTER_RESOURCES.requests, replicas: 1, arch: "amd64" as const, nodeSelector }]
+                : []),
+        ];
+    },
+});

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { ClusterPlan } from "../plan/cluster";
 import type { StackPlan } from "../plan/plan";
 import { AgentHostPool } from "./agents/agentHostPool";
 import { WorkerAgents } from "./agents/workerAgents";
@@ -19,7 +20,7 @@ export interface NodeSummary {
 /**
  * The whole platform for one stack: the cluster (bootstrapped or existing)
  * and everything deployed onto it, from a plan that has already passed every
- * check (stacks/plan.ts). index.ts only plans, builds this and exports its
+ * check (plan/plan.ts). index.ts only plans, builds this and exports its
  * outputs; tests and the offline render build it the same way under mocks.
  */
 export class Picluster extends pulumi.ComponentResource {
@@ -44,11 +45,10 @@ export class Picluster extends pulumi.ComponentResource {
         this.cluster = config.existingCluster
             ? new ExistingCluster("cluster", { kubeconfig: config.kubeconfig as pulumi.Output<string> }, parent)
             : new K3sCluster("cluster", {
-                      cluster: config.cluster,
+                      plan: plan.cluster as ClusterPlan,
                       nodeKeys: config.nodeKeys,
                       registrySecrets: plan.registrySecrets,
                       contextName: `picluster-${config.stack}`,
-                      upgradeBatches: plan.upgradeBatches,
                       backups: plan.backups,
                       longhorn: plan.storage.kind === "longhorn",
                   }, parent);

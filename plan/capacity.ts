@@ -11,9 +11,7 @@
 import type { NodeSpec, Taint } from "../config/schema/cluster";
 import { ARCHES, type Arch } from "../config/arch";
 import { formatBytes, formatCpu, parseBytes, parseCpu } from "../config/quantity";
-import { formatArchSummary } from "./capacityText";
 
-export { formatArchSummary, formatNodePlan } from "./capacityText";
 
 /** What one workload asks of the cluster; other components (agents) contribute their own. */
 export interface WorkloadDemand {
@@ -260,23 +258,4 @@ export function planCapacity(demands: WorkloadDemand[], nodes: NodeCapacity[]): 
         });
     }
     return { fits: unplaced.length === 0, nodes: plans, unplaced, byArch };
-}
-
-/** Thrown at preview when the enabled workloads cannot fit the declared nodes. */
-export class CapacityError extends Error {
-    constructor(readonly plan: CapacityPlan) {
-        super(
-            `picluster capacity check failed: ${plan.unplaced.length} replica(s) do not fit the declared nodes; nothing was changed.\n` +
-                `Disable a service, lower its resources.requests, or declare more nodes (or their real cluster.nodes[].capacity).\n\n` +
-                formatArchSummary(plan),
-        );
-        this.name = "CapacityError";
-    }
-}
-
-/** Plans and throws a CapacityError with the table when something does not fit. */
-export function checkCapacity(demands: WorkloadDemand[], nodes: NodeCapacity[]): CapacityPlan {
-    const plan = planCapacity(demands, nodes);
-    if (!plan.fits) throw new CapacityError(plan);
-    return plan;
 }

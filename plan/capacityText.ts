@@ -1,5 +1,5 @@
 import { formatBytes, formatCpu } from "../config/quantity";
-import type { CapacityPlan } from "./capacity";
+import { planCapacity, type CapacityPlan, type NodeCapacity, type WorkloadDemand } from "./capacity";
 
 /* The capacity plan as text: the CapacityError's table and scripts/capacity-report.ts. */
 
@@ -42,3 +42,21 @@ export function formatNodePlan(plan: CapacityPlan): string {
     return table(["node", "arch", "cpu", "memory", "workloads"], rows) + "\n\n" + formatArchSummary(plan);
 }
 
+/** Thrown at preview when the enabled workloads cannot fit the declared nodes. */
+export class CapacityError extends Error {
+    constructor(readonly plan: CapacityPlan) {
+        super(
+            `picluster capacity check failed: ${plan.unplaced.length} replica(s) do not fit the declared nodes; nothing was changed.\n` +
+                `Disable a service, lower its resources.requests, or declare more nodes (or their real cluster.nodes[].capacity).\n\n` +
+                formatArchSummary(plan),
+        );
+        this.name = "CapacityError";
+    }
+}
+
+/** Plans and throws a CapacityError with the table when something does not fit. */
+export function checkCapacity(demands: WorkloadDemand[], nodes: NodeCapacity[]): CapacityPlan {
+    const plan = planCapacity(demands, nodes);
+    if (!plan.fits) throw new CapacityError(plan);
+    return plan;
+}

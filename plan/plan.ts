@@ -2,11 +2,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { agentHostDemand } from "./agentDemand";
 import { disruptionBudgets, planClusterUpgrade } from "./upgradePlan";
 import { planBackups, type BackupPlan } from "./backups";
-import { checkCapacity, nodeCapacities, type CapacityPlan, type WorkloadDemand } from "./capacity";
+import { nodeCapacities, type CapacityPlan, type WorkloadDemand } from "./capacity";
+import { checkCapacity } from "./capacityText";
 import { checkDisk } from "./diskCapacity";
 import { planPlatform, type PlatformPlan } from "./platform";
 import { planStorage, type StoragePlan } from "./storage";
 import type { SecretReader } from "./platform";
+import { deepFreeze } from "./freeze";
+import { planCluster, type ClusterPlan } from "./cluster";
 import { agentChecks, clusterChecks, clusterWarnings } from "./checks";
 import { ConfigError, loadConfig, runtimeSource, secretsOf, type ConfigSource, type PiclusterConfig } from "../config/load";
 import { registrySecretRefs, registryWarnings } from "../config/schema/registries";
@@ -34,6 +37,8 @@ export interface StackPlan {
     registrySecrets: Record<string, pulumi.Output<string>>;
     /** Node names in rolling-upgrade order, batch by batch (servers alone, first). */
     upgradeBatches: string[][];
+    /** The bootstrapped cluster's shape (undefined when targeting an existing cluster). */
+    cluster?: ClusterPlan;
 }
 
 /** Resolves the secret keys `cluster.registries` refers to; each one that cannot be read becomes a problem naming where it is referenced. */
@@ -56,13 +61,12 @@ export function registrySecretsOf(cluster: PiclusterConfig["cluster"], secrets: 
 export function buildPlan(config: PiclusterConfig, secrets: SecretReader): StackPlan {
     const nodes = config.cluster.nodes;
     const problems = [...clusterChecks(config.cluster), ...agentChecks(config)];
-    const platform = planPlatform({ services: config.services, apps: config.apps, nodes }, secrets, problems);
+    const platformPlan = planPlatform({ services: config.services, apps: config.apps, nodes }, secrets, problems);
     const registrySecrets = registrySecretsOf(config.cluster, secrets, problems);
     const warnings = [...clusterWarnings(config.cluster), ...(config.cluster.registries ? registryWarnings(config.cluster.registries) : [])];
-    const backups = planBackups({ backups: config.backups, cluster: config.cluster, stack: config.stack, namespaces: platform.namespaces.map((n) => n.name) }, secrets, problems, warnings);
-    platform.backups = backups;
+    const backups = planBackups({ backups: config.backups, cluster: config.cluster, stack: config.stack, namespaces: platformPlan.namespaces.map((n) => n.name) }, secrets, problems, warnings);
     const storage = planStorage({ services: config.services, nodes, existingCluster: config.existingCluster }, problems, warnings);
-    platform.storage = storage;
+    const platform: PlatformPlan = { ...platformPlan, backups, storage };
     if (problems.length > 0) throw new ConfigError(problems);
     // The agents' guaranteed demand counts in the one capacity check.
     const demands = [...platform.demands, ...agentHostDemand(config.agentHost)];
@@ -81,7 +85,8 @@ export function buildPlan(config: PiclusterConfig, secrets: SecretReader): Stack
         budgets: disruptionBudgets(config.services, config.apps, config.agentHost),
     });
     warnings.push(...upgrade.warnings.map((w) => `upgrade plan: ${w}`));
-    return { config, platform, demands, capacity, backups, storage, warnings, registrySecrets, upgradeBatches: upgrade.batches };
+    const cluster = config.existingCluster ? undefined : planCluster(config.cluster, upgrade.batches);
+    return deepFreeze({ config, platform, demands, capacity, backups, storage, warnings, registrySecrets, upgradeBatches: upgrade.batches, cluster });
 }
 
 /** Loads, validates and plans the running stack's config (or `source`); logs the warnings. */

@@ -10,7 +10,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { CapacityError, formatNodePlan, type CapacityPlan } from "../plan/capacity";
+import { type CapacityPlan } from "../plan/capacity";
+import { CapacityError, formatNodePlan } from "../plan/capacityText";
 import { ConfigError, loadConfig, objectSource, secretsOf } from "../config/load";
 import { fillSshKeys, OFFLINE_SSH_KEY, stackConfigValues } from "./lib/offline";
 import { buildPlan } from "../plan/plan";

@@ -8,7 +8,7 @@
  */
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { CapacityError } from "../plan/capacity";
+import { CapacityError } from "../plan/capacityText";
 import { ConfigError, loadConfig, secretsOf } from "../config/load";
 import { buildPlan } from "../plan/plan";
 import { deployCommand, deployTargets, findTargetUrns, resolveDeployTarget } from "./lib/deploy";

@@ -9,7 +9,7 @@ import { agentHostDeploymentSpec, agentHostHpaSpec } from "./agentHost/host";
 import { GRPC_PORT, HOST_LABELS, HOST_SELECTOR, REDIS_AUTH_SECRET, REDIS_LABELS, REDIS_PORT, REDIS_SELECTOR } from "./agentHost/names";
 import { agentHostNetworkPolicies } from "./agentHost/network";
 import { redisAuthData, redisConfig, redisDeploymentSpec } from "./agentHost/redis";
-import { AGENT_HOST_NAMESPACE, agentHostDemand, type WorkloadDemand } from "../../plan/agentDemand";
+import { AGENT_HOST_NAMESPACE } from "../../plan/agentDemand";
 
 export { hpaBehavior, HEALTH_RPC_CHECK } from "./agentHost/host";
 export { GRPC_PORT, REDIS_PORT } from "./agentHost/names";
@@ -37,15 +37,12 @@ export class AgentHostPool extends pulumi.ComponentResource {
     readonly grpcEndpoint?: pulumi.Output<string>;
     /** The generated Redis password (secret); undefined when disabled. */
     readonly redisPassword?: pulumi.Output<string>;
-    /** What the pool asks of the scheduler at its minimum size (for the capacity check). */
-    readonly demand: WorkloadDemand[];
     /** The namespace, when enabled. */
     readonly namespace?: k8s.core.v1.Namespace;
 
     constructor(name: string, args: AgentHostPoolArgs, opts?: pulumi.ComponentResourceOptions) {
         super("picluster:agents:AgentHostPool", name, {}, opts);
         const { spec, cluster } = args;
-        this.demand = agentHostDemand(spec);
         if (!spec.enabled) {
             this.registerOutputs({});
             return;

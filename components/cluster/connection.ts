@@ -20,3 +20,20 @@ export function nodeConnection(node: NodeSpec, privateKey: pulumi.Output<string>
         perDialTimeout: patient ? 10 : 15,
     };
 }
+
+/** SSH connections to the declared nodes, each with its own key. */
+export interface NodeConnections {
+    of(node: NodeSpec): ConnectionArgs;
+    /** The same, patient: for steps that wait out a reboot. */
+    patient(node: NodeSpec): ConnectionArgs;
+}
+
+/** Connections from each node's resolved key; a node without one is an invariant broken upstream (the config loader resolves every key). */
+export function nodeConnections(nodeKeys: Record<string, pulumi.Output<string>>): NodeConnections {
+    const keyOf = (node: NodeSpec) => {
+        const key = nodeKeys[node.name];
+        if (!key) throw new Error(`invariant: no SSH private key for node ${node.name}`);
+        return key;
+    };
+    return { of: (node) => nodeConnection(node, keyOf(node)), patient: (node) => nodeConnection(node, keyOf(node), true) };
+}

@@ -1,4 +1,4 @@
-import type { CatalogPreset } from "./presets";
+import type { CatalogPreset } from "./types";
 
 /** MinIO's images, pinned: the release the 5.4.0 chart ships (MinIO tags are RELEASE.<UTC timestamp>). */
 export const MINIO_IMAGES = { server: "RELEASE.2024-12-18T13-15-44Z", mc: "RELEASE.2024-11-21T17-21-54Z" };

@@ -2,49 +2,15 @@ import type { CatalogEntrySpec } from "../../config/schema/services";
 import type { PodSecurityLevel } from "../../config/podSecurity";
 import { nodeSelectorFor, setPath, type Values } from "../values";
 import { minioPreset } from "./minio";
+import type { CatalogPreset, ChartRef } from "./types";
+
+export type { CatalogPreset, ChartRef };
 
 /*
  * The catalog's presets (pinned charts with values that suit a Pi cluster)
  * and how an entry of `picluster:services.catalog` resolves against them.
  * Pure data and functions: the plan resolves each entry once.
  */
-
-/** A chart pinned to one version in one repository. */
-export interface ChartRef {
-    /** Chart name in the repository (`ollama`, `kube-prometheus-stack`). */
-    chart: string;
-    /** `https://…` index or `oci://registry/path` (the chart is then `repo/chart`). */
-    repo: string;
-    /** Exact chart version. */
-    version: string;
-}
-
-/** A ready-made catalog entry: a pinned chart plus values that suit a Pi cluster. */
-export interface CatalogPreset extends ChartRef {
-    namespace: string;
-    podSecurity: PodSecurityLevel;
-    /** Total requests of the chart's long-running pods, for the capacity check. */
-    requests: { cpu: string; memory: string };
-    /** The chart's main Service, from the release name. */
-    service?: { name: (release: string) => string; port: number };
-    /** Helm value paths that receive the entry's node selector. */
-    nodeSelectorPaths: string[];
-    values: (ctx: { storageClass: string }) => Values;
-    /** A Kubernetes Secret the values reference by name, with one generated password per key. */
-    generatedSecret?: { name: string; keys: string[] };
-    /** Helm value paths that get a generated password (as a secret Output) when the chart cannot read a Secret. */
-    generatedValues?: string[];
-    /** Helm value paths the entry must fill from secret config (`secretValues`); the plan refuses the entry without them. */
-    requiredSecretValues?: string[];
-    /**
-     * A Secret the values reference by name, filled from the entry's
-     * `secretValues` (Secret key → secretValues path); those paths then stay
-     * out of the Helm values.
-     */
-    configSecret?: { name: string; keys: Record<string, string> };
-    /** Size of the chart's volume, for the disk check. */
-    storage?: string;
-}
 
 /** The usual `<chart>.fullname` helper: the release name when it contains the chart name, else `release-chart`. */
 export function helmFullname(release: string, chart: string): string {

@@ -18,10 +18,13 @@ import { ChartExemption, KeyAllowance, objectMatches } from "./exemptions";
 import { releaseIneffectiveKeys } from "./keys";
 import { runtimePods } from "./runtimePods";
 import { compareVersions, parseVersion } from "./semver";
+import type { PodToJudge, Rendered } from "./types";
+
+export type { PodToJudge };
 import { isChartManifest, Manifest, parseManifests, releasesOf } from "./releases";
 
 /** A rendered stack: its files, keyed like out/<stack>/ ("k8s/…", "helm/…", "charts/…", "outputs.yaml"). */
-export type Rendered = Map<string, string>;
+export type { Rendered };
 
 /** Every object of the stack: the program's own (k8s/) and each release's chart manifests (charts/). */
 export function objectsOf(files: Rendered): { source: string; m: Manifest }[] {
@@ -106,13 +109,6 @@ export function checkEndpoints(files: Rendered): string[] {
 // Pod Security
 // ---------------------------------------------------------------------------
 
-/** A pod to judge: where it comes from, its namespace, its metadata and spec. */
-export interface PodToJudge {
-    id: string;
-    namespace: string;
-    metadata: Record<string, unknown>;
-    spec: Record<string, unknown>;
-}
 
 /** The pod template of a workload manifest (Deployment … CronJob, Pod). */
 export function podOf(m: Manifest): { metadata: Record<string, unknown>; spec: Record<string, unknown> } | undefined {

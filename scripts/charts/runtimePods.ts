@@ -4,7 +4,7 @@
  * starts one.
  */
 import { chartTgz } from "./cache";
-import type { PodToJudge, Rendered } from "./checks";
+import type { PodToJudge, Rendered } from "./types";
 import { readPackage } from "./keys";
 import { releasesOf } from "./releases";
 

@@ -1,5 +1,5 @@
 import * as YAML from "yaml";
-import { CapacityError } from "../../plan/capacity";
+import { CapacityError } from "../../plan/capacityText";
 import { ConfigError, loadConfig, NAMESPACE, objectSource, secretsOf } from "../../config/load";
 import { buildPlan } from "../../plan/plan";
 import { fillSshKeys, offlineSecret, stackConfigValues } from "./offline";

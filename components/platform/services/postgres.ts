@@ -9,22 +9,14 @@ import type { NamespaceRef } from "../../k8s/namespace";
 import { nodeSelectorFor, resourceValues, type Values } from "../../../plan/values";
 import type { BackupPlan } from "../../../plan/backups";
 import { postgresBackupSecret, postgresBackupValues } from "../backups/postgres";
-import { defineService } from "./service";
+import { defineService, type DatabaseCredentials } from "./service";
+
+export type { DatabaseCredentials };
 import { POSTGRES_NAMESPACE, POSTGRES_OPERATOR_NAMESPACE, type DatabaseSpec } from "../../../plan/services/postgres";
 
 export const POSTGRES_CLUSTER = "postgres";
 export const POSTGRES_PORT = 5432;
 
-/** Connection facts of one database; the password is a secret Output. */
-export interface DatabaseCredentials {
-    host: string;
-    port: number;
-    database: string;
-    username: string;
-    password: pulumi.Output<string>;
-    /** Basic-auth Secret in the postgres namespace (what CloudNativePG reads). */
-    secretName: string;
-}
 
 /** The Kubernetes Secret name holding a role's password (CloudNativePG expects kubernetes.io/basic-auth). */
 export function roleSecretName(role: string): string {

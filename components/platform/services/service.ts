@@ -6,9 +6,20 @@ import type { BuiltinServiceKey } from "../../../plan/services/service";
 import type { StoragePlan } from "../../../plan/storage";
 import type { NamespaceRef } from "../../k8s/namespace";
 import type { DatabaseSpec } from "../../../plan/services/postgres";
-import type { DatabaseCredentials } from "./postgres";
 
 export type { BuiltinServiceKey };
+
+
+/** Connection facts of one database; the password is a secret Output. */
+export interface DatabaseCredentials {
+    host: string;
+    port: number;
+    database: string;
+    username: string;
+    password: pulumi.Output<string>;
+    /** Basic-auth Secret in the postgres namespace (what CloudNativePG reads). */
+    secretName: string;
+}
 
 /** Everything a service's `create` gets: all of it decided by the plan. */
 export interface ServiceCreateArgs<K extends BuiltinServiceKey> {

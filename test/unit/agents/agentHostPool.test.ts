@@ -316,6 +316,5 @@ describe("AgentHostPool secrets and wiring", () => {
         expect(resources.filter((r) => r.type.startsWith("kubernetes:") || r.type.startsWith("random:"))).toEqual([]);
         expect(pool.grpcEndpoint).toBeUndefined();
         expect(pool.redisPassword).toBeUndefined();
-        expect(pool.demand).toEqual([]);
     });
 });

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { planCluster } from "../../../plan/cluster";
 import { K3sCluster } from "../../../components/cluster/k3sCluster";
 import { loadConfig, objectSource } from "../../../config/load";
 import { dependencyNames, recorder, RecordedResource, RegisteredResource, registeredResources, resetRegistry, valueOf } from "../../helpers/mocks";
@@ -13,7 +14,7 @@ describe("a cluster with a GPU node", () => {
         resetRegistry();
         const nodes = [{ ...server("tower", "10.0.0.10"), gpu: true, dataDir: "/mnt/ssd" }, agent("pi-1", "10.0.0.21")];
         const cfg = loadConfig(objectSource("gpu", { cluster: clusterWith(nodes, { prepare: true }), sshPrivateKey: TEST_SSH_KEY }, ["sshPrivateKey"]));
-        cluster = new K3sCluster("c", { cluster: cfg.cluster, nodeKeys: cfg.nodeKeys }, { transformations: [rec.transform] });
+        cluster = new K3sCluster("c", { plan: planCluster(cfg.cluster), nodeKeys: cfg.nodeKeys }, { transformations: [rec.transform] });
         await valueOf(cluster.kubeconfig);
         registered = await registeredResources();
     });

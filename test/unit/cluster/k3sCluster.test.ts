@@ -1,4 +1,5 @@
 import { planStack } from "../../../plan/plan";
+import { planCluster } from "../../../plan/cluster";
 import * as yaml from "js-yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { K3sCluster } from "../../../components/cluster/k3sCluster";
@@ -248,7 +249,7 @@ describe("K3sCluster on the pi stack", () => {
         const values = src.get("cluster") as any;
         values.nodes[1].hostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample";
         const cfg = loadConfig(objectSource("pi", { cluster: values, sshPrivateKey: TEST_SSH_KEY }, ["sshPrivateKey"]));
-        const c = new K3sCluster("hk", { cluster: cfg.cluster, nodeKeys: cfg.nodeKeys });
+        const c = new K3sCluster("hk", { plan: planCluster(cfg.cluster), nodeKeys: cfg.nodeKeys });
         return valueOf(c.nodeResources["pi-1"].install.connection).then((conn) => {
             expect(conn?.hostKey).toBe("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample");
         });

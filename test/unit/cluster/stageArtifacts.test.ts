@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { planCluster } from "../../../plan/cluster";
 import { K3sCluster } from "../../../components/cluster/k3sCluster";
 import { loadConfig, objectSource } from "../../../config/load";
 import { dependencyNames, recorder, RegisteredResource, registeredResources, resetRegistry, valueOf } from "../../helpers/mocks";
@@ -19,7 +20,7 @@ describe("artifact mode stages every node's artifacts before its drain", () => {
         resetRegistry();
         const nodes = [server("cp-1", "10.0.0.10"), agent("pi-1", "10.0.0.21"), agent("pi-2", "10.0.0.22")];
         const cfg = loadConfig(objectSource("staged", { sshPrivateKey: TEST_SSH_KEY, cluster: clusterWith(nodes, { artifacts }) }, ["sshPrivateKey"]));
-        const c = new K3sCluster("cluster", { cluster: cfg.cluster, nodeKeys: cfg.nodeKeys }, { transformations: [rec.transform] });
+        const c = new K3sCluster("cluster", { plan: planCluster(cfg.cluster), nodeKeys: cfg.nodeKeys }, { transformations: [rec.transform] });
         await valueOf(c.kubeconfig);
         registered = await registeredResources();
     });
@@ -43,7 +44,7 @@ describe("artifact mode stages every node's artifacts before its drain", () => {
     it("registers no staging step without artifacts", async () => {
         resetRegistry();
         const cfg = loadConfig(objectSource("plain", { sshPrivateKey: TEST_SSH_KEY, cluster: clusterWith([server()]) }, ["sshPrivateKey"]));
-        const c = new K3sCluster("plain", { cluster: cfg.cluster, nodeKeys: cfg.nodeKeys });
+        const c = new K3sCluster("plain", { plan: planCluster(cfg.cluster), nodeKeys: cfg.nodeKeys });
         await valueOf(c.kubeconfig);
         expect((await registeredResources()).some((r) => r.name.endsWith("-stage"))).toBe(false);
     });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { planCluster } from "../../../plan/cluster";
 import { K3sCluster } from "../../../components/cluster/k3sCluster";
 import { joinRoleOf, nodeLabels, upgradeOrder } from "../../../plan/topology";
 import { loadConfig, objectSource } from "../../../config/load";
@@ -31,7 +32,7 @@ describe("an HA cluster without prepare", () => {
         resetRegistry();
         const rec = recorder();
         const cfg = loadConfig(objectSource("ha", { sshPrivateKey: TEST_SSH_KEY, cluster: clusterWith(haNodes) }, ["sshPrivateKey"]));
-        const c = new K3sCluster("cluster", { cluster: cfg.cluster, nodeKeys: cfg.nodeKeys }, { transformations: [rec.transform] });
+        const c = new K3sCluster("cluster", { plan: planCluster(cfg.cluster), nodeKeys: cfg.nodeKeys }, { transformations: [rec.transform] });
         await valueOf(c.kubeconfig);
         const deps = async (name: string) => dependencyNames((rec.resources.find((r) => r.name === name) as { opts: object }).opts);
         expect(await deps("cp-1-install")).toEqual([]);

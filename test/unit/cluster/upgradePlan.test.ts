@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { planCluster } from "../../../plan/cluster";
 import { K3sCluster } from "../../../components/cluster/k3sCluster";
 import { checkUpgradeBatches } from "../../../plan/topology";
 import { capacityAbsorbs, disruptionBudgets, disruptionGroupsFor, planClusterUpgrade } from "../../../plan/upgradePlan";
@@ -66,7 +67,7 @@ describe("upgrade batches wired into K3sCluster", () => {
         resetRegistry();
         const rec = recorder();
         const cfg = loadConfig(objectSource("c2", { sshPrivateKey: TEST_SSH_KEY, cluster: clusterWith(fourPis, { upgrade: { agentConcurrency: 2 } }) }, ["sshPrivateKey"]));
-        const c = new K3sCluster("cluster", { cluster: cfg.cluster, nodeKeys: cfg.nodeKeys }, { transformations: [rec.transform] });
+        const c = new K3sCluster("cluster", { plan: planCluster(cfg.cluster), nodeKeys: cfg.nodeKeys }, { transformations: [rec.transform] });
         await valueOf(c.kubeconfig);
         const deps = async (name: string) => dependencyNames((rec.resources.find((r) => r.name === name) as { opts: object }).opts);
         expect(await deps("cp-1-drain")).toEqual(["cp-1-install"]);
@@ -83,7 +84,7 @@ describe("upgrade batches wired into K3sCluster", () => {
         const rec = recorder();
         const cfg = loadConfig(objectSource("pdb", { sshPrivateKey: TEST_SSH_KEY, cluster: clusterWith(fourPis) }, ["sshPrivateKey"]));
         const batches = [["cp-1"], ["pi-1", "pi-3"], ["pi-2", "pi-4"]];
-        const c = new K3sCluster("cluster", { cluster: cfg.cluster, nodeKeys: cfg.nodeKeys, upgradeBatches: batches }, { transformations: [rec.transform] });
+        const c = new K3sCluster("cluster", { plan: planCluster(cfg.cluster, batches), nodeKeys: cfg.nodeKeys }, { transformations: [rec.transform] });
         await valueOf(c.kubeconfig);
         const deps = async (name: string) => dependencyNames((rec.resources.find((r) => r.name === name) as { opts: object }).opts);
         expect(await deps("pi-2-drain")).toEqual(["pi-1-upgrade", "pi-2-install", "pi-3-upgrade"]);

@@ -1,13 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-    CapacityError,
-    checkCapacity,
-    DEFAULT_CAPACITY,
-    formatNodePlan,
-    nodeCapacities,
-    planCapacity,
-    type WorkloadDemand,
-} from "../../../plan/capacity";
+import { DEFAULT_CAPACITY, nodeCapacities, planCapacity, type WorkloadDemand } from "../../../plan/capacity";
+import { CapacityError, checkCapacity, formatNodePlan } from "../../../plan/capacityText";
 import { planPlatform } from "../../../plan/platform";
 import type { AppsSpec } from "../../../config/schema/apps";
 import type { NodeSpec } from "../../../config/schema/cluster";

@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterTarget } from "../../../components/cluster/clusterTarget";
-import { checkCapacity, nodeCapacities } from "../../../plan/capacity";
+import { nodeCapacities } from "../../../plan/capacity";
+import { checkCapacity } from "../../../plan/capacityText";
 import { planPlatform, type PlatformPlan } from "../../../plan/platform";
 import { ConfigError, type SecretReader } from "../../../config/load";
 import { appsSchema, type AppsSpec } from "../../../config/schema/apps";

@@ -1,6 +1,7 @@
 import * as yaml from "js-yaml";
 import { beforeEach, describe, expect, it } from "vitest";
-import { CapacityError, nodeCapacities, planCapacity } from "../../../plan/capacity";
+import { nodeCapacities, planCapacity } from "../../../plan/capacity";
+import { CapacityError } from "../../../plan/capacityText";
 import { Platform } from "../../../components/platform/platform";
 import { clusterSchema } from "../../../config/schema/cluster";
 import { servicesSchema } from "../../../config/schema/services";

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { CapacityError } from "../../../plan/capacity";
+import { CapacityError } from "../../../plan/capacityText";
 import { Platform } from "../../../components/platform/platform";
 import { ConfigError } from "../../../config/load";
 import { servicesSchema } from "../../../config/schema/services";

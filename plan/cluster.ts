@@ -1,0 +1,54 @@
+import type { ClusterSpec, NodeSpec } from "../config/schema/cluster";
+import { apiEndpointOf, apiServerUrl, checkUpgradeBatches, firstServer, joinRoleOf, nodeLabels, upgradeOrder, type JoinRole } from "./topology";
+import { planUpgradeBatches } from "./upgradeBatches";
+
+/** One declared node as the cluster component builds it. */
+export interface PlannedNode {
+    spec: NodeSpec;
+    /** How it enters the cluster: the first server initialises, later servers and agents join. */
+    joinRole: JoinRole;
+    /** The labels the program applies: its own and the user's. */
+    labels: Record<string, string>;
+    /** The nodes of the upgrade batch before this node's (its drain waits for their upgrades). */
+    previousBatch: string[];
+    /** The nodes of the batch after this node's (its drift observation waits for their upgrade steps). */
+    nextBatch: string[];
+}
+
+/** What the K3sCluster component needs, all of it decided before any resource. */
+export interface ClusterPlan {
+    spec: ClusterSpec;
+    /** The address nodes and clients use for the API: apiEndpoint, else the first server's host. */
+    apiEndpoint: string;
+    /** `https://<apiEndpoint>:6443`, IPv6 bracketed. */
+    serverUrl: string;
+    /** The first declared server: it initialises the cluster. */
+    firstServer: NodeSpec;
+    /** Node names in rolling-upgrade order, batch by batch (servers alone, first). */
+    upgradeBatches: string[][];
+    /** Every node, batch by batch: the order the install chain builds them in. */
+    nodes: PlannedNode[];
+    /** Servers first, each group in declared order: the order registries.yaml rolls in. */
+    rollOrder: NodeSpec[];
+}
+
+/**
+ * Plans the bootstrapped cluster's shape. `upgradeBatches` come from the
+ * stack plan (sized by capacity and disruption budgets); without them,
+ * servers one at a time, then agents by `upgrade.agentConcurrency`.
+ */
+export function planCluster(spec: ClusterSpec, upgradeBatches?: string[][]): ClusterPlan {
+    const primary = firstServer(spec.nodes);
+    if (!primary) throw new Error("invariant: a bootstrapped cluster has a server (config/schema/cluster.ts refuses none)");
+    const batches = upgradeBatches ?? planUpgradeBatches({ nodes: spec.nodes, agentConcurrency: spec.upgrade.agentConcurrency }).batches;
+    checkUpgradeBatches(batches, spec.nodes);
+    const byName = new Map(spec.nodes.map((n) => [n.name, n]));
+    const apiEndpoint = apiEndpointOf(spec);
+    const nodes = batches.flatMap((batch, i) =>
+        batch.map((name) => {
+            const node = byName.get(name) as NodeSpec;
+            return { spec: node, joinRole: joinRoleOf(node, spec.nodes), labels: nodeLabels(node), previousBatch: batches[i - 1] ?? [], nextBatch: batches[i + 1] ?? [] };
+        }),
+    );
+    return { spec, apiEndpoint, serverUrl: apiServerUrl(apiEndpoint), firstServer: primary, upgradeBatches: batches, nodes, rollOrder: upgradeOrder(spec.nodes) };
+}

@@ -13,7 +13,7 @@ import * as yaml from "js-yaml";
 import { type CapacityPlan } from "../plan/capacity";
 import { CapacityError, formatNodePlan } from "../plan/capacityText";
 import { ConfigError, loadConfig, objectSource, secretsOf } from "../config/load";
-import { fillSshKeys, OFFLINE_SSH_KEY, stackConfigValues } from "./lib/offline";
+import { fillSshKeys, OFFLINE_SSH_KEY, stackConfigValues } from "./lib/stackFile";
 import { buildPlan } from "../plan/plan";
 
 /**

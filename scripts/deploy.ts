@@ -12,7 +12,7 @@ import { CapacityError } from "../plan/capacityText";
 import { ConfigError, loadConfig, secretsOf } from "../config/load";
 import { buildPlan } from "../plan/plan";
 import { deployCommand, deployTargets, findTargetUrns, resolveDeployTarget } from "./lib/deploy";
-import { offlineSource } from "./lib/offline";
+import { offlineSource } from "./lib/stackFile";
 
 function main(argv: string[]): number {
     const passAt = argv.indexOf("--");

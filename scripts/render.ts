@@ -12,7 +12,11 @@
  * out/<stack>/charts/ — `helm template` with the chart cache (npm run charts).
  */
 import * as path from "path";
-import { leakedSecrets, offlineValues, RegisteredResource, renderStack, writeRendered } from "./lib/offline";
+import { leakedSecrets } from "./lib/leaks";
+import type { RegisteredResource } from "./lib/offlineEngine";
+import { renderStack } from "./lib/render";
+import { writeRendered } from "./lib/renderFiles";
+import { offlineValues } from "./lib/stackFile";
 import { releasesOfRegistered, renderChartFiles } from "./charts/releases";
 
 async function main(argv: string[]): Promise<number> {

@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import * as readline from "readline";
 import { loadConfig, secretsOf } from "../config/load";
-import { offlineSource } from "./lib/offline";
+import { offlineSource } from "./lib/stackFile";
 import { buildPlan } from "../plan/plan";
 import { formatRestorePlan, parseAt, pickSnapshot, RESTORE_KINDS, restorePlan, type RestoreKind, type RestoreStep } from "./lib/restore";
 

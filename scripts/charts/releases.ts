@@ -8,7 +8,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { REDACTED, RegisteredResource, SECRET_SENTINELS, unwrapSecrets } from "../lib/offline";
+import { SECRET_SENTINELS } from "../lib/leaks";
+import type { RegisteredResource } from "../lib/offlineEngine";
+import { REDACTED, unwrapSecrets } from "../lib/secrets";
 import { ChartPin, chartTgz, helmBin } from "./cache";
 
 /** One Helm release as the program registers it. */

@@ -2,7 +2,7 @@ import * as YAML from "yaml";
 import { CapacityError } from "../../plan/capacityText";
 import { ConfigError, loadConfig, NAMESPACE, objectSource, secretsOf } from "../../config/load";
 import { buildPlan } from "../../plan/plan";
-import { fillSshKeys, offlineSecret, stackConfigValues } from "./offline";
+import { fillSshKeys, offlineSecret, stackConfigValues } from "./stackFile";
 
 /*
  * Promotion: carry the pinned versions (k3s, charts, images) that the source

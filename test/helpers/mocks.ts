@@ -1,8 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { installOfflineMocks, isSecretEnvelope, MockAnswers, RegisteredResource, settle } from "../../scripts/lib/offline";
+import { installOfflineMocks, MockAnswers, RegisteredResource, settle } from "../../scripts/lib/offlineEngine";
+import { isSecretEnvelope } from "../../scripts/lib/secrets";
 
-// Shared with the offline renderer (stacks/offline.ts).
-export { isSecretEnvelope, unwrapSecrets, type RegisteredResource } from "../../scripts/lib/offline";
+// Shared with the offline renderer (scripts/lib/offlineEngine.ts, scripts/lib/secrets.ts).
+export { type RegisteredResource } from "../../scripts/lib/offlineEngine";
+export { isSecretEnvelope, unwrapSecrets } from "../../scripts/lib/secrets";
 
 /**
  * Paths (`stdin`, `connection.privateKey`, …) where `needle` occurs in `inputs`

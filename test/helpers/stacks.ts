@@ -1,6 +1,6 @@
 import * as path from "path";
 import { ConfigSource, objectSource } from "../../config/load";
-import { readStackFile } from "../../scripts/lib/offline";
+import { readStackFile } from "../../scripts/lib/stackFile";
 
 const ROOT = path.join(__dirname, "..", "..");
 

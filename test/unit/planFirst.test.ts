@@ -2,7 +2,8 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { NAMESPACE } from "../../config/load";
-import { installOfflineMocks, offlineValues, settle, type RegisteredResource } from "../../scripts/lib/offline";
+import { installOfflineMocks, settle, type RegisteredResource } from "../../scripts/lib/offlineEngine";
+import { offlineValues } from "../../scripts/lib/stackFile";
 import { installMocks } from "../helpers/mocks";
 
 /*

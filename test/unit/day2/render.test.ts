@@ -6,17 +6,11 @@ import { promisify } from "util";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as YAML from "yaml";
 import { scriptText } from "../../../components/cluster/nodeScripts";
-import {
-    describeCommand,
-    leakedSecrets,
-    nodeOfCommand,
-    offlineConfig,
-    OFFLINE_SSH_KEY,
-    REDACTED,
-    RegisteredResource,
-    renderFiles,
-    SECRET_SENTINELS,
-} from "../../../scripts/lib/offline";
+import { leakedSecrets, SECRET_SENTINELS } from "../../../scripts/lib/leaks";
+import type { RegisteredResource } from "../../../scripts/lib/offlineEngine";
+import { describeCommand, nodeOfCommand, renderFiles } from "../../../scripts/lib/renderFiles";
+import { REDACTED } from "../../../scripts/lib/secrets";
+import { offlineConfig, OFFLINE_SSH_KEY } from "../../../scripts/lib/stackFile";
 import { TEST_SSH_KEY } from "../../helpers/stacks";
 
 const REPO = path.join(__dirname, "..", "..", "..");

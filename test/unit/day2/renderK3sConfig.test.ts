@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { K3S_CONFIG_SECRETS, leakedSecrets, REDACTED, renderFiles, type RegisteredResource } from "../../../scripts/lib/offline";
+import { leakedSecrets } from "../../../scripts/lib/leaks";
+import type { RegisteredResource } from "../../../scripts/lib/offlineEngine";
+import { K3S_CONFIG_SECRETS, renderFiles } from "../../../scripts/lib/renderFiles";
+import { REDACTED } from "../../../scripts/lib/secrets";
 
 /** A server's install command as registered: its k3s config travels, secret, on stdin. */
 function install(config: Record<string, unknown>): RegisteredResource {

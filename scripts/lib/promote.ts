@@ -2,14 +2,16 @@ import * as YAML from "yaml";
 import { CapacityError } from "../../plan/capacityText";
 import { ConfigError, loadConfig, NAMESPACE, objectSource, secretsOf } from "../../config/load";
 import { buildPlan } from "../../plan/plan";
+import { lineDiff } from "./lineDiff";
 import { fillSshKeys, offlineSecret, stackConfigValues } from "./stackFile";
+import { applyEdits, editFor } from "./yamlSplice";
 
 /*
  * Promotion: carry the pinned versions (k3s, charts, images) that the source
  * stack runs over to the target stack's file. Only version leaves are
  * touched, by splicing the new text into the original at the node's source
- * range, so every other byte of the target file — comments, layout,
- * `secure:` ciphertexts — stays exactly as it was.
+ * range (yamlSplice.ts), so every other byte of the target file — comments,
+ * layout, `secure:` ciphertexts — stays exactly as it was.
  */
 
 /** Keys that hold a pinned version: `version`, `k3sVersion`, `operatorVersion`, …, and `image`. */
@@ -151,88 +153,6 @@ function resolveItemPath(doc: YAML.Document, id: string): (string | number)[] | 
         }
     }
     return node === undefined || node === null ? undefined : path;
-}
-
-interface TextEdit {
-    start: number;
-    end: number;
-    text: string;
-}
-
-/** The text of a scalar in the style the original used (plain, single or double quoted). */
-function scalarText(value: string, like?: YAML.Scalar): string {
-    const type = like?.type;
-    if (type === "QUOTE_SINGLE") return `'${value.replace(/'/g, "''")}'`;
-    if (type === "QUOTE_DOUBLE") return JSON.stringify(value);
-    // YAML.stringify quotes anything that would read back as another type (1.2, true, null).
-    return YAML.stringify(value).trimEnd();
-}
-
-function lineStart(text: string, offset: number): number {
-    return text.lastIndexOf("\n", offset - 1) + 1;
-}
-
-/** The edit that sets `key: value` inside the map at `mapPath`, keeping the original text around it. */
-function editFor(doc: YAML.Document, source: string, mapPath: (string | number)[], key: string, value: string): TextEdit {
-    const map = doc.getIn(mapPath, true) as YAML.YAMLMap;
-    const existing = map.get(key, true) as Node;
-    if (YAML.isScalar(existing) && existing.range) {
-        return { start: existing.range[0], end: existing.range[1], text: scalarText(value, existing) };
-    }
-    const pairText = `${key}: ${scalarText(value)}`;
-    if (!map.range) throw new Error(`cannot locate ${mapPath.join(".")} in the target file`);
-    if (map.flow) {
-        const close = source.lastIndexOf("}", map.range[1]);
-        let at = close;
-        while (at > 0 && /\s/.test(source[at - 1])) at--;
-        const empty = source[at - 1] === "{";
-        return { start: at, end: at, text: empty ? ` ${pairText}` : `, ${pairText}` };
-    }
-    const firstKey = map.items[0]?.key as Node;
-    if (!firstKey || !firstKey.range) throw new Error(`cannot add ${key} to the empty map ${mapPath.join(".")}`);
-    const indent = firstKey.range[0] - lineStart(source, firstKey.range[0]);
-    // Insert after the map's last value, on a line of its own.
-    const lastValue = map.items[map.items.length - 1].value as Node;
-    const endOfContent = lastValue?.range ? lastValue.range[1] : map.range[1];
-    const eol = source.indexOf("\n", endOfContent);
-    const at = eol < 0 ? source.length : eol;
-    return { start: at, end: at, text: `\n${" ".repeat(indent)}${pairText}` };
-}
-
-function applyEdits(source: string, edits: TextEdit[]): string {
-    let text = source;
-    for (const e of [...edits].sort((a, b) => b.start - a.start)) text = text.slice(0, e.start) + e.text + text.slice(e.end);
-    return text;
-}
-
-/** A line diff of two texts with `context` unchanged lines around each change. */
-export function lineDiff(before: string, after: string, labels: [string, string] = ["before", "after"], context = 2): string {
-    const a = before.split("\n");
-    const b = after.split("\n");
-    // Longest common subsequence table; stack files are small.
-    const lcs: number[][] = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
-    for (let i = a.length - 1; i >= 0; i--) for (let j = b.length - 1; j >= 0; j--) lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
-    const ops: { op: " " | "-" | "+"; line: string; ai: number; bi: number }[] = [];
-    let i = 0;
-    let j = 0;
-    while (i < a.length || j < b.length) {
-        if (i < a.length && j < b.length && a[i] === b[j]) ops.push({ op: " ", line: a[i], ai: i++, bi: j++ });
-        else if (i < a.length && (j >= b.length || lcs[i + 1][j] >= lcs[i][j + 1])) ops.push({ op: "-", line: a[i], ai: i++, bi: j });
-        else ops.push({ op: "+", line: b[j], ai: i, bi: j++ });
-    }
-    const changed = ops.map((o, k) => (o.op !== " " ? k : -1)).filter((k) => k >= 0);
-    if (changed.length === 0) return "";
-    const out = [`--- ${labels[0]}`, `+++ ${labels[1]}`];
-    let k = 0;
-    while (k < changed.length) {
-        const lo = Math.max(0, changed[k] - context);
-        let hi = Math.min(ops.length - 1, changed[k] + context);
-        while (k + 1 < changed.length && changed[k + 1] - context <= hi + 1) hi = Math.min(ops.length - 1, changed[++k] + context);
-        k++;
-        out.push(`@@ line ${ops[lo].bi + 1} @@`);
-        for (let x = lo; x <= hi; x++) out.push(`${ops[x].op}${ops[x].line}`);
-    }
-    return out.join("\n");
 }
 
 /**

@@ -6,7 +6,8 @@ import { promisify } from "util";
 import { describe, expect, it } from "vitest";
 import * as YAML from "yaml";
 import { formatPath } from "../../../config/load";
-import { findVersions, lineDiff, promote, StackValidator, validateStackDocument } from "../../../scripts/lib/promote";
+import { lineDiff } from "../../../scripts/lib/lineDiff";
+import { findVersions, promote, StackValidator, validateStackDocument } from "../../../scripts/lib/promote";
 import { k3sVersion } from "../../../config/schema/cluster";
 
 const FIXTURES = path.join(__dirname, "fixtures");

@@ -31,6 +31,183 @@ export interface AppArgs {
     skipAwait: boolean;
 }
 
+/** What every object of one app shares: where it goes, how it is labelled and what it waits for. */
+interface AppPlace {
+    cluster: ClusterTarget;
+    namespace: NamespaceRef;
+    labels: Record<string, string>;
+    selector: Record<string, string>;
+    /** On the objects the provider waits on (`skipAwait`). */
+    annotations: Record<string, string>;
+}
+
+/** An object's options: the cluster's provider, after every node is Ready, the namespace and `deps`. */
+function appOpts(parent: pulumi.Resource, at: AppPlace, deps: pulumi.Resource[] = []): pulumi.CustomResourceOptions {
+    return { parent, provider: at.cluster.provider, dependsOn: [...at.cluster.readyResources, at.namespace.resource, ...deps] };
+}
+
+/** The container's environment: plain values, secrets from config in one Secret, the database's connection in another. */
+function environment(name: string, parent: pulumi.Resource, spec: AppSpec, at: AppPlace, secretEnv: Record<string, pulumi.Output<string>>, pg?: DatabaseCredentials) {
+    const ns = at.namespace.name;
+    const secrets: k8s.core.v1.Secret[] = [];
+    const env: k8s.types.input.core.v1.EnvVar[] = Object.entries(spec.env).map(([n, value]) => ({ name: n, value }));
+    const envFrom: k8s.types.input.core.v1.EnvFromSource[] = [];
+    const secretNames = Object.keys(secretEnv);
+    if (secretNames.length > 0) {
+        const secretName = `${spec.name}-env`;
+        secrets.push(
+            new k8s.core.v1.Secret(
+                `${name}-env`,
+                {
+                    metadata: { name: secretName, namespace: ns, labels: at.labels },
+                    stringData: Object.fromEntries(Object.entries(secretEnv).map(([k, v]) => [k, pulumi.secret(v)])),
+                },
+                appOpts(parent, at),
+            ),
+        );
+        for (const n of secretNames) env.push({ name: n, valueFrom: { secretKeyRef: { name: secretName, key: n } } });
+    }
+    if (pg) {
+        const secretName = `${spec.name}-postgres`;
+        secrets.push(
+            new k8s.core.v1.Secret(
+                `${name}-postgres`,
+                {
+                    metadata: { name: secretName, namespace: ns, labels: at.labels },
+                    stringData: {
+                        PGHOST: pg.host,
+                        PGPORT: String(pg.port),
+                        PGDATABASE: pg.database,
+                        PGUSER: pg.username,
+                        PGPASSWORD: pulumi.secret(pg.password),
+                        DATABASE_URL: pulumi.secret(pulumi.interpolate`postgresql://${pg.username}:${pg.password}@${pg.host}:${pg.port}/${pg.database}`),
+                    },
+                },
+                appOpts(parent, at),
+            ),
+        );
+        envFrom.push({ secretRef: { name: secretName } });
+    }
+    return { secrets, env, envFrom };
+}
+
+/** The Deployment: hardened pod defaults, arch placement, probes; after the Secrets it reads. */
+function deployment(name: string, parent: pulumi.Resource, spec: AppSpec, at: AppPlace, environ: ReturnType<typeof environment>) {
+    const { labels, selector } = at;
+    return new k8s.apps.v1.Deployment(
+        name,
+        {
+            metadata: { name: spec.name, namespace: at.namespace.name, labels, annotations: at.annotations },
+            spec: {
+                replicas: spec.replicas,
+                selector: { matchLabels: selector },
+                template: {
+                    metadata: { labels },
+                    spec: {
+                        automountServiceAccountToken: false,
+                        enableServiceLinks: false,
+                        securityContext: restrictedPodSecurityContext(spec.runAsUser),
+                        nodeSelector: nodeSelectorFor({ arch: spec.arch, nodeSelector: spec.nodeSelector }),
+                        // Spread replicas over nodes so one Pi going down does not take the app with it.
+                        topologySpreadConstraints:
+                            spec.replicas > 1
+                                ? [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } }]
+                                : undefined,
+                        containers: [
+                            {
+                                name: spec.name,
+                                image: spec.image,
+                                imagePullPolicy: "IfNotPresent",
+                                command: spec.command,
+                                args: spec.args,
+                                ports: [{ name: "http", containerPort: spec.port }],
+                                env: environ.env,
+                                envFrom: environ.envFrom,
+                                resources: { requests: { ...spec.resources.requests }, limits: { ...spec.resources.limits } },
+                                readinessProbe: probeFor(spec.readinessProbe, spec.port, "readiness"),
+                                livenessProbe: probeFor(spec.livenessProbe, spec.port, "liveness"),
+                                securityContext: restrictedContainerSecurityContext(spec.runAsUser, spec.readOnlyRootFilesystem),
+                                volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                            },
+                        ],
+                        volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+                    },
+                },
+            },
+        },
+        appOpts(parent, at, environ.secrets),
+    );
+}
+
+/** The Service, named after the app: its DNS name is the endpoint. */
+function service(name: string, parent: pulumi.Resource, spec: AppSpec, at: AppPlace) {
+    const { labels, selector, annotations } = at;
+    return new k8s.core.v1.Service(
+        `${name}-service`,
+        {
+            metadata: { name: spec.name, namespace: at.namespace.name, labels, annotations },
+            spec: { type: spec.service.type, selector, ports: [{ name: "http", port: spec.service.port, targetPort: spec.port }] },
+        },
+        appOpts(parent, at),
+    );
+}
+
+/** With replicas to spare, a voluntary disruption (a drain) leaves at least one running. */
+function disruptionBudget(name: string, parent: pulumi.Resource, spec: AppSpec, at: AppPlace) {
+    return new k8s.policy.v1.PodDisruptionBudget(
+        `${name}-pdb`,
+        { metadata: { name: spec.name, namespace: at.namespace.name, labels: at.labels }, spec: { minAvailable: 1, selector: { matchLabels: at.selector } } },
+        appOpts(parent, at),
+    );
+}
+
+/** The declared Ingress, after the Service it routes to. */
+function ingress(name: string, parent: pulumi.Resource, spec: AppSpec, ing: NonNullable<AppSpec["ingress"]>, at: AppPlace, backend: k8s.core.v1.Service) {
+    return new k8s.networking.v1.Ingress(
+        `${name}-ingress`,
+        {
+            metadata: { name: spec.name, namespace: at.namespace.name, labels: at.labels, annotations: at.annotations },
+            spec: {
+                ingressClassName: ing.className,
+                tls: ing.tlsSecretName ? [{ hosts: [ing.host], secretName: ing.tlsSecretName }] : undefined,
+                rules: [
+                    {
+                        host: ing.host,
+                        http: { paths: [{ path: ing.path, pathType: "Prefix", backend: { service: { name: spec.name, port: { number: spec.service.port } } } }] },
+                    },
+                ],
+            },
+        },
+        appOpts(parent, at, [backend]),
+    );
+}
+
+/** Only the app's port in; DNS, the declared namespaces (and the database's) and, if asked, the internet out. */
+function networkPolicy(name: string, parent: pulumi.Resource, spec: AppSpec, at: AppPlace, postgresNamespace: string | undefined) {
+    const egressNamespaces = [...new Set([...spec.egress.namespaces, ...(postgresNamespace ? [postgresNamespace] : [])])];
+    const egress: k8s.types.input.networking.v1.NetworkPolicyEgressRule[] = [dnsEgressRule()];
+    if (egressNamespaces.length > 0) {
+        egress.push({ to: [{ namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: egressNamespaces }] } }] });
+    }
+    if (spec.egress.internet) egress.push({ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }] });
+    return new k8s.networking.v1.NetworkPolicy(
+        `${name}-netpol`,
+        {
+            metadata: { name: `${spec.name}-allow`, namespace: at.namespace.name, labels: at.labels },
+            spec: {
+                podSelector: { matchLabels: at.selector },
+                policyTypes: ["Ingress", "Egress"],
+                ingress: [{ ports: [{ protocol: "TCP", port: spec.port }] }],
+                egress,
+            },
+        },
+        appOpts(parent, at),
+    );
+}
+
+/** The App component's type token (npm run deploy finds apps in state by it). */
+export const APP_TYPE = "picluster:platform:App";
+
 /**
  * A plain application: Deployment, Service, optional Ingress, secrets from
  * config in a Secret, arch placement, hardened pod defaults and a
@@ -42,161 +219,23 @@ export class App extends pulumi.ComponentResource {
     readonly endpoint: string;
 
     constructor(name: string, args: AppArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("picluster:platform:App", name, {}, opts);
-        const { spec, cluster } = args;
-        const ns = args.namespace.name;
-        const labels = { ...standardLabels(spec.name, "app"), "app.kubernetes.io/instance": spec.name };
-        const selector = { "app.kubernetes.io/name": spec.name, "app.kubernetes.io/instance": spec.name };
-        const annotations = skipAwaitAnnotations(args.skipAwait);
-        const k8sOpts = (deps: pulumi.Resource[] = []): pulumi.CustomResourceOptions => ({
-            parent: this,
-            provider: cluster.provider,
-            dependsOn: [...cluster.readyResources, args.namespace.resource, ...deps],
-        });
-        const deps: pulumi.Resource[] = [];
-        const env: k8s.types.input.core.v1.EnvVar[] = Object.entries(spec.env).map(([n, value]) => ({ name: n, value }));
-        const envFrom: k8s.types.input.core.v1.EnvFromSource[] = [];
-
-        const secretNames = Object.keys(args.secretEnv);
-        if (secretNames.length > 0) {
-            const secretName = `${spec.name}-env`;
-            deps.push(
-                new k8s.core.v1.Secret(
-                    `${name}-env`,
-                    {
-                        metadata: { name: secretName, namespace: ns, labels },
-                        stringData: Object.fromEntries(Object.entries(args.secretEnv).map(([k, v]) => [k, pulumi.secret(v)])),
-                    },
-                    k8sOpts(),
-                ),
-            );
-            for (const n of secretNames) env.push({ name: n, valueFrom: { secretKeyRef: { name: secretName, key: n } } });
-        }
-        if (args.postgres) {
-            const pg = args.postgres;
-            const secretName = `${spec.name}-postgres`;
-            deps.push(
-                new k8s.core.v1.Secret(
-                    `${name}-postgres`,
-                    {
-                        metadata: { name: secretName, namespace: ns, labels },
-                        stringData: {
-                            PGHOST: pg.host,
-                            PGPORT: String(pg.port),
-                            PGDATABASE: pg.database,
-                            PGUSER: pg.username,
-                            PGPASSWORD: pulumi.secret(pg.password),
-                            DATABASE_URL: pulumi.secret(pulumi.interpolate`postgresql://${pg.username}:${pg.password}@${pg.host}:${pg.port}/${pg.database}`),
-                        },
-                    },
-                    k8sOpts(),
-                ),
-            );
-            envFrom.push({ secretRef: { name: secretName } });
-        }
-
-        this.deployment = new k8s.apps.v1.Deployment(
-            name,
-            {
-                metadata: { name: spec.name, namespace: ns, labels, annotations },
-                spec: {
-                    replicas: spec.replicas,
-                    selector: { matchLabels: selector },
-                    template: {
-                        metadata: { labels },
-                        spec: {
-                            automountServiceAccountToken: false,
-                            enableServiceLinks: false,
-                            securityContext: restrictedPodSecurityContext(spec.runAsUser),
-                            nodeSelector: nodeSelectorFor({ arch: spec.arch, nodeSelector: spec.nodeSelector }),
-                            // Spread replicas over nodes so one Pi going down does not take the app with it.
-                            topologySpreadConstraints:
-                                spec.replicas > 1
-                                    ? [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } }]
-                                    : undefined,
-                            containers: [
-                                {
-                                    name: spec.name,
-                                    image: spec.image,
-                                    imagePullPolicy: "IfNotPresent",
-                                    command: spec.command,
-                                    args: spec.args,
-                                    ports: [{ name: "http", containerPort: spec.port }],
-                                    env,
-                                    envFrom,
-                                    resources: { requests: { ...spec.resources.requests }, limits: { ...spec.resources.limits } },
-                                    readinessProbe: probeFor(spec.readinessProbe, spec.port, "readiness"),
-                                    livenessProbe: probeFor(spec.livenessProbe, spec.port, "liveness"),
-                                    securityContext: restrictedContainerSecurityContext(spec.runAsUser, spec.readOnlyRootFilesystem),
-                                    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
-                                },
-                            ],
-                            volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
-                        },
-                    },
-                },
-            },
-            k8sOpts(deps),
-        );
-
-        this.service = new k8s.core.v1.Service(
-            `${name}-service`,
-            {
-                metadata: { name: spec.name, namespace: ns, labels, annotations },
-                spec: { type: spec.service.type, selector, ports: [{ name: "http", port: spec.service.port, targetPort: spec.port }] },
-            },
-            k8sOpts(),
-        );
-        this.endpoint = `${spec.name}.${ns}.svc.cluster.local:${spec.service.port}`;
-
-        if (spec.replicas > 1) {
-            new k8s.policy.v1.PodDisruptionBudget(
-                `${name}-pdb`,
-                { metadata: { name: spec.name, namespace: ns, labels }, spec: { minAvailable: 1, selector: { matchLabels: selector } } },
-                k8sOpts(),
-            );
-        }
-
-        if (spec.ingress) {
-            const ing = spec.ingress;
-            new k8s.networking.v1.Ingress(
-                `${name}-ingress`,
-                {
-                    metadata: { name: spec.name, namespace: ns, labels, annotations },
-                    spec: {
-                        ingressClassName: ing.className,
-                        tls: ing.tlsSecretName ? [{ hosts: [ing.host], secretName: ing.tlsSecretName }] : undefined,
-                        rules: [
-                            {
-                                host: ing.host,
-                                http: { paths: [{ path: ing.path, pathType: "Prefix", backend: { service: { name: spec.name, port: { number: spec.service.port } } } }] },
-                            },
-                        ],
-                    },
-                },
-                k8sOpts([this.service]),
-            );
-        }
-
-        const egressNamespaces = [...new Set([...spec.egress.namespaces, ...(args.postgres && args.postgresNamespace ? [args.postgresNamespace] : [])])];
-        const egress: k8s.types.input.networking.v1.NetworkPolicyEgressRule[] = [dnsEgressRule()];
-        if (egressNamespaces.length > 0) {
-            egress.push({ to: [{ namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: egressNamespaces }] } }] });
-        }
-        if (spec.egress.internet) egress.push({ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }] });
-        new k8s.networking.v1.NetworkPolicy(
-            `${name}-netpol`,
-            {
-                metadata: { name: `${spec.name}-allow`, namespace: ns, labels },
-                spec: {
-                    podSelector: { matchLabels: selector },
-                    policyTypes: ["Ingress", "Egress"],
-                    ingress: [{ ports: [{ protocol: "TCP", port: spec.port }] }],
-                    egress,
-                },
-            },
-            k8sOpts(),
-        );
+        super(APP_TYPE, name, {}, opts);
+        const { spec } = args;
+        const at: AppPlace = {
+            cluster: args.cluster,
+            namespace: args.namespace,
+            labels: { ...standardLabels(spec.name, "app"), "app.kubernetes.io/instance": spec.name },
+            selector: { "app.kubernetes.io/name": spec.name, "app.kubernetes.io/instance": spec.name },
+            annotations: skipAwaitAnnotations(args.skipAwait),
+        };
+        const environ = environment(name, this, spec, at, args.secretEnv, args.postgres);
+        this.deployment = deployment(name, this, spec, at, environ);
+        this.service = service(name, this, spec, at);
+        this.endpoint = `${spec.name}.${args.namespace.name}.svc.cluster.local:${spec.service.port}`;
+        if (spec.replicas > 1) disruptionBudget(name, this, spec, at);
+        if (spec.ingress) ingress(name, this, spec, spec.ingress, at, this.service);
+        // Egress to the database's namespace only when the app has one.
+        networkPolicy(name, this, spec, at, args.postgres ? args.postgresNamespace : undefined);
         this.registerOutputs({ endpoint: this.endpoint });
     }
 }

@@ -34,6 +34,152 @@ export interface K3sNodeArgs {
     upgradeAfter?: { nodes: string[]; upgrades: pulumi.Resource[] };
 }
 
+/** k3s-install.sh's environment in every mode: the node, its role and the installer's source. */
+function installEnv(args: K3sNodeArgs): Record<string, string> {
+    return { ROLE: args.node.role, NODE_NAME: args.node.name, ...installerEnv(args.cluster, args.node) };
+}
+
+/**
+ * Artifact mode: the copies, then `stage`, ahead of the drain. Re-run
+ * whenever a checksum changes: with no `update`, the command provider runs
+ * `create` again on an update (one copy of the install script in the state
+ * instead of two). Undefined in URL mode.
+ */
+function stage(name: string, parent: pulumi.Resource, args: K3sNodeArgs, env: Record<string, string>): command.remote.Command | undefined {
+    // The installer, binary and images are on the node before the install runs.
+    const copies = copyArtifacts(name, args.cluster, args.node, args.connection, parent);
+    if (copies.length === 0) return undefined;
+    return new command.remote.Command(
+        `${name}-stage`,
+        { connection: args.connection, create: scriptCommand("k3s-install.sh", { sudo: true, env: { ...env, MODE: "stage" } }), addPreviousOutputInEnv: false },
+        { parent, dependsOn: copies },
+    );
+}
+
+/**
+ * A joining node installs k3s while it waits for the first server: the
+ * installer (in URL mode the download too) needs neither the config nor the
+ * cluster, so `install` is left only the config and the start. It begins
+ * once the first server's k3s has started, so a first server that fails to
+ * install leaves the other nodes as they were, and its own installer runs
+ * alone. The first server has nothing to wait for; a step of its own would
+ * only add a hand-over (undefined there).
+ */
+function preinstall(name: string, parent: pulumi.Resource, args: K3sNodeArgs, env: Record<string, string>, artifacts: pulumi.Resource[]): command.remote.Command | undefined {
+    if (args.joinRole === "init") return undefined;
+    return new command.remote.Command(
+        `${name}-preinstall`,
+        {
+            connection: args.connection,
+            create: args.preflightPassed.apply(() => scriptCommand("k3s-install.sh", { sudo: true, env: { ...env, MODE: "preinstall", TARGET_VERSION: args.cluster.k3sVersion } })),
+            addPreviousOutputInEnv: false,
+        },
+        // Like `install`'s, its version is the first install's only.
+        { parent, dependsOn: [...artifacts, ...(args.preinstallAfter ?? [])], ignoreChanges: ["create"] },
+    );
+}
+
+/** Writes the config and installs (or, preinstalled, starts) k3s; `reconfigure` on a config change; uninstalls on delete. */
+function install(name: string, parent: pulumi.Resource, args: K3sNodeArgs, env: Record<string, string>, after: pulumi.Resource[]): command.remote.Command {
+    return new command.remote.Command(
+        `${name}-install`,
+        {
+            connection: args.connection,
+            // Waiting on the pre-flight verdict here keeps every install
+            // behind the cross-node checks.
+            create: args.preflightPassed.apply(() =>
+                scriptCommand("k3s-install.sh", {
+                    sudo: true,
+                    // On the first server, `joined` waits for the Node to be Ready.
+                    env: { ...env, MODE: "install", TARGET_VERSION: args.cluster.k3sVersion, ...(args.joinRole === "init" ? { NODE_READY_GATE: "1" } : {}) },
+                }),
+            ),
+            update: scriptCommand("k3s-install.sh", { sudo: true, env: { ...env, MODE: "reconfigure" } }),
+            delete: scriptCommand("k3s-uninstall.sh", { sudo: true, env: { DATA_DIR: k3sDataDir(args.node) } }),
+            stdin: pulumi.secret(args.k3sConfig),
+            addPreviousOutputInEnv: false,
+        },
+        // `create` carries the version of the first install only; version
+        // changes go through the upgrade chain (drain, upgrade, ready), one node at a time.
+        { parent, dependsOn: after, ignoreChanges: ["create"] },
+    );
+}
+
+/** The first server only: waits, once, for its Node to be Ready (undefined on the other nodes, whose install waits). */
+function joined(name: string, parent: pulumi.Resource, args: K3sNodeArgs, install: pulumi.Resource): command.remote.Command | undefined {
+    if (args.joinRole !== "init") return undefined;
+    return new command.remote.Command(
+        `${name}-joined`,
+        {
+            connection: args.primaryConnection,
+            create: scriptCommand("node-ready.sh", { sudo: true, env: { NODE_NAME: args.node.name, UNCORDON: "0", READY_TIMEOUT: String(args.cluster.timeouts.readySeconds) } }),
+            addPreviousOutputInEnv: false,
+        },
+        { parent, dependsOn: [install] },
+    );
+}
+
+/**
+ * Drains the node (from the first server) on a version change, once the
+ * previous batch is back; on delete (node removed from config) drains it
+ * and deletes its Node object. After the staging too: a node whose
+ * artifacts fail their check is never drained.
+ */
+function drain(name: string, parent: pulumi.Resource, args: K3sNodeArgs, after: pulumi.Resource[]): command.remote.Command {
+    const { node, cluster } = args;
+    const previousBatch = args.upgradeAfter?.nodes ?? [];
+    const drainEnv = {
+        MODE: "drain",
+        NODE_NAME: node.name,
+        TARGET_VERSION: cluster.k3sVersion,
+        DRAIN_TIMEOUT: String(cluster.timeouts.drainSeconds),
+        ...(previousBatch.length > 0 ? { AFTER_NODES: previousBatch.join(","), READY_TIMEOUT: String(cluster.timeouts.readySeconds) } : {}),
+    };
+    return new command.remote.Command(
+        `${name}-drain`,
+        {
+            connection: args.primaryConnection,
+            update: scriptCommand("node-drain.sh", { sudo: true, env: drainEnv }),
+            delete: scriptCommand("node-drain.sh", { sudo: true, env: { MODE: "remove", NODE_NAME: node.name } }),
+            addPreviousOutputInEnv: false,
+        },
+        { parent, dependsOn: [...after, ...(args.upgradeAfter?.upgrades ?? [])] },
+    );
+}
+
+/** On a version change: the new binary, the installer only if it changed, and a restart of k3s, nothing more. */
+function upgrade(name: string, parent: pulumi.Resource, args: K3sNodeArgs, env: Record<string, string>, after: pulumi.Resource[]): command.remote.Command {
+    return new command.remote.Command(
+        `${name}-upgrade`,
+        {
+            connection: args.connection,
+            update: scriptCommand("k3s-install.sh", {
+                sudo: true,
+                env: { ...env, MODE: "upgrade", TARGET_VERSION: args.cluster.k3sVersion },
+            }),
+            addPreviousOutputInEnv: false,
+        },
+        { parent, dependsOn: after },
+    );
+}
+
+/** After an upgrade: waits until the kubelet reports the new version and Ready, and uncordons the node if the drain cordoned it. */
+function ready(name: string, parent: pulumi.Resource, args: K3sNodeArgs, upgrade: pulumi.Resource): command.remote.Command {
+    const { node, cluster } = args;
+    return new command.remote.Command(
+        `${name}-ready`,
+        {
+            connection: args.primaryConnection,
+            update: scriptCommand("node-ready.sh", {
+                sudo: true,
+                env: { NODE_NAME: node.name, UNCORDON: "1", TARGET_VERSION: cluster.k3sVersion, READY_TIMEOUT: String(cluster.timeouts.readySeconds) },
+            }),
+            addPreviousOutputInEnv: false,
+        },
+        { parent, dependsOn: [upgrade] },
+    );
+}
+
 /**
  * One k3s node's life cycle over SSH.
  *
@@ -88,131 +234,19 @@ export class K3sNode extends pulumi.ComponentResource {
 
     constructor(name: string, args: K3sNodeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("picluster:cluster:K3sNode", name, {}, opts);
-        const { node, cluster } = args;
-        const role = node.role;
-        const common = { ROLE: role, NODE_NAME: node.name, ...installerEnv(cluster, node) };
-        // Artifact mode: the installer, binary and images are on the node before the install runs.
-        const copies = copyArtifacts(name, cluster, node, args.connection, this);
-        // Staged ahead of the drain; re-run whenever a checksum changes: with no
-        // `update`, the command provider runs `create` again on an update (one
-        // copy of the install script in the state instead of two).
-        const stageCommand = scriptCommand("k3s-install.sh", { sudo: true, env: { ...common, MODE: "stage" } });
-        this.stage =
-            copies.length > 0
-                ? new command.remote.Command(
-                      `${name}-stage`,
-                      { connection: args.connection, create: stageCommand, addPreviousOutputInEnv: false },
-                      { parent: this, dependsOn: copies },
-                  )
-                : undefined;
+        const env = installEnv(args);
+        this.stage = stage(name, this, args, env);
         const artifacts = this.stage ? [this.stage] : [];
-
-        // A joining node installs k3s while it waits for the first server:
-        // the installer (in URL mode the download too) needs neither the
-        // config nor the cluster, so `install` is left only the config and
-        // the start. It begins once the first server's k3s has started, so a
-        // first server that fails to install leaves the other nodes as they
-        // were, and its own installer runs alone. The first server has
-        // nothing to wait for; a step of its own would only add a hand-over.
-        this.preinstall =
-            args.joinRole === "init"
-                ? undefined
-                : new command.remote.Command(
-                      `${name}-preinstall`,
-                      {
-                          connection: args.connection,
-                          create: args.preflightPassed.apply(() =>
-                              scriptCommand("k3s-install.sh", { sudo: true, env: { ...common, MODE: "preinstall", TARGET_VERSION: cluster.k3sVersion } }),
-                          ),
-                          addPreviousOutputInEnv: false,
-                      },
-                      // Like `install`'s, its version is the first install's only.
-                      { parent: this, dependsOn: [...artifacts, ...(args.preinstallAfter ?? [])], ignoreChanges: ["create"] },
-                  );
-
-        this.install = new command.remote.Command(
-            `${name}-install`,
-            {
-                connection: args.connection,
-                // Waiting on the pre-flight verdict here keeps every install
-                // behind the cross-node checks.
-                create: args.preflightPassed.apply(() =>
-                    scriptCommand("k3s-install.sh", {
-                        sudo: true,
-                        // On the first server, `joined` waits for the Node to be Ready.
-                        env: { ...common, MODE: "install", TARGET_VERSION: cluster.k3sVersion, ...(args.joinRole === "init" ? { NODE_READY_GATE: "1" } : {}) },
-                    }),
-                ),
-                update: scriptCommand("k3s-install.sh", { sudo: true, env: { ...common, MODE: "reconfigure" } }),
-                delete: scriptCommand("k3s-uninstall.sh", { sudo: true, env: { DATA_DIR: k3sDataDir(node) } }),
-                stdin: pulumi.secret(args.k3sConfig),
-                addPreviousOutputInEnv: false,
-            },
-            // `create` carries the version of the first install only; version
-            // changes go through the upgrade chain below, one node at a time.
-            { parent: this, dependsOn: [...args.joinAfter, ...artifacts, ...(this.preinstall ? [this.preinstall] : [])], ignoreChanges: ["create"] },
-        );
-
-        // Each step decides from the node's live state (kubelet version, the
-        // drain annotation), so an update triggered by anything else, such as
-        // a rotated SSH key, drains nothing and uncordons nothing.
-        const previousBatch = args.upgradeAfter?.nodes ?? [];
-        const drainEnv = {
-            MODE: "drain",
-            NODE_NAME: node.name,
-            TARGET_VERSION: cluster.k3sVersion,
-            DRAIN_TIMEOUT: String(cluster.timeouts.drainSeconds),
-            ...(previousBatch.length > 0 ? { AFTER_NODES: previousBatch.join(","), READY_TIMEOUT: String(cluster.timeouts.readySeconds) } : {}),
-        };
-        this.drain = new command.remote.Command(
-            `${name}-drain`,
-            {
-                connection: args.primaryConnection,
-                update: scriptCommand("node-drain.sh", { sudo: true, env: drainEnv }),
-                delete: scriptCommand("node-drain.sh", { sudo: true, env: { MODE: "remove", NODE_NAME: node.name } }),
-                addPreviousOutputInEnv: false,
-            },
-            // After the staging too: a node whose artifacts fail their check is never drained.
-            { parent: this, dependsOn: [this.install, ...artifacts, ...(args.upgradeAfter?.upgrades ?? [])] },
-        );
-        this.upgrade = new command.remote.Command(
-            `${name}-upgrade`,
-            {
-                connection: args.connection,
-                update: scriptCommand("k3s-install.sh", {
-                    sudo: true,
-                    env: { ...common, MODE: "upgrade", TARGET_VERSION: cluster.k3sVersion },
-                }),
-                addPreviousOutputInEnv: false,
-            },
-            { parent: this, dependsOn: [this.drain, ...artifacts] },
-        );
-        const readyTimeout = String(cluster.timeouts.readySeconds);
-        this.joined =
-            args.joinRole === "init"
-                ? new command.remote.Command(
-                      `${name}-joined`,
-                      {
-                          connection: args.primaryConnection,
-                          create: scriptCommand("node-ready.sh", { sudo: true, env: { NODE_NAME: node.name, UNCORDON: "0", READY_TIMEOUT: readyTimeout } }),
-                          addPreviousOutputInEnv: false,
-                      },
-                      { parent: this, dependsOn: [this.install] },
-                  )
-                : undefined;
+        this.preinstall = preinstall(name, this, args, env, artifacts);
+        this.install = install(name, this, args, env, [...args.joinAfter, ...artifacts, ...(this.preinstall ? [this.preinstall] : [])]);
+        // Each upgrade step decides from the node's live state (kubelet
+        // version, the drain annotation), so an update triggered by anything
+        // else, such as a rotated SSH key, drains nothing and uncordons nothing.
+        this.drain = drain(name, this, args, [this.install, ...artifacts]);
+        this.upgrade = upgrade(name, this, args, env, [this.drain, ...artifacts]);
+        this.joined = joined(name, this, args, this.install);
         this.up = this.joined ?? this.install;
-        this.ready = new command.remote.Command(
-            `${name}-ready`,
-            {
-                connection: args.primaryConnection,
-                update: scriptCommand("node-ready.sh", {
-                    sudo: true,
-                    env: { NODE_NAME: node.name, UNCORDON: "1", TARGET_VERSION: cluster.k3sVersion, READY_TIMEOUT: readyTimeout },
-                }),
-                addPreviousOutputInEnv: false,
-            },
-            { parent: this, dependsOn: [this.upgrade] },
-        );
+        this.ready = ready(name, this, args, this.upgrade);
         this.readyGate = [this.up, this.ready];
         this.registerOutputs({});
     }

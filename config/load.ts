@@ -6,6 +6,8 @@ import { backupsSchema } from "./schema/backups";
 import { clusterSchema } from "./schema/cluster";
 import { registrySecretProblems, registrySecretRefs } from "./schema/registries";
 import { servicesSchema } from "./schema/services";
+import { closest, didYouMean, shownSecretName, shownValue } from "./messages";
+import { referencedSecretKeys, shapeKeysAt } from "./references";
 
 /** The `picluster:` namespace every key of the config contract lives in. */
 export const NAMESPACE = "picluster";
@@ -50,8 +52,11 @@ export interface ConfigSource {
     stack: string;
 }
 
-/** Thrown when configuration is invalid; carries one line per problem. */
-export class ConfigError extends Error {
+/**
+ * Thrown when configuration is invalid; carries one line per problem. A
+ * RunError: the CLI prints its message once, without the program's stack.
+ */
+export class ConfigError extends pulumi.RunError {
     constructor(readonly problems: string[]) {
         super(
             `picluster configuration has ${problems.length} problem${problems.length === 1 ? "" : "s"}; nothing was changed:\n` +
@@ -111,28 +116,7 @@ function valueAt(root: unknown, path: PropertyKey[]): unknown {
     return cur;
 }
 
-function describeValue(v: unknown): string {
-    if (v === undefined) return "(unset)";
-    const text = JSON.stringify(v) ?? String(v);
-    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
 const SECRET_HINT = (key: string) => `set it with \`pulumi config set --secret ${key} < FILE\``;
-
-/** Levenshtein distance, for "did you mean" hints. */
-function distance(a: string, b: string): number {
-    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        let prev = row[0];
-        row[0] = i;
-        for (let j = 1; j <= b.length; j++) {
-            const cur = row[j];
-            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-            prev = cur;
-        }
-    }
-    return row[b.length];
-}
 
 /**
  * Keys under `picluster:` that nothing reads: not a key of the contract, not
@@ -141,19 +125,54 @@ function distance(a: string, b: string): number {
  */
 function unknownKeys(source: ConfigSource, parsed: Partial<Plain>): string[] {
     const known = new Set<string>([...Object.keys(keySchemas), "sshPrivateKey"]);
-    for (const n of parsed.cluster?.nodes ?? []) if (n.sshKey) known.add(n.sshKey);
-    for (const a of parsed.apps ?? []) for (const k of Object.values(a.secrets)) known.add(k);
-    for (const c of parsed.services?.catalog ?? []) for (const k of Object.values(c.secretValues)) known.add(k);
     if (parsed.cluster?.registries) for (const r of registrySecretRefs(parsed.cluster.registries)) known.add(r.key);
-    for (const k of Object.values(parsed.backups?.s3?.credentials ?? {})) known.add(k);
+    // References are read from the raw values too: an entry that fails its
+    // schema still names its secrets, and they are not unused.
+    for (const key of Object.keys(keySchemas)) for (const ref of referencedSecretKeys(key, source.get(key))) known.add(ref);
+    // Names referenced but not set: an unused key near one of them is that reference's typo, not a key to remove.
+    const missingRefs = [...known].filter((k) => !Object.keys(keySchemas).includes(k) && source.get(k) === undefined);
     return source
         .keys()
         .filter((k) => !known.has(k))
         .map((k) => {
-            const near = [...known].find((c) => c.toLowerCase() === k.toLowerCase() || distance(c.toLowerCase(), k.toLowerCase()) <= 2);
-            const hint = near ? `did you mean ${NAMESPACE}:${near}? ` : "";
-            return `${NAMESPACE}:${k} is not a picluster setting and no node, app or catalog entry references it; ${hint}remove it with \`pulumi config rm ${NAMESPACE}:${k}\` (settings: ${Object.keys(keySchemas).join(", ")}, sshPrivateKey)`;
+            const meant = closest(k, missingRefs, 1);
+            if (meant.length > 0) {
+                return `${NAMESPACE}:${k} is set but nothing references it, while a reference names ${shownSecretName(meant[0])}, which is not set; change that reference to "${k}"`;
+            }
+            const hint = didYouMean(k, known).replace(/ did you mean (\S+)\?/, " did you mean " + NAMESPACE + ":$1?");
+            return `${NAMESPACE}:${k} is not a picluster setting and no node, app, catalog entry, registry or backup references it;${hint} remove it with \`pulumi config rm ${NAMESPACE}:${k}\` (settings: ${Object.keys(keySchemas).join(", ")}, sshPrivateKey)`;
         });
+}
+
+/** One schema issue as the user reads it: the key, the value (never a credential), the fix. */
+function issueLine(key: keyof typeof keySchemas, raw: unknown, issue: z.core.$ZodIssue): string {
+    const value = valueAt(raw, issue.path);
+    const shown = key === "cluster" && issue.path[0] === "kubeconfig" ? "(secret)" : isSecretNamePath(key, issue.path) ? shownSecretName(value) : shownValue(value);
+    let message = issue.message;
+    if (issue.code === "unrecognized_keys") {
+        const options = shapeKeysAt(keySchemas[key], issue.path);
+        message = issue.keys
+            .map((k) => {
+                const near = closest(k, options, 1);
+                return `unknown key "${k}"${near.length > 0 ? `; did you mean "${near[0]}"?` : options.length > 0 ? ` (keys here: ${options.join(", ")})` : ""}`;
+            })
+            .join("; ");
+    } else if (issue.code === "invalid_type" && issue.expected === "string" && typeof value === "number") {
+        message += `; YAML read ${value} as a number: quote it ("${value}")`;
+    }
+    return `${formatPath(key, issue.path)} = ${shown}: ${message}`;
+}
+
+/** Fields that hold the NAME of a secret config key: their value is never echoed unless it is a key name. */
+function isSecretNamePath(key: string, path: PropertyKey[]): boolean {
+    const p = path.map(String);
+    const last = p[p.length - 1];
+    return (
+        (key === "cluster" && (last === "sshKey" || last === "passwordKey" || last === "tokenKey")) ||
+        (key === "apps" && p[1] === "secrets" && p.length === 3) ||
+        (key === "services" && p[0] === "catalog" && p[2] === "secretValues" && p.length === 4) ||
+        (key === "backups" && p[1] === "credentials")
+    );
 }
 
 /**
@@ -172,10 +191,7 @@ export function loadConfig(source: ConfigSource = runtimeSource()): PiclusterCon
             (parsed as Record<string, unknown>)[key] = result.data;
             continue;
         }
-        for (const issue of result.error.issues) {
-            const value = key === "cluster" && issue.path[0] === "kubeconfig" ? "(secret)" : describeValue(valueAt(raw, issue.path));
-            problems.push(`${formatPath(key, issue.path)} = ${value}: ${issue.message}`);
-        }
+        for (const issue of result.error.issues) problems.push(issueLine(key, raw, issue));
     }
 
     const cluster = parsed.cluster;
@@ -214,7 +230,7 @@ export function loadConfig(source: ConfigSource = runtimeSource()): PiclusterCon
             }
             if (!perKey.has(n.sshKey)) {
                 if (source.get(n.sshKey) === undefined) {
-                    problems.push(`${NAMESPACE}:cluster.nodes[${i}].sshKey = "${n.sshKey}": no key ${NAMESPACE}:${n.sshKey} is set; ${SECRET_HINT(n.sshKey)}`);
+                    problems.push(`${NAMESPACE}:cluster.nodes[${i}].sshKey = ${shownSecretName(n.sshKey)}: ${missingSecret(source, n.sshKey)}`);
                     perKey.set(n.sshKey, undefined);
                 } else perKey.set(n.sshKey, readSecret(n.sshKey, `the SSH private key of node ${n.name}`));
             }
@@ -240,11 +256,21 @@ export function loadConfig(source: ConfigSource = runtimeSource()): PiclusterCon
     };
 }
 
+/** Why a referenced secret cannot be read because it is not set: the nearest secret keys that are, and how to set it. */
+function missingSecret(source: ConfigSource, name: string): string {
+    if (!isSecretKeyNameOrShown(name)) return `that is not the name of a config key; store the secret with \`pulumi config set --secret ${NAMESPACE}:<name>\` and put <name> here`;
+    const secrets = source.keys().filter((k) => source.isSecret(k));
+    const near = closest(name, secrets);
+    return `no secret ${NAMESPACE}:${name} is set${near.length > 0 ? ` (closest set: ${near.map((k) => `${NAMESPACE}:${k}`).join(", ")})` : ""}; ${SECRET_HINT(name)}`;
+}
+
+const isSecretKeyNameOrShown = (name: string) => shownSecretName(name).startsWith('"');
+
 /** The secrets of a config source, for the plan (apps' `secrets`, catalog `secretValues`). */
 export function secretsOf(source: ConfigSource): SecretReader {
     return (key) => {
         const value = source.get(key);
-        if (typeof value !== "string") return { problem: `${NAMESPACE}:${key} is missing; ${SECRET_HINT(key)}` };
+        if (typeof value !== "string") return { problem: missingSecret(source, key) };
         if (!source.isSecret(key)) return { problem: `${NAMESPACE}:${key} is stored in plain text; ${SECRET_HINT(key)}` };
         return { value: pulumi.secret(value) };
     };

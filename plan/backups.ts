@@ -1,3 +1,4 @@
+import { shownSecretName } from "../config/messages";
 import type * as pulumi from "@pulumi/pulumi";
 import type { SecretReader } from "../config/load";
 import { cronProblem } from "../config/cron";
@@ -71,7 +72,7 @@ export function planBackups(
         const name = s3.credentials[field];
         const r = secrets(name);
         if ("problem" in r) {
-            problems.push(`${key}.s3.credentials.${field} = "${name}": ${r.problem}`);
+            problems.push(`${key}.s3.credentials.${field} = ${shownSecretName(name)}: ${r.problem}`);
             return undefined;
         }
         return r.value;

@@ -1,3 +1,4 @@
+import { shownSecretName } from "../config/messages";
 import * as pulumi from "@pulumi/pulumi";
 import { agentHostDemand } from "./agentDemand";
 import { disruptionBudgets, planClusterUpgrade } from "./upgradePlan";
@@ -10,6 +11,10 @@ import { planStorage, type StoragePlan } from "./storage";
 import type { SecretReader } from "./platform";
 import { deepFreeze } from "./freeze";
 import { planCluster, type ClusterPlan } from "./cluster";
+import { cachedChartVersions } from "../config/chartIndex";
+import { chartVersionProblems, type ChartVersions } from "./charts";
+import { inventoryOf, inventoryProblems } from "./inventory";
+import { backupWarnings, jointProblems } from "./joints";
 import { agentChecks, clusterChecks, clusterWarnings } from "./checks";
 import { ConfigError, loadConfig, runtimeSource, secretsOf, type ConfigSource, type PiclusterConfig } from "../config/load";
 import { registrySecretRefs, registryWarnings } from "../config/schema/registries";
@@ -46,7 +51,7 @@ export function registrySecretsOf(cluster: PiclusterConfig["cluster"], secrets: 
     const out: Record<string, pulumi.Output<string>> = {};
     for (const { key, path } of cluster.registries ? registrySecretRefs(cluster.registries) : []) {
         const r = secrets(key);
-        if ("problem" in r) problems.push(`picluster:${path} = "${key}": ${r.problem}`);
+        if ("problem" in r) problems.push(`picluster:${path} = ${shownSecretName(key)}: ${r.problem}`);
         else out[key] = r.value;
     }
     return out;
@@ -58,15 +63,28 @@ export function registrySecretsOf(cluster: PiclusterConfig["cluster"], secrets: 
  * resource is registered), so `npm run render`, the capacity report,
  * `npm run deploy` and `promote` share it with the program.
  */
-export function buildPlan(config: PiclusterConfig, secrets: SecretReader): StackPlan {
+/** Facts from outside the config that the plan checks against. */
+export interface PlanFacts {
+    /** Published chart versions (the chart cache's indexes); without it, chart pins are not checked. */
+    chartVersions?: ChartVersions;
+}
+
+export function buildPlan(config: PiclusterConfig, secrets: SecretReader, facts: PlanFacts = {}): StackPlan {
     const nodes = config.cluster.nodes;
-    const problems = [...clusterChecks(config.cluster), ...agentChecks(config)];
+    const problems = [...clusterChecks(config.cluster), ...agentChecks(config), ...jointProblems(config)];
     const platformPlan = planPlatform({ services: config.services, apps: config.apps, nodes }, secrets, problems);
     const registrySecrets = registrySecretsOf(config.cluster, secrets, problems);
     const warnings = [...clusterWarnings(config.cluster), ...(config.cluster.registries ? registryWarnings(config.cluster.registries) : [])];
     const backups = planBackups({ backups: config.backups, cluster: config.cluster, stack: config.stack, namespaces: platformPlan.namespaces.map((n) => n.name) }, secrets, problems, warnings);
     const storage = planStorage({ services: config.services, nodes, existingCluster: config.existingCluster }, problems, warnings);
     const platform: PlatformPlan = { ...platformPlan, backups, storage };
+    problems.push(...inventoryProblems(inventoryOf(config, platform)));
+    warnings.push(...backupWarnings(config));
+    if (facts.chartVersions) {
+        const pins = chartVersionProblems(platform.charts, facts.chartVersions);
+        problems.push(...pins.problems);
+        warnings.push(...pins.warnings);
+    }
     if (problems.length > 0) throw new ConfigError(problems);
     // The agents' guaranteed demand counts in the one capacity check.
     const demands = [...platform.demands, ...agentHostDemand(config.agentHost)];
@@ -91,7 +109,7 @@ export function buildPlan(config: PiclusterConfig, secrets: SecretReader): Stack
 
 /** Loads, validates and plans the running stack's config (or `source`); logs the warnings. */
 export function planStack(source: ConfigSource = runtimeSource()): StackPlan {
-    const plan = buildPlan(loadConfig(source), secretsOf(source));
+    const plan = buildPlan(loadConfig(source), secretsOf(source), { chartVersions: (repo, chart) => cachedChartVersions(repo, chart) });
     for (const w of plan.warnings) pulumi.log.warn(w);
     return plan;
 }

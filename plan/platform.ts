@@ -1,3 +1,4 @@
+import { shownSecretName } from "../config/messages";
 import type * as pulumi from "@pulumi/pulumi";
 import type { SecretReader } from "../config/load";
 import type { AppSpec, AppsSpec } from "../config/schema/apps";
@@ -11,6 +12,7 @@ import { SERVICE_PLANNERS } from "./services";
 import { resolveCatalogEntry, type ResolvedCatalogEntry } from "./catalog/presets";
 import type { DatabaseSpec } from "./services/postgres";
 import type { BuiltinServiceKey, ServicePlanner } from "./services/service";
+import type { PinnedChart } from "./charts";
 
 export type { SecretReader };
 
@@ -50,6 +52,8 @@ export interface PlatformPlan {
     databases: DatabaseSpec[];
     catalog: PlannedCatalogEntry[];
     apps: PlannedApp[];
+    /** Every chart the platform installs, with the key that pins it. */
+    charts: PinnedChart[];
     /** The requests of every enabled service, catalog entry and app. */
     demands: WorkloadDemand[];
     /** The backup target and schedules, set by the stack plan (undefined: no backups). */
@@ -81,10 +85,16 @@ function resolveSecrets(refs: Record<string, string>, where: string, secrets: Se
     const out: Record<string, pulumi.Output<string>> = {};
     for (const [at, key] of Object.entries(refs)) {
         const r = secrets(key);
-        if ("problem" in r) problems.push(`${where}.${at} = "${key}": ${r.problem}`);
+        if ("problem" in r) problems.push(`${where}.${at} = ${shownSecretName(key)}: ${r.problem}`);
         else out[at] = r.value;
     }
     return out;
+}
+
+/** The key that pins a service's chart version. */
+function pinKey(service: BuiltinServiceKey, chart: string): string {
+    if (service === "postgres") return chart === "cluster" ? "services.postgres.clusterVersion" : "services.postgres.operatorVersion";
+    return service === "storage" ? "services.storage.longhorn.version" : `services.${service}.version`;
 }
 
 /**
@@ -99,8 +109,10 @@ export function planPlatform(input: { services: ServicesSpec; apps: AppsSpec; no
     const enabled = SERVICE_PLANNERS.filter((p) => on(p) && (p.appliesTo?.(ctx) ?? true));
     const demands: WorkloadDemand[] = [];
     const namespaces: { name: string; podSecurity: PodSecurityLevel; owned: boolean }[] = [];
+    const charts: PinnedChart[] = [];
     for (const planner of enabled) {
         const spec = services[planner.key] as never;
+        charts.push(...planner.charts(spec).map((c) => ({ ...c, at: pinKey(planner.key, c.chart) })));
         problems.push(...planner.validate(spec, ctx));
         demands.push(...planner.demands(spec, ctx));
         namespaces.push(...planner.namespaces.map((n) => ({ ...n, owned: false })));
@@ -119,6 +131,7 @@ export function planPlatform(input: { services: ServicesSpec; apps: AppsSpec; no
             );
         }
         catalog.push({ resolved, secretValues });
+        charts.push({ ...resolved.chart, at: entry.version ? `services.catalog[${i}].version` : `services.catalog[${i}].preset (${entry.preset})` });
         namespaces.push({ name: resolved.namespace, podSecurity: resolved.podSecurity, owned: false });
         demands.push({ name: `catalog/${entry.name}`, ...(resolved.requests ?? UNKNOWN_CHART_REQUESTS), replicas: 1, arch: entry.arch, nodeSelector: entry.nodeSelector, storage: resolved.preset?.storage });
     });
@@ -143,6 +156,7 @@ export function planPlatform(input: { services: ServicesSpec; apps: AppsSpec; no
         namespaces: namespacesFor(namespaces),
         databases: services.postgres.enabled ? databasesFor(services, apps) : [],
         catalog,
+        charts,
         apps: planned,
         demands,
     };

@@ -4,7 +4,7 @@ import { registriesSchema } from "./registries";
 
 /** A k3s release such as `v1.31.4+k3s1`; channels (`stable`, `latest`) are refused. */
 export const k3sVersion = z
-    .string({ error: "is required: pin a k3s release such as v1.33.5+k3s1" })
+    .string({ error: (issue) => (issue.input === undefined ? "is required: pin a k3s release such as v1.33.5+k3s1" : "must be a k3s release string such as v1.33.5+k3s1") })
     .regex(/^v1\.\d+\.\d+\+k3s\d+$/, "must be a pinned k3s release such as v1.33.5+k3s1 (channels like 'stable' or 'latest' are not allowed)");
 
 export const taintEffects = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;

@@ -21,9 +21,14 @@ export const MONITORING_FIXED_RESOURCES = {
 /** kube-prometheus-stack: Prometheus, Grafana, the operator, exporters. */
 export const monitoringPlanner = defineServicePlanner({
     key: "monitoring",
+    charts: (spec) => [{ chart: "kube-prometheus-stack", repo: spec.repo, version: spec.version }],
     // node-exporter needs the host's namespaces.
     namespaces: [{ name: MONITORING_NAMESPACE, podSecurity: "privileged" }],
     validate: () => [],
+    objects: () => [
+        { kind: "HelmRelease", namespace: MONITORING_NAMESPACE, name: "monitoring" },
+        { kind: "Service", namespace: MONITORING_NAMESPACE, name: "monitoring-grafana" },
+    ],
     demands(spec) {
         const place = { arch: spec.placement.arch, nodeSelector: spec.placement.nodeSelector };
         const fixed = MONITORING_FIXED_RESOURCES;

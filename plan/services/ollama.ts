@@ -18,6 +18,7 @@ export const OLLAMA = {
 /** Ollama: on the declared GPU node when `gpu: true`, else where its placement says. */
 export const ollamaPlanner = defineServicePlanner({
     key: "ollama",
+    charts: (spec) => [{ chart: "ollama", repo: spec.repo, version: spec.version }],
     // The image runs as root.
     namespaces: [{ name: OLLAMA_NAMESPACE, podSecurity: "baseline" }],
     validate(spec, { nodes }) {
@@ -26,6 +27,10 @@ export const ollamaPlanner = defineServicePlanner({
         }
         return [];
     },
+    objects: () => [
+        { kind: "HelmRelease", namespace: OLLAMA_NAMESPACE, name: "ollama" },
+        { kind: "Service", namespace: OLLAMA_NAMESPACE, name: OLLAMA_SERVICE },
+    ],
     demands(spec, { nodes }) {
         const gpuNode = nodes.find((n) => n.gpu);
         return [

@@ -23,11 +23,20 @@ export function databasesFor(services: ServicesSpec, apps: AppsSpec): DatabaseSp
 /** CloudNativePG: its operator and one cluster. */
 export const postgresPlanner = defineServicePlanner({
     key: "postgres",
+    charts: (spec) => [
+        { chart: "cloudnative-pg", repo: spec.repo, version: spec.operatorVersion },
+        { chart: "cluster", repo: spec.repo, version: spec.clusterVersion },
+    ],
     namespaces: [
         { name: POSTGRES_OPERATOR_NAMESPACE, podSecurity: "restricted" },
         { name: POSTGRES_NAMESPACE, podSecurity: "restricted" },
     ],
     validate: () => [],
+    objects: () => [
+        { kind: "HelmRelease", namespace: POSTGRES_OPERATOR_NAMESPACE, name: "cnpg" },
+        { kind: "HelmRelease", namespace: POSTGRES_NAMESPACE, name: "postgres" },
+        ...["rw", "ro", "r"].map((s) => ({ kind: "Service" as const, namespace: POSTGRES_NAMESPACE, name: `postgres-${s}` })),
+    ],
     demands(spec) {
         const place = { arch: spec.placement.arch, nodeSelector: spec.placement.nodeSelector };
         return [

@@ -7,9 +7,14 @@ export const MONGODB_EXPORTER_RESOURCES = { requests: { cpu: "10m", memory: "32M
 /** Rocket.Chat and its MongoDB: amd64 only (the image is amd64-only, RocketChat/Rocket.Chat#37647; MongoDB 5+ needs ARMv8.2). */
 export const rocketchatPlanner = defineServicePlanner({
     key: "rocketchat",
+    charts: (spec) => [{ chart: "rocketchat", repo: spec.repo, version: spec.version }],
     // The chart sets no seccomp profile.
     namespaces: [{ name: ROCKETCHAT_NAMESPACE, podSecurity: "baseline" }],
     validate: () => [],
+    objects: () => [
+        { kind: "HelmRelease", namespace: ROCKETCHAT_NAMESPACE, name: "rocketchat" },
+        { kind: "Service", namespace: ROCKETCHAT_NAMESPACE, name: "rocketchat-rocketchat" },
+    ],
     demands(spec, ctx) {
         // The arch is the demand's own field; the rest of the selector is the user's.
         const nodeSelector = Object.fromEntries(Object.entries(spec.nodeSelector).filter(([k]) => k !== "kubernetes.io/arch"));

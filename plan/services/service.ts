@@ -3,6 +3,7 @@ import type { NodeSpec } from "../../config/schema/cluster";
 import type { ServicesSpec } from "../../config/schema/services";
 import type { PodSecurityLevel } from "../../config/podSecurity";
 import type { WorkloadDemand } from "../capacity";
+import type { ChartRef } from "../catalog/types";
 
 /** The built-in services: each a key under `picluster:services`. */
 export type BuiltinServiceKey = "storage" | "ollama" | "postgres" | "rocketchat" | "monitoring" | "nvidiaDevicePlugin";
@@ -34,6 +35,17 @@ export interface ServicePlanner<K extends BuiltinServiceKey = BuiltinServiceKey>
     validate(spec: ServicesSpec[K], ctx: ServicePlanContext): string[];
     /** The requests of its long-running pods, for the capacity check. Only called when enabled. */
     demands(spec: ServicesSpec[K], ctx: ServicePlanContext): WorkloadDemand[];
+    /** The charts it installs, pinned: each is checked against its repository's index at preview. */
+    charts(spec: ServicesSpec[K]): ChartRef[];
+    /** The named objects it creates that another part could name too: its Helm releases and their main Services (the inventory). */
+    objects?(spec: ServicesSpec[K], ctx: ServicePlanContext): PlannedObject[];
+}
+
+/** An object a service creates, for the plan's inventory (plan/inventory.ts). */
+export interface PlannedObject {
+    kind: "HelmRelease" | "Service";
+    namespace: string;
+    name: string;
 }
 
 /** Keeps each planner's key and spec type tied together. */

@@ -32,10 +32,15 @@ export function longhornDemands(spec: LonghornSpec, nodes: NodeSpec[]): Workload
 /** Longhorn, when `services.storage.kind` is `longhorn`. */
 export const storagePlanner = defineServicePlanner({
     key: "storage",
+    charts: (spec) => [{ chart: "longhorn", repo: spec.longhorn.repo, version: spec.longhorn.version }],
     // longhorn-manager and the instance managers are privileged and mount the host.
     namespaces: [{ name: LONGHORN_NAMESPACE, podSecurity: "privileged" }],
     enabledBy: (spec: StorageSpec) => spec.kind === "longhorn",
     // Replicas against the nodes are checked once by the plan (plan/storage.ts).
     validate: () => [],
+    objects: () => [
+        { kind: "HelmRelease", namespace: LONGHORN_NAMESPACE, name: "longhorn" },
+        { kind: "Service", namespace: LONGHORN_NAMESPACE, name: "longhorn-frontend" },
+    ],
     demands: (spec, ctx) => longhornDemands(spec.longhorn, ctx.nodes),
 });

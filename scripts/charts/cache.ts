@@ -18,8 +18,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
+import { cachedChartVersions } from "../../config/chartIndex";
 import { chartSource, ChartSource, repoKey, repoSlug } from "./sources";
-import { compareVersions, parseVersion, satisfies } from "./semver";
+import { compareVersions, parseVersion, satisfies } from "../../config/semver";
 
 /** One pinned chart. */
 export interface ChartPin {
@@ -42,10 +43,7 @@ export function indexFile(repo: string, dir = cacheDir()): string {
 
 /** The versions of `chart` that a repository's cached index lists. */
 export function indexedVersions(repo: string, chart: string, dir = cacheDir()): string[] | undefined {
-    const file = indexFile(repo, dir);
-    if (!fs.existsSync(file)) return undefined;
-    const index = YAML.parse(fs.readFileSync(file, "utf8")) as { entries?: Record<string, { version: string }[]> };
-    return (index.entries?.[chart] ?? []).map((e) => e.version);
+    return cachedChartVersions(repo, chart, dir);
 }
 
 /** The helm binary: $HELM, else the toolchain's, else the one on PATH. */

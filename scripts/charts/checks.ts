@@ -17,7 +17,7 @@ import { indexedVersions } from "./cache";
 import { ChartExemption, KeyAllowance, objectMatches } from "./exemptions";
 import { releaseIneffectiveKeys } from "./keys";
 import { runtimePods } from "./runtimePods";
-import { compareVersions, parseVersion } from "./semver";
+import { compareVersions, parseVersion } from "../../config/semver";
 import type { PodToJudge, Rendered } from "./types";
 
 export type { PodToJudge };

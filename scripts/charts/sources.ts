@@ -6,6 +6,9 @@
  *
  * Facts only (names, tag formats, paths); nothing fetched is committed.
  */
+import { repoKey, repoSlug } from "../../config/chartIndex";
+
+export { repoKey, repoSlug };
 
 /** How to build one chart repository's charts from their source repository. */
 export interface ChartSource {
@@ -52,10 +55,6 @@ export const CHART_SOURCES: Record<string, ChartSource> = {
     "https://charts.bitnami.com/bitnami": BITNAMI,
 };
 
-/** A repository URL as a key of CHART_SOURCES. */
-export function repoKey(repo: string): string {
-    return repo.replace(/\/+$/, "");
-}
 
 /** The source of a chart repository, or a clear error naming the repository and the fix. */
 export function chartSource(repo: string): ChartSource {
@@ -66,9 +65,3 @@ export function chartSource(repo: string): ChartSource {
     return source;
 }
 
-/** A file-system-safe name for a repository URL (the cache's directory for it). */
-export function repoSlug(repo: string): string {
-    return repoKey(repo)
-        .replace(/^[a-z]+:\/\//, "")
-        .replace(/[^A-Za-z0-9.-]+/g, "_");
-}

@@ -140,3 +140,29 @@ describe("node-drain.sh after a previous upgrade batch", () => {
         expect(node.calls().some((c) => c.startsWith("kubectl get nodes"))).toBe(false);
     });
 });
+
+describe("node-drain.sh and k3s's one-minor-at-a-time upgrades", () => {
+    it("refuses a k3sVersion that skips a minor, naming the pins to apply in turn, before marking or cordoning anything", () => {
+        const node = firstServer();
+        const r = node.run("node-drain.sh", { ...drain, TARGET_VERSION: "v1.35.2+k3s1" });
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain("k3sVersion v1.35.2+k3s1 skips a minor: pi-1 runs v1.33.5+k3s1, and k3s upgrades one minor at a time. Pin and apply, in turn: v1.34.x+k3sN (the newest patch of each), then v1.35.2+k3s1. Nothing was drained.");
+        expect(node.calls().filter((c) => /kubectl (drain|cordon|annotate)/.test(c))).toEqual([]);
+    });
+
+    it("refuses going back a minor", () => {
+        const node = firstServer();
+        const r = node.run("node-drain.sh", { ...drain, TARGET_VERSION: "v1.32.9+k3s1" });
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain("k3sVersion v1.32.9+k3s1 goes back from v1.33.5+k3s1 (on pi-1): k3s cannot downgrade a minor");
+    });
+
+    it("drains for the next minor and for a patch of the same one", () => {
+        for (const target of ["v1.34.1+k3s1", "v1.33.6+k3s1"]) {
+            const node = firstServer();
+            const r = node.run("node-drain.sh", { ...drain, TARGET_VERSION: target });
+            expect(r.status, r.stderr).toBe(0);
+            expect(node.calls().some((c) => c.startsWith("kubectl drain pi-1"))).toBe(true);
+        }
+    });
+});

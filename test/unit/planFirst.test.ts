@@ -63,7 +63,7 @@ const badInputs: [string, (v: Values, secretKeys: string[]) => void, RegExp][] =
     // The cross-key errors that used to be thrown from inside components.
     ["ollama.gpu with no GPU node", (v) => (v.services.ollama.gpu = true), /picluster:services\.ollama\.gpu = true: no node in cluster\.nodes has gpu: true/],
     ["apps[].postgres while postgres is disabled", (v) => (v.services.postgres.enabled = false), /picluster:apps\[0\]\.postgres = .*services\.postgres is disabled/],
-    ["an app secret that is not set", (v) => (v.apps[0].secrets = { API_KEY: "noSuchKey" }), /picluster:apps\[0\]\.secrets\.API_KEY = "noSuchKey": picluster:noSuchKey is missing/],
+    ["an app secret that is not set", (v) => (v.apps[0].secrets = { API_KEY: "noSuchKey" }), /picluster:apps\[0\]\.secrets\.API_KEY = "noSuchKey": no secret picluster:noSuchKey is set/],
     [
         "an app secret stored in plain text",
         (v) => {
@@ -72,12 +72,58 @@ const badInputs: [string, (v: Values, secretKeys: string[]) => void, RegExp][] =
         },
         /picluster:apps\[0\]\.secrets\.API_KEY = "apiKey": picluster:apiKey is stored in plain text/,
     ],
-    ["a catalog secret that is not set", (v) => (v.services.catalog[0].secretValues = { "hub.token": "noSuchKey" }), /picluster:services\.catalog\[0\]\.secretValues\.hub\.token = "noSuchKey": picluster:noSuchKey is missing/],
+    ["a catalog secret that is not set", (v) => (v.services.catalog[0].secretValues = { "hub.token": "noSuchKey" }), /picluster:services\.catalog\[0\]\.secretValues\.hub\.token = "noSuchKey": no secret picluster:noSuchKey is set/],
     ["workloads that do not fit the nodes", (v) => (v.services.ollama.resources = { requests: { memory: "100Gi" } }), /capacity check failed[\s\S]*ollama/],
     ["agentHost.arch that no node has", (v) => (v.cluster.nodes = v.cluster.nodes.filter((n: Values) => n.arch === "amd64")), /picluster:agentHost\.arch = "arm64": no declared node has that architecture/],
-    ["a node's sshKey that is not set", (v) => (node(v, "pi-1").sshKey = "piKey"), /picluster:cluster\.nodes\[1\]\.sshKey = "piKey": no key picluster:piKey is set/],
+    ["a node's sshKey that is not set", (v) => (node(v, "pi-1").sshKey = "piKey"), /picluster:cluster\.nodes\[1\]\.sshKey = "piKey": no secret picluster:piKey is set/],
     ["two nodes with one name", (v) => (node(v, "pi-2").name = "pi-1"), /picluster:cluster\.nodes\[2\]\.name .*duplicates nodes\[1\]\.name/],
 ];
+
+/** A credential a user might paste where the name of a secret key belongs: it must never be echoed. */
+const PASTED = "ghp_8fK2xQ9mZ7vL4tR6wY1pN3sB5dJ0hC";
+
+/**
+ * Bad configs where two parts meet, grouped by joint: [what, edit, the key
+ * the message must name]. Each is refused before any registration, once,
+ * with no secret echoed.
+ */
+const jointInputs: Record<string, [string, (v: Values, secretKeys: string[]) => void, RegExp][]> = {
+    "objects created twice": [
+        ["a catalog entry named like the monitoring release, in its namespace", (v) => v.services.catalog.push({ name: "monitoring", chart: "x", repo: "https://example.org/charts", version: "1.0.0", namespace: "monitoring" }), /picluster:services\.catalog\[\d\] creates HelmRelease monitoring\/monitoring, which picluster:services\.monitoring already creates/],
+        ["an app in the agent host's namespace", (v) => (v.apps[0].namespace = "rustic-ai"), /picluster:agentHost creates Namespace rustic-ai, which picluster:apps\[0\] already creates/],
+        ["the worker-agents namespace named like an app's", (v) => (v.workerAgents.namespace = v.apps[0].name), /picluster:workerAgents\.namespace creates Namespace placemyparents, which picluster:apps\[0\] already creates/],
+        ["an app namespace that is k3s's own", (v) => (v.apps[0].namespace = "kube-system"), /picluster:apps\[0\] creates Namespace kube-system, which k3s already creates; .*k3s owns kube-system/],
+        ["an app named like Ollama's Service, in its namespace", (v) => Object.assign(v.apps[0], { name: "ollama-service", namespace: "ai-services" }), /picluster:apps\[0\] creates Service ai-services\/ollama-service, which picluster:services\.ollama already creates/],
+    ],
+    "storage class, storage kind and k3s's components": [
+        ["Longhorn's class with local-path storage", (v) => (v.services.storageClass = "longhorn"), /picluster:services\.storageClass = "longhorn": only Longhorn installs that class/],
+        ["local-path with k3s's local-storage disabled", (v) => (v.cluster.server.disable = ["traefik", "local-storage"]), /picluster:services\.storageClass = "local-path": cluster\.server\.disable lists local-storage/],
+    ],
+    "reserved labels and taints": [
+        ["a user label overriding the GPU node label", (v) => (node(v, "pi-1").labels = { "picluster.io/gpu": "false" }), /picluster:cluster\.nodes\[1\]\.labels\."picluster\.io\/gpu" = "false": the program sets it from cluster\.nodes\[\]\.gpu/],
+        ["a kubernetes.io/arch label that contradicts the node's arch", (v) => (node(v, "pi-1").labels = { "kubernetes.io/arch": "amd64" }), /picluster:cluster\.nodes\[1\]\.labels\."kubernetes\.io\/arch" = "amd64": contradicts cluster\.nodes\[1\]\.arch "arm64"/],
+        ["a node.kubernetes.io taint", (v) => (node(v, "pi-1").taints = ["node.kubernetes.io/unreachable:NoSchedule"]), /picluster:cluster\.nodes\[1\]\.taints\[0\] = "node\.kubernetes\.io\/unreachable": the node lifecycle controller owns/],
+    ],
+    "CIDRs, hosts and ports": [
+        ["a service network over the nodes' LAN", (v) => (v.cluster.server.serviceCidr = "192.168.0.0/16"), /picluster:cluster\.server\.serviceCidr = "192\.168\.0\.0\/16": contains cluster\.nodes\[0\]\.host 192\.168\.1\.10/],
+        ["a node host that is the broadcast address", (v) => (node(v, "pi-4").host = "255.255.255.255"), /picluster:cluster\.nodes\[4\]\.host = "255\.255\.255\.255": is the broadcast address/],
+    ],
+    "k3s components the platform needs": [
+        ["CoreDNS turned off", (v) => (v.cluster.server.disable = ["traefik", "coredns"]), /picluster:cluster\.server\.disable = .*without CoreDNS no pod resolves a Service name/],
+        ["an Ingress host with Traefik disabled and no other controller", (v) => (v.services.rocketchat = { host: "chat.example.org" }), /picluster:services\.rocketchat\.host = "chat\.example\.org": cluster\.server\.disable lists traefik/],
+    ],
+    "schedules": [
+        ["an etcd snapshot on day-of-week 7", (v) => (v.cluster.server.etcdSnapshotCron = "0 3 * * 7"), /picluster:cluster\.server\.etcdSnapshotCron = "0 3 \* \* 7": has an invalid day-of-week field/],
+        ["a snapshot range that wraps midnight", (v) => (v.cluster.server.etcdSnapshotCron = "0 22-2 * * *"), /picluster:cluster\.server\.etcdSnapshotCron = "0 22-2 \* \* \*": .*runs backwards/],
+    ],
+    "messages that mislead or leak": [
+        ["a wrong SSH port (its key must not be called unused)", (v) => (node(v, "pi-1").sshPort = 70000), /^(?![\s\S]*sshPrivateKey is not a picluster setting)[\s\S]*picluster:cluster\.nodes\[1\]\.sshPort = 70000/],
+        ["a typo in a secret reference", (v, keys) => { v.apps[0].secrets = { API_KEY: "apiKee" }; v.apiKey = "s3cret-value"; keys.push("apiKey"); }, /picluster:apiKey is set but nothing references it, while a reference names "apiKee", which is not set; change that reference to "apiKey"/],
+        ["a credential pasted where a secret's name belongs", (v) => (v.apps[0].secrets = { API_KEY: PASTED }), /picluster:apps\[0\]\.secrets\.API_KEY = \(a value of 34 characters, not shown: this field takes the name of a secret config key/],
+        ["a k3s version written as a YAML number", (v) => (v.cluster.k3sVersion = 1.33), /picluster:cluster\.k3sVersion = 1\.33: must be a k3s release string .*quote it/],
+        ["a typo in a nested key", (v) => (v.cluster.upgrade = { agentConcurency: 2 }), /picluster:cluster\.upgrade = .*unknown key "agentConcurency"; did you mean "agentConcurrency"\?/],
+    ],
+};
 
 describe("index.ts plans before it registers anything", () => {
     afterAll(() => installMocks());
@@ -93,6 +139,23 @@ describe("index.ts plans before it registers anything", () => {
         expect(error?.message).toMatch(names);
         expect(error?.message).toMatch(/nothing was changed/);
         expect(registered.filter((r) => r.custom)).toEqual([]);
+        expect(registered).toEqual([]);
+    });
+});
+
+describe.each(Object.entries(jointInputs))("where parts meet: %s", (_joint, cases) => {
+    afterAll(() => installMocks());
+
+    it.each(cases)("refuses %s: the key named once, nothing registered, no secret echoed", async (_what, edit, names) => {
+        const { error, registered } = await runProgram(edit);
+        expect(error?.message).toMatch(names);
+        expect(error?.name).toBe("ConfigError");
+        // One message: a RunError the CLI prints once, without a stack trace.
+        expect((error as { __pulumiRunError?: boolean }).__pulumiRunError).toBe(true);
+        const lines = (error?.message ?? "").split("\n").filter((l) => l.startsWith("  - "));
+        expect(new Set(lines).size).toBe(lines.length);
+        expect(error?.message).not.toContain(PASTED);
+        expect(error?.message).not.toContain("s3cret-value");
         expect(registered).toEqual([]);
     });
 });

@@ -166,6 +166,30 @@ blocked() {
     exit 1
 }
 
+# The minor of a version such as v1.33.5+k3s1 (33), or nothing.
+minor_of() {
+    local v="${1#v}"
+    [[ "$v" =~ ^1\.([0-9]+)\. ]] && echo "${BASH_REMATCH[1]}"
+}
+
+# k3s upgrades one minor at a time (Kubernetes' version-skew policy lets no
+# control plane skip a minor), and a minor never goes back. Refused before
+# the node is marked or cordoned, naming the pins to apply in turn.
+refuse_skipped_minor() {
+    local from to m steps=()
+    from="$(minor_of "$1")" || return 0
+    to="$(minor_of "$2")" || return 0
+    if [ "$to" -lt "$from" ]; then
+        echo "k3sVersion $2 goes back from $1 (on $NODE_NAME): k3s cannot downgrade a minor; pin a v1.$from release again. Nothing was drained." >&2
+        exit 1
+    fi
+    if [ "$to" -gt $((from + 1)) ]; then
+        for ((m = from + 1; m < to; m++)); do steps+=("v1.$m.x+k3sN"); done
+        echo "k3sVersion $2 skips a minor: $NODE_NAME runs $1, and k3s upgrades one minor at a time. Pin and apply, in turn: ${steps[*]} (the newest patch of each), then $2. Nothing was drained." >&2
+        exit 1
+    fi
+}
+
 case "$MODE" in
     drain)
         target="${TARGET_VERSION:?TARGET_VERSION is required with MODE=drain}"
@@ -173,6 +197,7 @@ case "$MODE" in
             echo "node $NODE_NAME already runs $target; not draining"
             exit 0
         fi
+        refuse_skipped_minor "$running" "$target"
         # What the drain needs besides the previous batch, the mark that tells
         # node-ready.sh to uncordon and the node's single-instance
         # CloudNativePG clusters, is gathered while that batch restarts, so

@@ -73,7 +73,7 @@ describe("agentHost and workerAgents config", () => {
         });
         expect(found).toHaveLength(2);
         expect(found).toContainEqual(expect.stringMatching(/^picluster:workerAgents\.templates\[1\]\.image = "ghcr.io\/example\/other": has no tag/));
-        expect(found).toContainEqual(expect.stringMatching(/^picluster:workerAgents = .*Unrecognized key: "templtes"/));
+        expect(found).toContainEqual(expect.stringMatching(/^picluster:workerAgents = .*unknown key "templtes"; did you mean "templates"\?/));
     });
 
     it("refuses duplicate template names", () => {

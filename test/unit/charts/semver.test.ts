@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { satisfies } from "../../../scripts/charts/semver";
+import { satisfies } from "../../../config/semver";
 
 describe("chart dependency constraints", () => {
     it("match wildcard and partial versions the way Helm does", () => {

@@ -3,8 +3,9 @@
  *
  * The seeds' `cluster deploy <service>`: a targeted `pulumi up` of one
  * service's component (and so its children) plus whatever depends on it.
- * Valid names come from Pulumi.<stack>.yaml; the component's URN from
- * `pulumi stack export`. Needs the Pulumi CLI and a logged-in backend.
+ * Valid names come from the stack's plan (Pulumi.<stack>.yaml, planned
+ * offline); the component's URN from `pulumi stack export`. Needs the
+ * Pulumi CLI and a logged-in backend.
  */
 import { spawnSync } from "child_process";
 import * as path from "path";
@@ -29,10 +30,10 @@ function main(argv: string[]): number {
     }
 
     // The stack's plan, built offline (secrets as stand-ins): a stack that would not plan is not deployed.
-    let loaded;
+    let plan;
     try {
         const source = offlineSource(root, stack);
-        loaded = buildPlan(loadConfig(source), secretsOf(source)).config;
+        plan = buildPlan(loadConfig(source), secretsOf(source));
     } catch (e) {
         if (e instanceof ConfigError || e instanceof CapacityError) {
             process.stderr.write(`${e.message}\n`);
@@ -40,7 +41,7 @@ function main(argv: string[]): number {
         }
         throw e;
     }
-    const resolution = resolveDeployTarget(names[0], deployTargets(loaded), stack);
+    const resolution = resolveDeployTarget(names[0], deployTargets(plan), stack);
     if (!resolution.ok) {
         process.stderr.write(`${resolution.message}\n`);
         return 2;

@@ -16,7 +16,8 @@ import { leakedSecrets } from "./lib/leaks";
 import type { RegisteredResource } from "./lib/offlineEngine";
 import { renderStack } from "./lib/render";
 import { writeRendered } from "./lib/renderFiles";
-import { offlineValues } from "./lib/stackFile";
+import { offlineSource } from "./lib/stackFile";
+import { loadConfig } from "../config/load";
 import { releasesOfRegistered, renderChartFiles } from "./charts/releases";
 
 async function main(argv: string[]): Promise<number> {
@@ -33,7 +34,8 @@ async function main(argv: string[]): Promise<number> {
     const registered: RegisteredResource[] = [];
     const files = await renderStack({ root, stack, program: () => require(path.join(root, "index")), registered });
     if (argv.includes("--manifests")) {
-        const k3sVersion = (offlineValues(root, stack).values.cluster as { k3sVersion?: string } | undefined)?.k3sVersion ?? "v1.33.5";
+        // The version the program installs: the validated config's (the build above has already held it).
+        const k3sVersion = loadConfig(offlineSource(root, stack)).cluster.k3sVersion;
         for (const [k, v] of renderChartFiles(releasesOfRegistered(registered), k3sVersion)) files.set(k, v);
         const leaks = leakedSecrets(files);
         if (leaks.length > 0) throw new Error(`a secret stand-in reached the chart manifests in: ${leaks.join(", ")}`);

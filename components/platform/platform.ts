@@ -8,6 +8,13 @@ import { POSTGRES_NAMESPACE } from "../../plan/services/postgres";
 import type { BuiltinServiceKey, ServiceOutputs } from "./services/service";
 import { serviceDescriptor } from "./services";
 
+/**
+ * How the Platform names its catalog releases and apps: `<platform name>-catalog-<entry>`
+ * and `<platform name>-app-<app>`. `npm run deploy` finds them in state by what follows
+ * the platform's name.
+ */
+export const PLATFORM_CHILD_INFIX = { catalog: "-catalog-", app: "-app-" } as const;
+
 export interface PlatformArgs {
     cluster: ClusterTarget;
     /** What to create, planned and checked before any resource (stacks/plan.ts). */
@@ -57,7 +64,7 @@ export class Platform extends pulumi.ComponentResource {
             Object.assign(credentials, out.credentials);
         }
         for (const { resolved, secretValues } of plan.catalog) {
-            const rel = new CatalogRelease(`${name}-catalog-${resolved.name}`, { ...common, namespace: this.namespaces[resolved.namespace], resolved, secretValues }, { parent: this });
+            const rel = new CatalogRelease(`${name}${PLATFORM_CHILD_INFIX.catalog}${resolved.name}`, { ...common, namespace: this.namespaces[resolved.namespace], resolved, secretValues }, { parent: this });
             this.catalog[resolved.name] = rel;
             if (rel.endpoint) endpoints[resolved.name] = rel.endpoint;
             for (const [k, v] of Object.entries(rel.generated)) credentials[`${resolved.name}/${k}`] = v;
@@ -65,7 +72,7 @@ export class Platform extends pulumi.ComponentResource {
         const databases = this.services.postgres?.databases ?? {};
         for (const { spec, namespace, secretEnv } of plan.apps) {
             const app = new App(
-                `${name}-app-${spec.name}`,
+                `${name}${PLATFORM_CHILD_INFIX.app}${spec.name}`,
                 {
                     ...common,
                     namespace: this.namespaces[namespace],

@@ -1,10 +1,17 @@
+import { AGENT_HOST_POOL_TYPE } from "../../components/agents/agentHostPool";
+import { WORKER_AGENTS_TYPE } from "../../components/agents/workerAgents";
+import { APP_TYPE } from "../../components/platform/app";
+import { PLATFORM_CHILD_INFIX } from "../../components/platform/platform";
 import { SERVICES } from "../../components/platform/services";
+import { CATALOG_RELEASE_TYPE } from "../../components/platform/services/catalog";
+import type { StackPlan } from "../../plan/plan";
 
 /*
  * `npm run deploy -- <service>`: a targeted `pulumi up` of one service's
  * component and what depends on it. The valid names come from the stack's
- * configuration; the URNs from the stack's state (`pulumi stack export`), so
- * nothing here has to rebuild Pulumi's URN scheme.
+ * plan, the component types and names from the components; the URNs from the
+ * stack's state (`pulumi stack export`), so nothing here has to rebuild
+ * Pulumi's URN scheme.
  */
 
 /** A deployable unit: a component instance, found in state by its type and name. */
@@ -15,60 +22,46 @@ export interface DeployTarget {
     type: string;
     /** The component's logical name ends with this (catalog entries, apps); any instance of `type` when undefined. */
     nameSuffix?: string;
-    /** False when the stack's config switches it off. */
+    /** False when the stack's plan does not create it. */
     enabled: boolean;
     /** Where it is configured, for messages. */
     configKey: string;
 }
 
-/** Built-in services (`picluster:services.<key>`) and their component types. */
-export const SERVICE_COMPONENTS: Record<string, string> = Object.fromEntries(SERVICES.map((d) => [d.key, d.type]));
-
-type Loose = Record<string, unknown> | undefined;
-
-const asObject = (v: unknown): Loose => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
-const asList = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v.map(asObject).filter((x): x is Record<string, unknown> => x !== undefined) : []);
+/** What deploy reads of a stack's plan (a StackPlan has all of it; `{}` declares nothing). */
+export type DeployablePlan = Partial<{
+    config: Pick<StackPlan["config"], "services" | "agentHost" | "workerAgents" | "apps">;
+    platform: Pick<StackPlan["platform"], "services" | "catalog" | "apps">;
+}>;
 
 /**
- * Every deployable name of a stack, from its validated configuration (the
- * output of `loadConfig`, read loosely so it works whichever components a
- * build has): the built-in services, `agent-host`, `worker-agents`, each
- * catalog entry and each app.
+ * Every deployable name of a stack: the built-in services, `agent-host`,
+ * `worker-agents`, each catalog entry and each app its config declares,
+ * enabled when the plan creates it. Types and names are the components' own.
  */
-export function deployTargets(config: { services?: unknown; agentHost?: unknown; workerAgents?: unknown; apps?: unknown }): DeployTarget[] {
-    const targets: DeployTarget[] = [];
-    const services = asObject(config.services);
-    for (const [key, type] of Object.entries(SERVICE_COMPONENTS)) {
-        const spec = asObject(services?.[key]);
-        // services.storage is on by its kind (longhorn), not by `enabled`.
-        const enabled = key === "storage" ? spec?.kind === "longhorn" : spec?.enabled !== false;
-        if (spec) targets.push({ name: key, type, enabled, configKey: `services.${key}` });
-    }
-    const agentHost = asObject(config.agentHost);
-    if (agentHost) targets.push({ name: "agent-host", type: "picluster:agents:AgentHostPool", enabled: agentHost.enabled === true, configKey: "agentHost" });
-    const workerAgents = asObject(config.workerAgents);
-    if (workerAgents) targets.push({ name: "worker-agents", type: "picluster:agents:WorkerAgents", enabled: workerAgents.enabled === true, configKey: "workerAgents" });
-    asList(services?.catalog).forEach((entry, i) => {
-        if (typeof entry.name !== "string") return;
-        targets.push({
-            name: entry.name,
-            type: "picluster:platform:CatalogRelease",
-            nameSuffix: `-catalog-${entry.name}`,
-            enabled: entry.enabled !== false,
-            configKey: `services.catalog[${i}]`,
-        });
+export function deployTargets(plan: DeployablePlan): DeployTarget[] {
+    const { config, platform } = plan;
+    if (!config) return [];
+    const planned = new Set(platform?.services.map((s) => s.key));
+    const targets: DeployTarget[] = SERVICES.map((d) => ({ name: d.key, type: d.type, enabled: planned.has(d.key), configKey: `services.${d.key}` }));
+    targets.push({ name: "agent-host", type: AGENT_HOST_POOL_TYPE, enabled: config.agentHost.enabled, configKey: "agentHost" });
+    targets.push({ name: "worker-agents", type: WORKER_AGENTS_TYPE, enabled: config.workerAgents.enabled, configKey: "workerAgents" });
+    const catalog = new Set(platform?.catalog.map((c) => c.resolved.name));
+    config.services.catalog.forEach((entry, i) => {
+        const nameSuffix = `${PLATFORM_CHILD_INFIX.catalog}${entry.name}`;
+        targets.push({ name: entry.name, type: CATALOG_RELEASE_TYPE, nameSuffix, enabled: catalog.has(entry.name), configKey: `services.catalog[${i}]` });
     });
-    asList(config.apps).forEach((app, i) => {
-        if (typeof app.name !== "string") return;
-        targets.push({ name: app.name, type: "picluster:platform:App", nameSuffix: `-app-${app.name}`, enabled: app.enabled !== false, configKey: `apps[${i}]` });
+    const apps = new Set(platform?.apps.map((a) => a.spec.name));
+    config.apps.forEach((app, i) => {
+        targets.push({ name: app.name, type: APP_TYPE, nameSuffix: `${PLATFORM_CHILD_INFIX.app}${app.name}`, enabled: apps.has(app.name), configKey: `apps[${i}]` });
     });
     return targets;
 }
 
 /** The qualified name that is always unambiguous: `catalog/<name>`, `app/<name>`, or the plain name. */
 export function qualifiedName(t: DeployTarget): string {
-    if (t.type === "picluster:platform:CatalogRelease") return `catalog/${t.name}`;
-    if (t.type === "picluster:platform:App") return `app/${t.name}`;
+    if (t.type === CATALOG_RELEASE_TYPE) return `catalog/${t.name}`;
+    if (t.type === APP_TYPE) return `app/${t.name}`;
     return t.name;
 }
 

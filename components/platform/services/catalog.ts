@@ -17,6 +17,9 @@ export interface CatalogReleaseArgs {
     skipAwait: boolean;
 }
 
+/** The CatalogRelease component's type token (npm run deploy finds catalog entries in state by it). */
+export const CATALOG_RELEASE_TYPE = "picluster:platform:CatalogRelease";
+
 /** Any other chart from config, with its preset's hardened defaults and secrets kept secret. */
 export class CatalogRelease extends pulumi.ComponentResource {
     readonly helm: HelmService;
@@ -25,7 +28,7 @@ export class CatalogRelease extends pulumi.ComponentResource {
     readonly generated: Record<string, pulumi.Output<string>> = {};
 
     constructor(name: string, args: CatalogReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("picluster:platform:CatalogRelease", name, {}, opts);
+        super(CATALOG_RELEASE_TYPE, name, {}, opts);
         const resolved = args.resolved;
         const gen = (what: string) => pulumi.secret(new random.RandomPassword(`${name}-${what}`, { length: 32, special: false }, { parent: this }).result);
         const deps: pulumi.Resource[] = [];

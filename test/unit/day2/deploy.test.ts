@@ -1,6 +1,15 @@
-import { describe, expect, it } from "vitest";
-import { deployCommand, deployTargets, findTargetUrns, resolveDeployTarget } from "../../../scripts/lib/deploy";
+import { beforeAll, describe, expect, it } from "vitest";
+import { Picluster } from "../../../components/picluster";
+import { loadConfig, secretsOf, type ConfigSource } from "../../../config/load";
+import { buildPlan } from "../../../plan/plan";
+import { deployCommand, deployTargets, findTargetUrns, qualifiedName, resolveDeployTarget } from "../../../scripts/lib/deploy";
+import { registeredResources, resetRegistry, type RegisteredResource } from "../../helpers/mocks";
+import { stackSource, stackValues } from "../../helpers/stacks";
 
+const planOf = (source: ConfigSource) => buildPlan(loadConfig(source), secretsOf(source));
+
+/** The pi stack's nodes, agent host and app, with these services: deploy offers what its plan creates. */
+const pi = stackValues("pi").values;
 const config = {
     services: {
         ollama: { enabled: true, version: "1.77.0" },
@@ -8,15 +17,16 @@ const config = {
         rocketchat: { enabled: false },
         monitoring: { enabled: true },
         catalog: [
-            { name: "jupyterhub", enabled: true },
-            { name: "headlamp", enabled: false },
-            { name: "ollama", enabled: true },
+            { name: "jupyterhub", enabled: true, preset: "jupyterhub" },
+            { name: "headlamp", enabled: false, preset: "headlamp" },
+            { name: "ollama", enabled: true, chart: "ollama", repo: "https://helm.otwld.com/", version: "1.77.0" },
         ],
     },
-    agentHost: { enabled: true },
+    agentHost: { ...(pi.agentHost as Record<string, unknown>), enabled: true },
     workerAgents: { enabled: false },
-    apps: [{ name: "placemyparents", enabled: true }],
+    apps: [{ ...(pi.apps as Record<string, unknown>[])[0], name: "placemyparents", enabled: true }],
 };
+const plan = planOf(stackSource("pi", config));
 
 const urn = (type: string, name: string, parents = "picluster:index:Picluster$picluster:platform:Platform") => `urn:pulumi:pi::picluster::${parents}$${type}::${name}`;
 const exported = {
@@ -35,7 +45,7 @@ const exported = {
 };
 
 describe("deploy target resolution", () => {
-    const targets = deployTargets(config);
+    const targets = deployTargets(plan);
 
     it("offers the enabled services, agents, catalog entries and apps of the stack", () => {
         const names = targets.filter((t) => t.enabled).map((t) => t.name);
@@ -82,7 +92,7 @@ describe("deploy target resolution", () => {
 });
 
 describe("deploy URNs and command", () => {
-    const targets = deployTargets(config);
+    const targets = deployTargets(plan);
     const target = (name: string) => {
         const r = resolveDeployTarget(name, targets, "pi");
         if (!r.ok) throw new Error(r.message);
@@ -103,5 +113,38 @@ describe("deploy URNs and command", () => {
     it("runs a targeted up of the component with its dependents, under the policy pack", () => {
         const urns = findTargetUrns(target("placemyparents"), exported);
         expect(deployCommand("pi", urns, ["--yes"])).toEqual(["up", "--stack", "pi", "--policy-pack", "policy", "--target", urns[0], "--target-dependents", "--yes"]);
+    });
+});
+
+/** A `pulumi stack export` of what the program registered: each resource's type and URN (without the parent chain, which the lookup does not read). */
+function stackExport(stack: string, registered: RegisteredResource[]): unknown {
+    return { version: 3, deployment: { resources: registered.map((r) => ({ urn: `urn:pulumi:${stack}::picluster::${r.type}::${r.name}`, type: r.type })) } };
+}
+
+describe("deploy against the state of the program it deploys", () => {
+    const piPlan = planOf(stackSource("pi"));
+    let state: unknown;
+    beforeAll(async () => {
+        resetRegistry();
+        new Picluster("picluster", piPlan);
+        state = stackExport("pi", await registeredResources());
+    });
+
+    it("finds exactly one component for every unit the pi stack's plan creates", () => {
+        const targets = deployTargets(piPlan).filter((t) => t.enabled);
+        expect(targets.map(qualifiedName)).toEqual(expect.arrayContaining(["ollama", "postgres", "agent-host", "worker-agents", "catalog/jupyterhub", "app/placemyparents"]));
+        for (const t of targets) {
+            const r = resolveDeployTarget(qualifiedName(t), targets, "pi");
+            if (!r.ok) throw new Error(r.message);
+            expect(findTargetUrns(r.target, state), qualifiedName(t)).toEqual([expect.stringContaining(`::${t.type}::`)]);
+        }
+    });
+
+    it("deploys a service by name: a targeted up of its component", () => {
+        const r = resolveDeployTarget("ollama", deployTargets(piPlan), "pi");
+        if (!r.ok) throw new Error(r.message);
+        const urns = findTargetUrns(r.target, state);
+        expect(urns).toEqual(["urn:pulumi:pi::picluster::picluster:platform:Ollama::platform-ollama"]);
+        expect(deployCommand("pi", urns)).toEqual(["up", "--stack", "pi", "--policy-pack", "policy", "--target", urns[0], "--target-dependents"]);
     });
 });

@@ -3,7 +3,6 @@ import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { SERVICES } from "../../../components/platform/services";
 import { SERVICE_PLANNERS } from "../../../plan/services";
-import { SERVICE_COMPONENTS } from "../../../scripts/lib/deploy";
 import { servicesSchema } from "../../../config/schema/services";
 
 describe("built-in service descriptors", () => {
@@ -16,10 +15,6 @@ describe("built-in service descriptors", () => {
 
     it("pair every planner with the component of the same key, in the same creation order", () => {
         expect(SERVICE_PLANNERS.map((p) => p.key)).toEqual(SERVICES.map((d) => d.key));
-    });
-
-    it("give npm run deploy its service names and component types", () => {
-        expect(SERVICE_COMPONENTS).toEqual(Object.fromEntries(SERVICES.map((d) => [d.key, d.type])));
     });
 
     it("appear in the docs table with their namespaces and Pod Security levels", () => {

@@ -248,8 +248,8 @@ describe("Longhorn on an existing cluster (cluster.kubeconfig)", () => {
 
 describe("npm run deploy -- storage", () => {
     it("is a target only when Longhorn is the storage", () => {
-        const on = deployTargets({ services: { storage: { kind: "longhorn" } } }).find((t) => t.name === "storage");
+        const on = deployTargets(planStack(piSource({ kind: "longhorn" }))).find((t) => t.name === "storage");
         expect(on).toMatchObject({ enabled: true, type: "picluster:platform:Longhorn", configKey: "services.storage" });
-        expect(deployTargets({ services: { storage: { kind: "local-path" } } }).find((t) => t.name === "storage")?.enabled).toBe(false);
+        expect(deployTargets(planStack(piSource({ kind: "local-path" }))).find((t) => t.name === "storage")?.enabled).toBe(false);
     });
 });

@@ -14,6 +14,7 @@ import { gpuRuntimeCheck } from "./install/gpuRuntimeCheck";
 import { installChain } from "./install/installChain";
 import type { NodePreflight } from "./install/nodePreflight";
 import { NodeRegistries } from "./install/nodeRegistries";
+import { ownerRecord, stateOwnership } from "./install/ownership";
 import { preflightGate } from "./install/preflightGate";
 import type { K3sNode } from "./k3sNode";
 import { nodeMetadata } from "./nodeMetadata";
@@ -69,7 +70,9 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
         this.joinToken = pulumi.secret(token.result);
         this.agentToken = pulumi.secret(agentToken.result);
 
-        const gate = preflightGate(this, plan, connections, args.longhorn);
+        // Which state owns the cluster is settled before any other node step.
+        const ownership = stateOwnership(name, this, plan, connections);
+        const gate = preflightGate(this, plan, connections, args.longhorn, [ownership.check]);
         this.preflights = gate.preflights;
         // registries.yaml before k3s starts; later changes roll node by node.
         this.registries = plan.spec.registries
@@ -105,11 +108,12 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
         this.provider = credentials.provider;
 
         const metadata = nodeMetadata(this, plan, this.provider, installed, this.repairs);
+        const record = ownerRecord(this, this.provider, ownership, Object.values(installed.nodes).flatMap((n) => n.readyGate));
         // On GPU nodes, k3s must have registered the nvidia runtime.
         const gpuRuntimes = plan.spec.nodes
             .filter((n) => n.gpu)
             .map((n) => gpuRuntimeCheck(n, connections.of(n), installed.nodes[n.name].readyGate, installed.nodes[n.name].install, this));
-        this.readyResources = [...Object.values(installed.nodes).flatMap((n) => n.readyGate), ...metadata, ...gpuRuntimes];
+        this.readyResources = [...Object.values(installed.nodes).flatMap((n) => n.readyGate), ...metadata, ...gpuRuntimes, record];
         this.registerOutputs({ kubeconfig: this.kubeconfig });
     }
 }

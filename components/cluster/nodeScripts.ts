@@ -14,7 +14,8 @@ export type NodeScript =
     | "admin-credential.sh"
     | "node-observe.sh"
     | "node-repair.sh"
-    | "ca-hash.sh";
+    | "ca-hash.sh"
+    | "owner-check.sh";
 
 const SCRIPTS = path.join(__dirname, "scripts");
 const cache = new Map<NodeScript, string>();

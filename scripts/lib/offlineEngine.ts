@@ -90,6 +90,7 @@ export function installOfflineMocks(stack: string, into: RegisteredResource[], a
         "picluster",
         stack,
         false,
+        "organization",
     );
 }
 

@@ -14,6 +14,8 @@ export interface NodePreflightArgs {
     connection: command.types.input.remote.ConnectionArgs;
     /** Connection that keeps dialling while the node reboots. */
     patientConnection: command.types.input.remote.ConnectionArgs;
+    /** What must run first on any node (the state's ownership check). */
+    after?: pulumi.Resource[];
     /** Check (and with `cluster.prepare` install) Longhorn's prerequisites: open-iscsi, iscsi_tcp, nfs-common. */
     longhorn?: boolean;
 }
@@ -50,12 +52,12 @@ export class NodePreflight extends pulumi.ComponentResource {
             NODE_NAME: node.name,
             ...(node.dataDir ? { DATA_DIR: node.dataDir } : {}),
         });
-        let dependsOn: pulumi.Resource[] = [];
+        let dependsOn: pulumi.Resource[] = args.after ?? [];
         if (cluster.prepare) {
             const fix = new command.remote.Command(
                 `${name}-prepare`,
                 { connection: args.connection, create: scriptCommand("preflight.sh", { env: env(true), sudo: false }), addPreviousOutputInEnv: false },
-                { parent: this },
+                { parent: this, dependsOn },
             );
             // Give a scheduled reboot time to take sshd down before dialling again.
             const settle = new command.local.Command(

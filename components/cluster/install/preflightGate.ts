@@ -12,12 +12,12 @@ export interface PreflightGate {
 }
 
 /** Phase 1: pre-flight on every node in parallel; the verdict also checks across nodes (hostnames, machine-ids). */
-export function preflightGate(parent: pulumi.Resource, plan: ClusterPlan, connections: NodeConnections, longhorn: boolean | undefined): PreflightGate {
+export function preflightGate(parent: pulumi.Resource, plan: ClusterPlan, connections: NodeConnections, longhorn: boolean | undefined, after: pulumi.Resource[]): PreflightGate {
     const preflights: Record<string, NodePreflight> = {};
     for (const node of plan.spec.nodes) {
         preflights[node.name] = new NodePreflight(
             node.name,
-            { node, cluster: plan.spec, connection: connections.of(node), patientConnection: connections.patient(node), longhorn },
+            { node, cluster: plan.spec, connection: connections.of(node), patientConnection: connections.patient(node), longhorn, after },
             { parent },
         );
     }

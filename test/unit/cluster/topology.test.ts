@@ -49,3 +49,18 @@ describe("an HA cluster without prepare", () => {
         expect(names.filter((n) => n.endsWith("-preflight")).sort()).toEqual(["cp-1-preflight", "cp-2-preflight", "cp-3-preflight", "pi-1-preflight", "pi-2-preflight"]);
     });
 });
+
+describe("the state's claim on its cluster", () => {
+    it("checks which state owns the cluster on the first server before any node's pre-flight", async () => {
+        resetRegistry();
+        const rec = recorder();
+        const cfg = loadConfig(objectSource("ha", { sshPrivateKey: TEST_SSH_KEY, cluster: clusterWith(haNodes) }, ["sshPrivateKey"]));
+        const c = new K3sCluster("cluster", { plan: planCluster(cfg.cluster), nodeKeys: cfg.nodeKeys }, { transformations: [rec.transform] });
+        await valueOf(c.kubeconfig);
+        const byName = (name: string) => rec.resources.find((r) => r.name === name) as { opts: object; props: Record<string, unknown> };
+        for (const n of ["cp-1", "cp-2", "cp-3", "pi-1", "pi-2"]) expect(await dependencyNames(byName(`${n}-preflight`).opts)).toEqual(["cluster-owner-check"]);
+        const check = byName("cluster-owner-check").props as { connection: { host: string }; create: string };
+        expect(await valueOf(check.connection)).toMatchObject({ host: "10.0.0.10" });
+        expect(await valueOf(check.create)).toMatch(/OWNER_NAME=organization\/picluster\/test [\s\S]*owner-check\.sh'?$/);
+    });
+});

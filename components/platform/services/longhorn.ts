@@ -17,8 +17,10 @@ export const LONGHORN_RELEASE = "longhorn";
  * replica count (not marked default: k3s's local-path already is, and the
  * program names the class on every volume), hard replica anti-affinity (a
  * node holds at most one copy of a volume), pods on a dead node deleted so
- * they can move, no phone-home, one UI pod, and with backups the target
- * and the name of its credentials Secret.
+ * they can move, no phone-home, one UI pod, the uninstall confirmed (its
+ * pre-delete hook refuses to run otherwise, so `destroy` or a switch back to
+ * local-path would fail: the preview is the confirmation), and with backups
+ * the target and the name of its credentials Secret.
  */
 export function longhornValues(spec: LonghornSpec, replicas: number, backups?: Pick<BackupPlan, "target">): Values {
     return {
@@ -28,6 +30,8 @@ export function longhornValues(spec: LonghornSpec, replicas: number, backups?: P
             nodeDownPodDeletionPolicy: "delete-both-statefulset-and-deployment-pod",
             upgradeChecker: false,
             allowCollectingLonghornUsageMetrics: false,
+            // The chart's key for the `deleting-confirmation-flag` setting (chart 1.12.1, templates/default-setting.yaml).
+            deletingConfirmationFlag: true,
         },
         longhornManager: { resources: resourceValues(spec.managerResources) },
         longhornUI: { replicas: 1 },

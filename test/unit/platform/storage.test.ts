@@ -89,6 +89,10 @@ describe("services.storage: longhorn under mocks", async () => {
         expect(planStack(piSource({ kind: "longhorn" })).storage.longhorn?.replicaNodes).toEqual(["cp-1", "pi-1", "pi-2", "pi-3", "pi-4"]);
     });
 
+    it("confirms the uninstall up front, so the chart's pre-delete hook lets destroy remove Longhorn", () => {
+        expect(valuesOf(rs, "longhorn").defaultSettings.deletingConfirmationFlag).toBe(true);
+    });
+
     it("puts the platform's volumes on the longhorn class, except those that name their own", () => {
         expect(valuesOf(rs, "postgres").cluster.storage.storageClass).toBe("longhorn");
         expect(valuesOf(rs, "rocketchat").mongodb.persistence.storageClass).toBe("longhorn");

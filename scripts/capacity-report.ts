@@ -15,6 +15,9 @@ import { CapacityError, formatNodePlan } from "../plan/capacityText";
 import { ConfigError, loadConfig, objectSource, secretsOf } from "../config/load";
 import { fillSshKeys, OFFLINE_SSH_KEY, stackConfigValues } from "./lib/stackFile";
 import { buildPlan } from "../plan/plan";
+import { helpRequested } from "./lib/cli";
+
+const USAGE = "usage: npx tsx scripts/capacity-report.ts <stack> [Pulumi.<stack>.yaml]\n";
 
 /**
  * The report text and whether everything fits, from the program's own plan:
@@ -38,9 +41,13 @@ export function capacityReport(config: Record<string, unknown>): { text: string;
 }
 
 function main(argv: string[]): number {
+    if (helpRequested(argv)) {
+        process.stdout.write(USAGE);
+        return 0;
+    }
     const [stack, file] = argv;
     if (!stack) {
-        process.stderr.write("usage: npx tsx scripts/capacity-report.ts <stack> [Pulumi.<stack>.yaml]\n");
+        process.stderr.write(USAGE);
         return 2;
     }
     const configPath = file ?? path.resolve(__dirname, "..", `Pulumi.${stack}.yaml`);

@@ -13,8 +13,15 @@ import * as fs from "fs";
 import * as path from "path";
 import { cacheDir, ChartPin, fillCache } from "./charts/cache";
 import { layerStackPins, layerStacks, stackPins } from "./charts/stacks";
+import { helpRequested } from "./lib/cli";
+
+const USAGE = "usage: npm run charts -- [--online] [STACK...]\n  fills the chart cache with every chart the stacks pin (docs/charts.md)\n";
 
 async function main(argv: string[]): Promise<number> {
+    if (helpRequested(argv)) {
+        process.stdout.write(USAGE);
+        return 0;
+    }
     const root = path.join(__dirname, "..");
     const online = argv.includes("--online");
     let stacks = argv.filter((a) => !a.startsWith("--"));

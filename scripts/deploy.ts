@@ -14,8 +14,15 @@ import { ConfigError, loadConfig, secretsOf } from "../config/load";
 import { buildPlan } from "../plan/plan";
 import { deployCommand, deployTargets, findTargetUrns, resolveDeployTarget } from "./lib/deploy";
 import { offlineSource } from "./lib/stackFile";
+import { helpRequested } from "./lib/cli";
+
+const USAGE = "usage: npm run deploy -- <service> [--stack STACK] [--dry-run] [-- <pulumi up flags>]\n  e.g. npm run deploy -- ollama --stack pi\n";
 
 function main(argv: string[]): number {
+    if (helpRequested(argv)) {
+        process.stdout.write(USAGE);
+        return 0;
+    }
     const passAt = argv.indexOf("--");
     const own = passAt >= 0 ? argv.slice(0, passAt) : argv;
     const extra = passAt >= 0 ? argv.slice(passAt + 1) : [];
@@ -25,7 +32,7 @@ function main(argv: string[]): number {
     const names = own.filter((a, i) => !a.startsWith("--") && !(stackAt >= 0 && i === stackAt + 1));
     const root = path.join(__dirname, "..");
     if (names.length !== 1 || !stack) {
-        process.stderr.write("usage: npm run deploy -- <service> [--stack STACK] [--dry-run] [-- <pulumi up flags>]\n  e.g. npm run deploy -- ollama --stack pi\n");
+        process.stderr.write(USAGE);
         return 2;
     }
 

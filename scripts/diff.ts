@@ -15,6 +15,9 @@ import * as os from "os";
 import * as path from "path";
 import { cacheDir, helmBin } from "./charts/cache";
 import { renderInChildAsync } from "./charts/stacks";
+import { helpRequested } from "./lib/cli";
+
+const USAGE = "usage: npm run diff -- <base-ref> [STACK...] [--no-charts] [--markdown]\n  e.g. npm run diff -- HEAD~1 or npm run diff -- origin/main pi\n";
 
 const COMMENT_LIMIT = 60_000;
 
@@ -101,9 +104,13 @@ export async function manifestDiff(opts: DiffOptions): Promise<string> {
 }
 
 async function main(argv: string[]): Promise<number> {
+    if (helpRequested(argv)) {
+        process.stdout.write(USAGE);
+        return 0;
+    }
     const positional = argv.filter((a) => !a.startsWith("--"));
     if (positional.length < 1) {
-        process.stderr.write("usage: npm run diff -- <base-ref> [STACK...] [--no-charts] [--markdown]\n  e.g. npm run diff -- HEAD~1 or npm run diff -- origin/main pi\n");
+        process.stderr.write(USAGE);
         return 2;
     }
     const [base, ...stacks] = positional;

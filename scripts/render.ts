@@ -19,15 +19,22 @@ import { writeRendered } from "./lib/renderFiles";
 import { offlineSource } from "./lib/stackFile";
 import { loadConfig } from "../config/load";
 import { releasesOfRegistered, renderChartFiles } from "./charts/releases";
+import { helpRequested } from "./lib/cli";
+
+const USAGE = "usage: npm run render -- <stack> [--manifests] [--out DIR] [--root DIR]\n  e.g. npm run render -- pi && diff -r out/dev out/pi\n";
 
 async function main(argv: string[]): Promise<number> {
+    if (helpRequested(argv)) {
+        process.stdout.write(USAGE);
+        return 0;
+    }
     const outAt = argv.indexOf("--out");
     const rootAt = argv.indexOf("--root");
     const root = rootAt >= 0 ? path.resolve(argv[rootAt + 1]) : path.join(__dirname, "..");
     const outBase = outAt >= 0 ? path.resolve(argv[outAt + 1]) : path.join(root, "out");
     const stacks = argv.filter((a, i) => !a.startsWith("--") && !(outAt >= 0 && i === outAt + 1) && !(rootAt >= 0 && i === rootAt + 1));
     if (stacks.length !== 1) {
-        process.stderr.write("usage: npm run render -- <stack> [--manifests] [--out DIR] [--root DIR]\n  e.g. npm run render -- pi && diff -r out/dev out/pi\n");
+        process.stderr.write(USAGE);
         return 2;
     }
     const stack = stacks[0];

@@ -14,6 +14,7 @@ import { loadConfig, secretsOf } from "../config/load";
 import { offlineSource } from "./lib/stackFile";
 import { buildPlan } from "../plan/plan";
 import { formatRestorePlan, parseAt, pickSnapshot, RESTORE_KINDS, restorePlan, type RestoreKind, type RestoreStep } from "./lib/restore";
+import { helpRequested } from "./lib/cli";
 
 const USAGE = "usage: npm run restore -- <etcd|postgres|mongodb> [--stack STACK] [--at 2026-11-29T03:00:00Z] [--dry-run] [--yes]\n";
 
@@ -47,6 +48,10 @@ function execute(step: RestoreStep, env: NodeJS.ProcessEnv): void {
 }
 
 async function main(argv: string[]): Promise<number> {
+    if (helpRequested(argv)) {
+        process.stdout.write(USAGE);
+        return 0;
+    }
     const kind = argv.find((a) => !a.startsWith("--") && a !== option(argv, "--stack") && a !== option(argv, "--at")) as RestoreKind | undefined;
     if (!kind || !(RESTORE_KINDS as readonly string[]).includes(kind)) {
         process.stderr.write(USAGE);

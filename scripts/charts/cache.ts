@@ -50,7 +50,12 @@ export function indexedVersions(repo: string, chart: string, dir = cacheDir()): 
 export function helmBin(): string {
     if (process.env.HELM) return process.env.HELM;
     const tool = path.join(process.env.PICLUSTER_TOOLCHAIN_DIR ?? path.join(os.homedir(), ".cache", "picluster-toolchain"), `helm-v${HELM_VERSION}`, "bin", "helm");
-    return fs.existsSync(tool) ? tool : "helm";
+    if (fs.existsSync(tool)) return tool;
+    const onPath = (process.env.PATH ?? "").split(path.delimiter).map((d) => path.join(d, "helm")).find((f) => fs.existsSync(f));
+    if (onPath) return onPath;
+    throw new Error(
+        `helm is not installed: build the pinned ${HELM_VERSION} with \`scripts/toolchain.sh helm\` (needs Go), or install helm v${HELM_VERSION} on PATH (https://helm.sh/docs/intro/install/), or point HELM at a helm binary`,
+    );
 }
 
 /** helm.sh/helm/v3 as embedded by the newest pulumi-kubernetes provider source available (see docs/decisions.md). */

@@ -85,6 +85,13 @@ export interface VersionChange {
 export interface Refusal {
     id: string;
     reason: string;
+    /** Nothing to do rather than refused: the target pins what the source does not, and keeps it. */
+    kept?: boolean;
+}
+
+/** The refusals that need a person: a dry run with only kept pins has nothing to do and exits 0. */
+export function blockingRefusals(refusals: Refusal[]): Refusal[] {
+    return refusals.filter((r) => !r.kept);
 }
 
 export interface PromoteResult {
@@ -193,7 +200,7 @@ export function promote(fromText: string, toText: string, opts: PromoteOptions):
     }
     for (const [id, dst] of [...toVersions].sort(([x], [y]) => x.localeCompare(y))) {
         if (!fromVersions.has(id)) {
-            refusals.push({ id, reason: `${opts.fromStack} does not pin ${id}; kept ${dst.value} (${opts.fromStack} has not run a version of it)` });
+            refusals.push({ id, reason: `${opts.fromStack} does not pin ${id}; kept ${dst.value} (${opts.fromStack} has not run a version of it)`, kept: true });
         }
     }
 
@@ -242,9 +249,10 @@ function finish(before: string, after: string, changes: VersionChange[], refusal
         lines.push(`${target}: ${changes.length} version${changes.length === 1 ? "" : "s"} from ${opts.fromStack}:`);
         for (const c of changes) lines.push(`  ${c.id}: ${c.from ?? "(not pinned in the file)"} -> ${c.to}`);
     }
-    if (refusals.length > 0) {
-        lines.push(`Not promoted (${refusals.length}):`);
-        for (const r of refusals) lines.push(`  ${r.id}: ${r.reason}`);
+    for (const [title, list] of [["Not promoted", blockingRefusals(refusals)], ["Kept as they are", refusals.filter((r) => r.kept)]] as const) {
+        if (list.length === 0) continue;
+        lines.push(`${title} (${list.length}):`);
+        for (const r of list) lines.push(`  ${r.id}: ${r.reason}`);
     }
     if (problems.length > 0) {
         lines.push(`${target} problems:`);

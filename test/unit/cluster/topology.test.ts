@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { planCluster } from "../../../plan/cluster";
 import { K3sCluster } from "../../../components/cluster/k3sCluster";
@@ -59,8 +60,8 @@ describe("the state's claim on its cluster", () => {
         await valueOf(c.kubeconfig);
         const byName = (name: string) => rec.resources.find((r) => r.name === name) as { opts: object; props: Record<string, unknown> };
         for (const n of ["cp-1", "cp-2", "cp-3", "pi-1", "pi-2"]) expect(await dependencyNames(byName(`${n}-preflight`).opts)).toEqual(["cluster-owner-check"]);
-        const check = byName("cluster-owner-check").props as { connection: { host: string }; create: string };
-        expect(await valueOf(check.connection)).toMatchObject({ host: "10.0.0.10" });
-        expect(await valueOf(check.create)).toMatch(/OWNER_NAME=organization\/picluster\/test [\s\S]*owner-check\.sh'?$/);
+        const check = byName("cluster-owner-check").props as { connection: pulumi.Output<{ host: string }>; create: pulumi.Output<string> };
+        expect(await valueOf(pulumi.output(check.connection))).toMatchObject({ host: "10.0.0.10" });
+        expect(await valueOf(pulumi.output(check.create))).toMatch(/OWNER_NAME=organization\/picluster\/test [\s\S]*owner-check\.sh'?$/);
     });
 });

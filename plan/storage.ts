@@ -1,7 +1,7 @@
 /**
  * The storage choice, planned: which class the platform's volumes use and,
  * for Longhorn, how many copies of each volume and which nodes can hold
- * them. Pure; stacks/plan.ts runs it once, before any resource.
+ * them. Pure; plan/plan.ts runs it once, before any resource.
  */
 import type { NodeSpec } from "../config/schema/cluster";
 import type { ServicesSpec } from "../config/schema/services";

@@ -17,7 +17,7 @@ export const PLATFORM_CHILD_INFIX = { catalog: "-catalog-", app: "-app-" } as co
 
 export interface PlatformArgs {
     cluster: ClusterTarget;
-    /** What to create, planned and checked before any resource (stacks/plan.ts). */
+    /** What to create, planned and checked before any resource (plan/plan.ts). */
     plan: PlatformPlan;
 }
 

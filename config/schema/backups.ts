@@ -9,7 +9,7 @@ const secretKeyName = z
         "must be the NAME of a secret config key under picluster: (e.g. backupAccessKeyId, set with `pulumi config set --secret picluster:backupAccessKeyId`), never the credential itself",
     );
 
-/** Five cron fields; checked in the plan (stacks/checks.ts cronProblem). */
+/** Five cron fields; checked in the plan (config/cron.ts cronProblem, the grammar Kubernetes and k3s parse). */
 const cron = z.string();
 
 /**

@@ -3,7 +3,7 @@ import { label } from "../core/k8s";
 import { isUnknown } from "../core/types";
 import { workloadRule } from "../core/workload";
 
-/** Same definition of "pinned" as the config contract (stacks/schema/common.ts). */
+/** Same definition of "pinned" as the config contract (config/schema/common.ts). */
 export const imagePinned = workloadRule({
     name: "image-pinned",
     description: "Every container image is pinned to an exact version tag or a digest (no latest, no missing tag).",

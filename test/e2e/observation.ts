@@ -57,7 +57,7 @@ function answer(command: string, stdin: string): Answer {
 /** The one-resource program; `explicitHost`: in an explicit ObservationHost provider, as picluster runs it (else the default provider, as before round 4). */
 function program(port: number, explicitHost = false): string {
     return `import * as pulumi from "@pulumi/pulumi";
-import { NodeObservation, ObservationHost } from ${JSON.stringify(path.join(REPO, "components/cluster/nodeObservation"))};
+import { NodeObservation, ObservationHost } from ${JSON.stringify(path.join(REPO, "components/cluster/drift/nodeObservation"))};
 const host = ${explicitHost ? 'new ObservationHost("observation-host")' : "undefined"};
 const o = new NodeObservation("pi-1-observed", {
     node: "pi-1", k3sVersion: "v1.33.5+k3s1", configSha256: pulumi.secret("c0ffee"), command: "observe", repairs: [],

@@ -16,7 +16,7 @@ export function redisConfig(redis: RedisSpec): string {
         `port ${REDIS_PORT}`,
         "dir /data",
         `maxmemory ${redis.maxmemory}`,
-        // See redisEvictionPolicies in stacks/schema/agents.ts for why not allkeys-lru.
+        // See redisEvictionPolicies in config/schema/agents.ts for why not allkeys-lru.
         `maxmemory-policy ${redis.maxmemoryPolicy}`,
         // Locations are rebuilt by heartbeats within a minute; persistence buys nothing.
         'save ""',

@@ -24,6 +24,7 @@ import { guardrailSteps } from "./steps/guardrails";
 import { installSteps } from "./steps/install";
 import { nodeLifecycleSteps } from "./steps/nodeLifecycle";
 import { noOpStep } from "./steps/noop";
+import { ownershipStep } from "./steps/ownership";
 import { readmeMainJob } from "./steps/readme";
 import { k3sUpgradeStep } from "./steps/upgrade";
 
@@ -110,6 +111,7 @@ function scenario(h: Harness): void {
     const installed = installSteps(h, step, check);
     if (!installed) return;
     noOpStep(h, step, check);
+    ownershipStep(h, step, check);
     policyStep(h, step, check);
     labelAndHpaStep(h, step, check);
     k3sUpgradeStep(h, step, check);

@@ -4,6 +4,7 @@ import { agentHostSchema, workerAgentsSchema } from "./schema/agents";
 import { appsSchema } from "./schema/apps";
 import { backupsSchema } from "./schema/backups";
 import { clusterSchema } from "./schema/cluster";
+import { networkSchema } from "./schema/network";
 import { registrySecretProblems, registrySecretRefs } from "./schema/registries";
 import { servicesSchema } from "./schema/services";
 import { closest, didYouMean, shownSecretName, shownValue } from "./messages";
@@ -20,6 +21,7 @@ export const keySchemas = {
     workerAgents: workerAgentsSchema,
     apps: appsSchema,
     backups: backupsSchema,
+    network: networkSchema,
 } as const;
 
 type Plain = { [K in keyof typeof keySchemas]: z.output<(typeof keySchemas)[K]> };

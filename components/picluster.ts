@@ -54,8 +54,8 @@ export class Picluster extends pulumi.ComponentResource {
                   }, parent);
         this.platform = new Platform("platform", { cluster: this.cluster, plan: plan.platform }, parent);
         const skipAwait = config.services.skipAwait;
-        this.agentHost = new AgentHostPool("agent-host", { cluster: this.cluster, spec: config.agentHost, skipAwait }, parent);
-        this.workerAgents = new WorkerAgents("worker-agents", { cluster: this.cluster, spec: config.workerAgents, skipAwait }, parent);
+        this.agentHost = new AgentHostPool("agent-host", { cluster: this.cluster, spec: config.agentHost, skipAwait, ollama: plan.ollama }, parent);
+        this.workerAgents = new WorkerAgents("worker-agents", { cluster: this.cluster, spec: config.workerAgents, skipAwait, ollama: plan.ollama }, parent);
 
         this.kubeconfig = this.cluster.kubeconfig;
         this.nodes = config.cluster.nodes.map((n) => ({ name: n.name, host: n.host, role: n.role, arch: n.arch, labels: n.labels }));

@@ -1,3 +1,6 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { agentHostSchema, workerAgentsSchema } from "./schema/agents";
@@ -52,6 +55,8 @@ export interface ConfigSource {
     /** Every key set under `picluster:`, without the prefix. */
     keys(): string[];
     stack: string;
+    /** Reads a file the config names (`sshPrivateKeyFile`; `~/` is the home directory); absent where no file may be read. */
+    readFile?(file: string): string;
 }
 
 /**
@@ -87,6 +92,7 @@ export function runtimeSource(): ConfigSource {
             }
         },
         isSecret: (key) => runtimeIsSecret(`${NAMESPACE}:${key}`),
+        readFile: (file) => fs.readFileSync(file.startsWith("~/") ? path.join(os.homedir(), file.slice(2)) : file, "utf8"),
         keys: () =>
             Object.keys(pulumi.runtime.allConfig())
                 .filter((k) => k.startsWith(`${NAMESPACE}:`))
@@ -126,7 +132,7 @@ const SECRET_HINT = (key: string) => `set it with \`pulumi config set --secret $
  * typo (`agenthost`) would otherwise be ignored silently.
  */
 function unknownKeys(source: ConfigSource, parsed: Partial<Plain>): string[] {
-    const known = new Set<string>([...Object.keys(keySchemas), "sshPrivateKey"]);
+    const known = new Set<string>([...Object.keys(keySchemas), "sshPrivateKey", "sshPrivateKeyFile"]);
     if (parsed.cluster?.registries) for (const r of registrySecretRefs(parsed.cluster.registries)) known.add(r.key);
     // References are read from the raw values too: an entry that fails its
     // schema still names its secrets, and they are not unused.
@@ -142,7 +148,7 @@ function unknownKeys(source: ConfigSource, parsed: Partial<Plain>): string[] {
                 return `${NAMESPACE}:${k} is set but nothing references it, while a reference names ${shownSecretName(meant[0])}, which is not set; change that reference to "${k}"`;
             }
             const hint = didYouMean(k, known).replace(/ did you mean (\S+)\?/, " did you mean " + NAMESPACE + ":$1?");
-            return `${NAMESPACE}:${k} is not a picluster setting and no node, app, catalog entry, registry or backup references it;${hint} remove it with \`pulumi config rm ${NAMESPACE}:${k}\` (settings: ${Object.keys(keySchemas).join(", ")}, sshPrivateKey)`;
+            return `${NAMESPACE}:${k} is not a picluster setting and no node, app, catalog entry, registry or backup references it;${hint} remove it with \`pulumi config rm ${NAMESPACE}:${k}\` (settings: ${Object.keys(keySchemas).join(", ")}, sshPrivateKey, sshPrivateKeyFile)`;
         });
 }
 
@@ -173,7 +179,8 @@ function isSecretNamePath(key: string, path: PropertyKey[]): boolean {
         (key === "cluster" && (last === "sshKey" || last === "passwordKey" || last === "tokenKey")) ||
         (key === "apps" && p[1] === "secrets" && p.length === 3) ||
         (key === "services" && p[0] === "catalog" && p[2] === "secretValues" && p.length === 4) ||
-        (key === "backups" && p[1] === "credentials")
+        (key === "backups" && p[1] === "credentials") ||
+        (key === "network" && last === "apiTokenKey")
     );
 }
 
@@ -220,8 +227,9 @@ export function loadConfig(source: ConfigSource = runtimeSource()): PiclusterCon
     }
     if (cluster && !existingCluster && cluster.nodes.length > 0) {
         const needsDefault = cluster.nodes.some((n) => n.sshKey === undefined);
-        sshPrivateKey = readSecret("sshPrivateKey", "the SSH private key");
-        if (needsDefault && sshPrivateKey === undefined && source.get("sshPrivateKey") === undefined) {
+        const fromFile = source.get("sshPrivateKeyFile") !== undefined;
+        sshPrivateKey = fromFile ? keyFromFile(source, problems) : readSecret("sshPrivateKey", "the SSH private key");
+        if (needsDefault && sshPrivateKey === undefined && source.get("sshPrivateKey") === undefined && !fromFile) {
             problems.push(`${NAMESPACE}:sshPrivateKey is missing; nodes without their own sshKey need it: ${SECRET_HINT("sshPrivateKey")}`);
         }
         const perKey = new Map<string, pulumi.Output<string> | undefined>();
@@ -256,6 +264,39 @@ export function loadConfig(source: ConfigSource = runtimeSource()): PiclusterCon
         nodeKeys,
         kubeconfig: existingCluster ? pulumi.secret(plain.cluster.kubeconfig as string) : undefined,
     };
+}
+
+/**
+ * The default SSH key from the file `sshPrivateKeyFile` names (a key kept
+ * outside the repository, as the dev key `npm run dev` makes), as a secret.
+ */
+function keyFromFile(source: ConfigSource, problems: string[]): pulumi.Output<string> | undefined {
+    const file = source.get("sshPrivateKeyFile");
+    const at = `${NAMESPACE}:sshPrivateKeyFile = ${shownValue(file)}`;
+    if (source.get("sshPrivateKey") !== undefined) {
+        problems.push(`${at}: ${NAMESPACE}:sshPrivateKey is set too; keep one (\`pulumi config rm sshPrivateKey\` or \`pulumi config rm sshPrivateKeyFile\`)`);
+        return undefined;
+    }
+    if (typeof file !== "string" || !(file.startsWith("/") || file.startsWith("~/"))) {
+        problems.push(`${at}: must be an absolute path, or one under ~/, to a key outside the repository`);
+        return undefined;
+    }
+    if (!source.readFile) {
+        problems.push(`${at}: no file can be read here; set the key itself: ${SECRET_HINT("sshPrivateKey")}`);
+        return undefined;
+    }
+    let text: string;
+    try {
+        text = source.readFile(file);
+    } catch (e) {
+        problems.push(`${at}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); create it (\`ssh-keygen -t ed25519 -N "" -f ${file}\`; npm run dev makes the dev key) or point it at your key`);
+        return undefined;
+    }
+    if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) {
+        problems.push(`${at}: holds no private key (no "-----BEGIN … PRIVATE KEY-----" line); point it at the private key, not the .pub`);
+        return undefined;
+    }
+    return pulumi.secret(text);
 }
 
 /** Why a referenced secret cannot be read because it is not set: the nearest secret keys that are, and how to set it. */

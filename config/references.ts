@@ -26,6 +26,8 @@ export function referencedSecretKeys(key: string, raw: unknown): string[] {
             return strings(asArray(root.catalog).flatMap((c) => Object.values(asRecord(asRecord(c).secretValues))));
         case "backups":
             return strings(Object.values(asRecord(asRecord(root.s3).credentials)));
+        case "network":
+            return strings([asRecord(asRecord(asRecord(root.tls).acme).dns01).apiTokenKey]);
         default:
             return [];
     }

@@ -3,6 +3,7 @@ import { NAMESPACE } from "../config/load";
 import { endpointHost } from "../config/schema/cluster";
 import { LONGHORN_STORAGE_CLASS } from "../config/schema/storage";
 import { parseCidr } from "./checks";
+import { ollamaAccess, ollamaExternalProblems } from "./services/ollama";
 
 /*
  * Where two parts of the config meet: settings each valid alone that cannot
@@ -10,7 +11,7 @@ import { parseCidr } from "./checks";
  * problem that names the key, the value and the fix.
  */
 
-type Config = Pick<PiclusterConfig, "cluster" | "services" | "apps" | "backups" | "existingCluster">;
+type Config = Pick<PiclusterConfig, "cluster" | "services" | "apps" | "backups" | "existingCluster"> & Partial<Pick<PiclusterConfig, "agentHost" | "workerAgents">>;
 const key = (path: string) => `${NAMESPACE}:${path}`;
 
 /** Every StorageClass the config names, with the key that names it. */
@@ -154,7 +155,27 @@ export function disabledComponentJoints(config: Config): string[] {
     return problems;
 }
 
+/**
+ * Ollama's consumers ↔ Ollama: an agent host or worker template told to use
+ * Ollama needs the in-cluster one enabled or an external one named, else
+ * OLLAMA_HOST and its NetworkPolicy would point at a Service that does not exist.
+ */
+export function ollamaJoints(config: Config): string[] {
+    const problems = ollamaExternalProblems(config.services.ollama);
+    if (ollamaAccess(config.services.ollama)) return problems;
+    const fix = "enable services.ollama, or name an Ollama outside the cluster with services.ollama.external.url";
+    if (config.agentHost?.enabled && config.agentHost.ollamaAccess) {
+        problems.push(`${key("agentHost.ollamaAccess")} = true: services.ollama is disabled and services.ollama.external is not set, so the agent host would be sent to an Ollama that does not exist; ${fix}, or set agentHost.ollamaAccess: false`);
+    }
+    if (config.workerAgents?.enabled) {
+        config.workerAgents.templates.forEach((t, i) => {
+            if (t.ollama) problems.push(`${key(`workerAgents.templates[${i}].ollama`)} = true: services.ollama is disabled and services.ollama.external is not set, so template ${t.name} would be sent to an Ollama that does not exist; ${fix}, or set ollama: false`);
+        });
+    }
+    return problems;
+}
+
 /** Every cross-part rule of this file, in one list. */
 export function jointProblems(config: Config): string[] {
-    return [...storageJoints(config), ...labelJoints(config), ...networkJoints(config), ...disabledComponentJoints(config)];
+    return [...storageJoints(config), ...labelJoints(config), ...networkJoints(config), ...disabledComponentJoints(config), ...ollamaJoints(config)];
 }

@@ -15,6 +15,7 @@ import { cachedChartVersions } from "../config/chartIndex";
 import { chartVersionProblems, type ChartVersions } from "./charts";
 import { inventoryOf, inventoryProblems } from "./inventory";
 import { backupWarnings, jointProblems } from "./joints";
+import { ollamaAccess, type OllamaAccess } from "./services/ollama";
 import { agentChecks, clusterChecks, clusterWarnings } from "./checks";
 import { ConfigError, loadConfig, runtimeSource, secretsOf, type ConfigSource, type PiclusterConfig } from "../config/load";
 import { registrySecretRefs, registryWarnings } from "../config/schema/registries";
@@ -44,6 +45,8 @@ export interface StackPlan {
     upgradeBatches: string[][];
     /** The bootstrapped cluster's shape (undefined when targeting an existing cluster). */
     cluster?: ClusterPlan;
+    /** Where Ollama's consumers reach it (in-cluster or `services.ollama.external`); undefined: no Ollama. */
+    ollama?: OllamaAccess;
 }
 
 /** Resolves the secret keys `cluster.registries` refers to; each one that cannot be read becomes a problem naming where it is referenced. */
@@ -104,7 +107,7 @@ export function buildPlan(config: PiclusterConfig, secrets: SecretReader, facts:
     });
     warnings.push(...upgrade.warnings.map((w) => `upgrade plan: ${w}`));
     const cluster = config.existingCluster ? undefined : planCluster(config.cluster, upgrade.batches);
-    return deepFreeze({ config, platform, demands, capacity, backups, storage, warnings, registrySecrets, upgradeBatches: upgrade.batches, cluster });
+    return deepFreeze({ config, platform, demands, capacity, backups, storage, warnings, registrySecrets, upgradeBatches: upgrade.batches, cluster, ollama: ollamaAccess(config.services.ollama) });
 }
 
 /** Loads, validates and plans the running stack's config (or `source`); logs the warnings. */

@@ -10,6 +10,7 @@ import { GRPC_PORT, HOST_LABELS, HOST_SELECTOR, REDIS_AUTH_SECRET, REDIS_LABELS,
 import { agentHostNetworkPolicies } from "./agentHost/network";
 import { redisAuthData, redisConfig, redisDeploymentSpec } from "./agentHost/redis";
 import { AGENT_HOST_NAMESPACE } from "../../plan/agentDemand";
+import type { OllamaAccess } from "../../plan/services/ollama";
 
 export { hpaBehavior, HEALTH_RPC_CHECK } from "./agentHost/host";
 export { GRPC_PORT, REDIS_PORT } from "./agentHost/names";
@@ -23,6 +24,8 @@ export interface AgentHostPoolArgs {
     spec: AgentHostSpec;
     /** Do not wait for pods and endpoints (`services.skipAwait`: an API server without kubelets). */
     skipAwait?: boolean;
+    /** Where Ollama is (the plan's `ollama`); without it the pool gets neither OLLAMA_HOST nor egress to it. */
+    ollama?: OllamaAccess;
 }
 
 /** Where the pool's objects go once the namespace exists: what the phases after it share. */
@@ -33,6 +36,7 @@ interface PoolPlace {
     skipAwait: boolean;
     /** The pods' arch, when the spec pins one. */
     nodeSelector?: Record<string, string>;
+    ollama?: OllamaAccess;
 }
 
 /** A namespaced object's options: the cluster's provider, after the namespace (and `after`). */
@@ -50,10 +54,10 @@ function awaitedMeta(resourceName: string, labels: Record<string, string>, at: P
 }
 
 /** The namespace, where nothing goes in or out but DNS, and the policies that open the pool's own flows. */
-function namespaceAndPolicies(name: string, parent: pulumi.Resource, cluster: ClusterTarget, spec: AgentHostSpec) {
+function namespaceAndPolicies(name: string, parent: pulumi.Resource, cluster: ClusterTarget, spec: AgentHostSpec, ollama?: OllamaAccess) {
     const labels = { ...podSecurityLabels("restricted"), "app.kubernetes.io/part-of": "rustic-ai" };
     const namespace = isolatedNamespace(name, { cluster, name: AGENT_HOST_NAMESPACE, labels, policyLabels: {} }, parent);
-    const policies = agentHostNetworkPolicies(spec).map(
+    const policies = agentHostNetworkPolicies(spec, ollama).map(
         (p) => new k8s.networking.v1.NetworkPolicy(`${name}-${p.suffix}`, { metadata: meta(p.name, p.labels), spec: p.spec }, { parent, provider: cluster.provider, dependsOn: [namespace] }),
     );
     return { namespace, policies };
@@ -123,7 +127,7 @@ function hostDeployment(name: string, parent: pulumi.Resource, spec: AgentHostSp
         `${name}-agent-host`,
         {
             metadata: awaitedMeta("agent-host", HOST_LABELS, at),
-            spec: agentHostDeploymentSpec(spec, { serviceAccountName: serviceAccount.metadata.name, authSecretName: registry.authSecret.metadata.name, nodeSelector: at.nodeSelector }),
+            spec: agentHostDeploymentSpec(spec, { serviceAccountName: serviceAccount.metadata.name, authSecretName: registry.authSecret.metadata.name, nodeSelector: at.nodeSelector, ollama: at.ollama }),
         },
         inNs(parent, at, [registry.deployment]),
     );
@@ -190,13 +194,14 @@ export class AgentHostPool extends pulumi.ComponentResource {
             return;
         }
 
-        const { namespace } = namespaceAndPolicies(name, this, cluster, spec);
+        const { namespace } = namespaceAndPolicies(name, this, cluster, spec, args.ollama);
         this.namespace = namespace;
         const at: PoolPlace = {
             namespace,
             provider: cluster.provider,
             skipAwait: args.skipAwait ?? false,
             nodeSelector: spec.arch === undefined ? undefined : { "kubernetes.io/arch": spec.arch },
+            ollama: args.ollama,
         };
         const registry = redis(name, this, spec, at);
         this.redisPassword = pulumi.secret(registry.password.result);

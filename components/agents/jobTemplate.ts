@@ -1,6 +1,7 @@
 import * as yaml from "js-yaml";
 import type { JobTemplateSpec } from "../../config/schema/agents";
-import { OLLAMA, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../k8s/hardening";
+import type { OllamaAccess } from "../../plan/services/ollama";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../k8s/hardening";
 
 /** The ServiceAccount every worker Job runs as: no RBAC, no mounted token. */
 export const WORKER_SERVICE_ACCOUNT = "worker-agent";
@@ -12,9 +13,10 @@ export const TEMPLATE_LABEL = "picluster.dev/job-template";
  * A plain batch/v1 Job manifest for one worker-agent template. Every field
  * the namespace's admission policy demands is set here, so a Job the
  * orchestrator creates from this template (after giving it a unique name)
- * is admitted unchanged.
+ * is admitted unchanged. `ollama`: where the plan found Ollama (a template
+ * with `ollama: true` gets its URL as OLLAMA_HOST).
  */
-export function jobManifest(template: JobTemplateSpec, namespace: string): Record<string, unknown> {
+export function jobManifest(template: JobTemplateSpec, namespace: string, ollama?: OllamaAccess): Record<string, unknown> {
     const labels: Record<string, string> = {
         "app.kubernetes.io/name": template.name,
         "app.kubernetes.io/component": "worker-agent",
@@ -23,7 +25,7 @@ export function jobManifest(template: JobTemplateSpec, namespace: string): Recor
     };
     const podLabels = template.ollama ? { ...labels, [OLLAMA_ACCESS_LABEL]: "true" } : labels;
     const env = Object.entries(template.env).map(([name, value]) => ({ name, value }));
-    if (template.ollama && !("OLLAMA_HOST" in template.env)) env.push({ name: "OLLAMA_HOST", value: OLLAMA.url });
+    if (template.ollama && ollama && !("OLLAMA_HOST" in template.env)) env.push({ name: "OLLAMA_HOST", value: ollama.url });
     if (template.readOnlyRootFilesystem && !("HOME" in template.env)) env.push({ name: "HOME", value: "/tmp" });
 
     const container: Record<string, unknown> = {
@@ -66,6 +68,6 @@ export function jobManifest(template: JobTemplateSpec, namespace: string): Recor
  * The Job template as YAML text, ready for `kubectl create -f -`. Pure: the
  * component stores it in a ConfigMap and the offline render command prints it.
  */
-export function renderJobTemplate(template: JobTemplateSpec, namespace: string): string {
-    return yaml.dump(jobManifest(template, namespace), { noRefs: true, lineWidth: -1, sortKeys: false });
+export function renderJobTemplate(template: JobTemplateSpec, namespace: string, ollama?: OllamaAccess): string {
+    return yaml.dump(jobManifest(template, namespace, ollama), { noRefs: true, lineWidth: -1, sortKeys: false });
 }

@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { WorkerAgentsSpec } from "../../config/schema/agents";
+import type { OllamaAccess } from "../../plan/services/ollama";
 import type { ClusterTarget } from "../cluster/clusterTarget";
 import { podSecurityLabels, skipAwaitAnnotations } from "../k8s/labels";
-import { ollamaEgressRule } from "../k8s/hardening";
 import { isolatedNamespace } from "../k8s/namespace";
 import { CONTAINERS_VARIABLE, JOB_RULES } from "./jobAdmission";
 import { OLLAMA_ACCESS_LABEL, WORKER_SERVICE_ACCOUNT, renderJobTemplate } from "./jobTemplate";
@@ -19,6 +19,8 @@ export interface WorkerAgentsArgs {
     spec: WorkerAgentsSpec;
     /** Do not wait for the quota controller (`services.skipAwait`: an API server without controllers). */
     skipAwait?: boolean;
+    /** Where Ollama is (the plan's `ollama`); without it no template gets OLLAMA_HOST and no policy opens egress to it. */
+    ollama?: OllamaAccess;
 }
 
 /**
@@ -33,8 +35,8 @@ export const ORCHESTRATOR_RULES = [
 ];
 
 /** Every template rendered to Job YAML, by template name. */
-export function renderJobTemplates(spec: WorkerAgentsSpec): Record<string, string> {
-    return Object.fromEntries(spec.templates.map((t) => [t.name, renderJobTemplate(t, spec.namespace)]));
+export function renderJobTemplates(spec: WorkerAgentsSpec, ollama?: OllamaAccess): Record<string, string> {
+    return Object.fromEntries(spec.templates.map((t) => [t.name, renderJobTemplate(t, spec.namespace, ollama)]));
 }
 
 const LABELS = { "app.kubernetes.io/part-of": "picluster", "app.kubernetes.io/component": "worker-agents" };
@@ -56,18 +58,20 @@ function meta(at: WorkerPlace, resourceName: string) {
     return { name: resourceName, namespace: at.ns, labels: LABELS };
 }
 
-/** The isolated namespace: workers get DNS, and Ollama only when their template asks. */
-function namespaceAndNetwork(name: string, parent: pulumi.Resource, cluster: ClusterTarget, ns: string) {
+/** The isolated namespace: workers get DNS, and Ollama only when their template asks and the plan found one. */
+function namespaceAndNetwork(name: string, parent: pulumi.Resource, cluster: ClusterTarget, ns: string, ollama?: OllamaAccess) {
     const namespace = isolatedNamespace(name, { cluster, name: ns, labels: { ...podSecurityLabels("restricted"), ...LABELS }, policyLabels: LABELS }, parent);
     const at: WorkerPlace = { ns, namespace, provider: cluster.provider };
-    const allowOllama = new k8s.networking.v1.NetworkPolicy(
-        `${name}-allow-ollama`,
-        {
-            metadata: meta(at, "allow-ollama"),
-            spec: { podSelector: { matchLabels: { [OLLAMA_ACCESS_LABEL]: "true" } }, policyTypes: ["Egress"], egress: [ollamaEgressRule()] },
-        },
-        inNs(parent, at),
-    );
+    const allowOllama = ollama
+        ? new k8s.networking.v1.NetworkPolicy(
+              `${name}-allow-ollama`,
+              {
+                  metadata: meta(at, "allow-ollama"),
+                  spec: { podSelector: { matchLabels: { [OLLAMA_ACCESS_LABEL]: "true" } }, policyTypes: ["Egress"], egress: [ollama.egress] },
+              },
+              inNs(parent, at),
+          )
+        : undefined;
     return { at, allowOllama };
 }
 
@@ -205,13 +209,13 @@ export class WorkerAgents extends pulumi.ComponentResource {
     constructor(name: string, args: WorkerAgentsArgs, opts?: pulumi.ComponentResourceOptions) {
         super(WORKER_AGENTS_TYPE, name, {}, opts);
         const { spec, cluster } = args;
-        this.jobTemplates = spec.enabled ? renderJobTemplates(spec) : {};
+        this.jobTemplates = spec.enabled ? renderJobTemplates(spec, args.ollama) : {};
         if (!spec.enabled) {
             this.registerOutputs({});
             return;
         }
 
-        const { at } = namespaceAndNetwork(name, this, cluster, spec.namespace);
+        const { at } = namespaceAndNetwork(name, this, cluster, spec.namespace, args.ollama);
         workers(name, this, spec, at, args.skipAwait ?? false);
         const guards = guardrails(name, this, at);
         const orchestrator = orchestratorAccess(name, this, at, guards.binding);

@@ -1,11 +1,8 @@
 import type * as k8s from "@pulumi/kubernetes";
-import { OLLAMA } from "../../plan/services/ollama";
 
 type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
 type SecurityContext = k8s.types.input.core.v1.SecurityContext;
 type NetworkPolicyEgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
-
-export { OLLAMA };
 
 /** Pod-level securityContext meeting PSS `restricted`: non-root uid/gid and the runtime's seccomp profile. */
 export function restrictedPodSecurityContext(uid: number, gid = uid): PodSecurityContext {
@@ -48,10 +45,3 @@ export function dnsEgressRule(): NetworkPolicyEgressRule {
     };
 }
 
-/** Egress to the Ollama pods' port in `ai-services`. */
-export function ollamaEgressRule(): NetworkPolicyEgressRule {
-    return {
-        to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": OLLAMA.namespace } } }],
-        ports: [{ protocol: "TCP", port: OLLAMA.port }],
-    };
-}

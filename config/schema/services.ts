@@ -73,6 +73,17 @@ export const ollamaSchema = z
         /** Defaults to amd64: an 8B model on a Pi's CPU is too slow to serve agents. */
         placement: placementSchema.unwrap().default({ arch: "amd64", nodeSelector: {} }),
         resources: serviceResources({ cpu: "2", memory: "8Gi" }, { cpu: "6", memory: "16Gi" }),
+        /**
+         * An Ollama outside the cluster, for its consumers (agent host, worker
+         * templates, notebooks) while `enabled` is false. `cidr` is what their
+         * NetworkPolicies let through: required when the URL's host is a name.
+         */
+        external: z
+            .strictObject({
+                url: z.string().regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/, "must be http(s)://host[:port] with no path, e.g. http://192.168.1.50:11434"),
+                cidr: z.string().regex(/^\d+\.\d+\.\d+\.\d+\/\d+$/, "must be a CIDR such as 192.168.1.50/32").optional(),
+            })
+            .optional(),
     })
     .prefault({});
 

@@ -1,4 +1,5 @@
 import { tolerationsOf } from "../capacity";
+import type { OllamaSpec } from "../../config/schema/services";
 import { defineServicePlanner } from "./service";
 
 /*
@@ -14,6 +15,44 @@ export const OLLAMA = {
     port: OLLAMA_PORT,
     url: `http://${OLLAMA_SERVICE}.${OLLAMA_NAMESPACE}.svc.cluster.local:${OLLAMA_PORT}`,
 } as const;
+
+/**
+ * How an Ollama consumer (agent host, worker template, notebook) reaches
+ * Ollama: the URL it is given as OLLAMA_HOST and the one egress rule its
+ * NetworkPolicy opens (plain data: components and chart values take it as
+ * is). In-cluster: the namespace on the port; external: the CIDR on the
+ * URL's port.
+ */
+export interface OllamaAccess {
+    url: string;
+    egress: { to: ({ namespaceSelector: { matchLabels: Record<string, string> } } | { ipBlock: { cidr: string } })[]; ports: { protocol: "TCP"; port: number }[] };
+}
+
+const IPV4 = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+
+/** Where consumers find Ollama: the in-cluster service when enabled, else `external`, else nowhere (undefined). */
+export function ollamaAccess(spec: Pick<OllamaSpec, "enabled" | "external">): OllamaAccess | undefined {
+    if (spec.enabled) {
+        return { url: OLLAMA.url, egress: { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": OLLAMA_NAMESPACE } } }], ports: [{ protocol: "TCP", port: OLLAMA_PORT }] } };
+    }
+    if (!spec.external) return undefined;
+    const url = new URL(spec.external.url);
+    const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
+    const cidr = spec.external.cidr ?? (IPV4.test(url.hostname) ? `${url.hostname}/32` : undefined);
+    return { url: `${url.protocol}//${url.host}`, egress: { to: cidr ? [{ ipBlock: { cidr } }] : [], ports: [{ protocol: "TCP", port }] } };
+}
+
+/** Problems of `services.ollama.external` itself: set beside an enabled Ollama, or a host name with no CIDR for the NetworkPolicies. */
+export function ollamaExternalProblems(spec: Pick<OllamaSpec, "enabled" | "external">): string[] {
+    const ext = spec.external;
+    if (!ext) return [];
+    const at = "picluster:services.ollama.external";
+    if (spec.enabled) return [`${at}.url = "${ext.url}": services.ollama.enabled is true, so every consumer uses the in-cluster Ollama; remove external, or set services.ollama.enabled: false`];
+    if (ext.cidr === undefined && !IPV4.test(new URL(ext.url).hostname)) {
+        return [`${at}.url = "${ext.url}": its host is a name, and a NetworkPolicy can only let consumers through to addresses; add services.ollama.external.cidr (e.g. the host's address/32)`];
+    }
+    return [];
+}
 
 /** Ollama: on the declared GPU node when `gpu: true`, else where its placement says. */
 export const ollamaPlanner = defineServicePlanner({

@@ -116,6 +116,15 @@ const jointInputs: Record<string, [string, (v: Values, secretKeys: string[]) => 
         ["an etcd snapshot on day-of-week 7", (v) => (v.cluster.server.etcdSnapshotCron = "0 3 * * 7"), /picluster:cluster\.server\.etcdSnapshotCron = "0 3 \* \* 7": has an invalid day-of-week field/],
         ["a snapshot range that wraps midnight", (v) => (v.cluster.server.etcdSnapshotCron = "0 22-2 * * *"), /picluster:cluster\.server\.etcdSnapshotCron = "0 22-2 \* \* \*": .*runs backwards/],
     ],
+    "Ollama's consumers": [
+        [
+            "the agent host and a worker template sent to a disabled Ollama",
+            (v) => (v.services.ollama.enabled = false),
+            /picluster:agentHost\.ollamaAccess = true: services\.ollama is disabled and services\.ollama\.external is not set[\s\S]*picluster:workerAgents\.templates\[0\]\.ollama = true: .*template code-reviewer would be sent to an Ollama that does not exist/,
+        ],
+        ["an external Ollama by host name, with no CIDR for the NetworkPolicies", (v) => (v.services.ollama = { enabled: false, external: { url: "http://ollama.lan:11434" } }), /picluster:services\.ollama\.external\.url = "http:\/\/ollama\.lan:11434": its host is a name.*add services\.ollama\.external\.cidr/],
+        ["an external Ollama beside the enabled one", (v) => (v.services.ollama.external = { url: "http://192.168.1.50:11434" }), /picluster:services\.ollama\.external\.url = "http:\/\/192\.168\.1\.50:11434": services\.ollama\.enabled is true/],
+    ],
     "messages that mislead or leak": [
         ["a wrong SSH port (its key must not be called unused)", (v) => (node(v, "pi-1").sshPort = 70000), /^(?![\s\S]*sshPrivateKey is not a picluster setting)[\s\S]*picluster:cluster\.nodes\[1\]\.sshPort = 70000/],
         ["a typo in a secret reference", (v, keys) => { v.apps[0].secrets = { API_KEY: "apiKee" }; v.apiKey = "s3cret-value"; keys.push("apiKey"); }, /picluster:apiKey is set but nothing references it, while a reference names "apiKee", which is not set; change that reference to "apiKey"/],

@@ -1,7 +1,8 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { AgentHostSpec, HpaSpec } from "../../../config/schema/agents";
-import { OLLAMA, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../k8s/hardening";
+import type { OllamaAccess } from "../../../plan/services/ollama";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../k8s/hardening";
 import { AGENT_HOST_UID, GRPC_PORT, HOST_LABELS, HOST_SELECTOR } from "./names";
 
 /**
@@ -31,8 +32,8 @@ export function hpaBehavior(hpa: HpaSpec): k8s.types.input.autoscaling.v2.Horizo
     return { scaleDown: rules(hpa.scaleDown), scaleUp: rules(hpa.scaleUp) };
 }
 
-/** The agent host's environment: Redis URL from the Secret, upstream's settings, and Ollama when allowed. */
-export function agentHostEnv(spec: AgentHostSpec, authSecretName: pulumi.Input<string>): k8s.types.input.core.v1.EnvVar[] {
+/** The agent host's environment: Redis URL from the Secret, upstream's settings, and Ollama when allowed and planned (`ollama`: where it is). */
+export function agentHostEnv(spec: AgentHostSpec, authSecretName: pulumi.Input<string>, ollama?: OllamaAccess): k8s.types.input.core.v1.EnvVar[] {
     const env: k8s.types.input.core.v1.EnvVar[] = [
         { name: "REDIS_URL", valueFrom: { secretKeyRef: { name: authSecretName, key: "url" } } },
         { name: "GRPC_PORT", value: String(GRPC_PORT) },
@@ -40,7 +41,7 @@ export function agentHostEnv(spec: AgentHostSpec, authSecretName: pulumi.Input<s
         { name: "HEARTBEAT_INTERVAL", value: String(spec.heartbeatInterval) },
         { name: "HOSTNAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
     ];
-    if (spec.ollamaAccess) env.push({ name: "OLLAMA_HOST", value: OLLAMA.url });
+    if (spec.ollamaAccess && ollama) env.push({ name: "OLLAMA_HOST", value: ollama.url });
     if (spec.readOnlyRootFilesystem) {
         // The image's home is on the (read-only) root filesystem.
         env.push({ name: "HOME", value: "/tmp" }, { name: "PYTHONDONTWRITEBYTECODE", value: "1" });
@@ -57,7 +58,7 @@ export function agentHostEnv(spec: AgentHostSpec, authSecretName: pulumi.Input<s
  */
 export function agentHostDeploymentSpec(
     spec: AgentHostSpec,
-    refs: { serviceAccountName: pulumi.Input<string>; authSecretName: pulumi.Input<string>; nodeSelector?: Record<string, string> },
+    refs: { serviceAccountName: pulumi.Input<string>; authSecretName: pulumi.Input<string>; nodeSelector?: Record<string, string>; ollama?: OllamaAccess },
 ): k8s.types.input.apps.v1.DeploymentSpec {
     return {
         selector: { matchLabels: HOST_SELECTOR },
@@ -89,7 +90,7 @@ export function agentHostDeploymentSpec(
                         image: spec.image as string,
                         imagePullPolicy: "IfNotPresent",
                         ports: [{ containerPort: GRPC_PORT, name: "grpc", protocol: "TCP" }],
-                        env: agentHostEnv(spec, refs.authSecretName),
+                        env: agentHostEnv(spec, refs.authSecretName, refs.ollama),
                         resources: spec.resources,
                         livenessProbe: { tcpSocket: { port: "grpc" }, initialDelaySeconds: 30, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
                         readinessProbe: { exec: { command: HEALTH_RPC_CHECK }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },

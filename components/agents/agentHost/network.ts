@@ -1,6 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type { AgentHostSpec } from "../../../config/schema/agents";
-import { ollamaEgressRule } from "../../k8s/hardening";
+import type { OllamaAccess } from "../../../plan/services/ollama";
 import { GRPC_PORT, HOST_LABELS, HOST_SELECTOR, REDIS_LABELS, REDIS_PORT, REDIS_SELECTOR } from "./names";
 
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
@@ -16,14 +16,15 @@ export interface PoolNetworkPolicy {
 /**
  * The pool's own flows on top of its isolated namespace (default-deny + DNS,
  * components/k8s/namespace.ts): agent host → Redis, host ↔ host gRPC, the
- * allowed namespaces → gRPC, and optionally Ollama and the API server.
+ * allowed namespaces → gRPC, and optionally Ollama (where the plan found
+ * it: none without one) and the API server.
  */
-export function agentHostNetworkPolicies(spec: AgentHostSpec): PoolNetworkPolicy[] {
+export function agentHostNetworkPolicies(spec: AgentHostSpec, ollama?: OllamaAccess): PoolNetworkPolicy[] {
     const hostEgress: k8s.types.input.networking.v1.NetworkPolicyEgressRule[] = [
         { to: [{ podSelector: { matchLabels: REDIS_SELECTOR } }], ports: [{ protocol: "TCP", port: REDIS_PORT }] },
         { to: [{ podSelector: { matchLabels: HOST_SELECTOR } }], ports: [{ protocol: "TCP", port: GRPC_PORT }] },
     ];
-    if (spec.ollamaAccess) hostEgress.push(ollamaEgressRule());
+    if (spec.ollamaAccess && ollama) hostEgress.push(ollama.egress);
     if (spec.apiServerCidrs.length > 0) {
         hostEgress.push({
             to: spec.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })),

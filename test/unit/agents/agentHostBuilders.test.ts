@@ -3,6 +3,10 @@ import { agentHostDeploymentSpec, agentHostEnv, agentHostHpaSpec } from "../../.
 import { agentHostNetworkPolicies } from "../../../components/agents/agentHost/network";
 import { redisAuthData, redisDeploymentSpec } from "../../../components/agents/agentHost/redis";
 import { agentHostSchema } from "../../../config/schema/agents";
+import { ollamaAccess } from "../../../plan/services/ollama";
+
+const IN_CLUSTER = ollamaAccess({ enabled: true });
+const EXTERNAL = ollamaAccess({ enabled: false, external: { url: "http://192.168.1.50:11434" } });
 
 const spec = (over: Record<string, unknown> = {}) => agentHostSchema.parse({ enabled: true, image: "registry.lan/rustic-ai/agent-host:0.4.2", ...over });
 const refs = { serviceAccountName: "agent-host", authSecretName: "redis-auth", configMapName: "redis-config" };
@@ -16,11 +20,18 @@ describe("agent-host network policies (pure)", () => {
     });
 
     it("add Ollama and API-server egress and namespace ingress only when asked", () => {
-        const policies = agentHostNetworkPolicies(spec({ ollamaAccess: true, apiServerCidrs: ["192.168.1.10/32"], allowedNamespaces: ["worker-agents"] }));
+        const policies = agentHostNetworkPolicies(spec({ ollamaAccess: true, apiServerCidrs: ["192.168.1.10/32"], allowedNamespaces: ["worker-agents"] }), IN_CLUSTER);
         const egress = policies[1].spec.egress as { to: unknown[]; ports: { port: number }[] }[];
         expect(egress.map((r) => r.ports.map((p) => p.port))).toEqual([[6379], [50051], [11434], [443, 6443]]);
         const from = (policies[2].spec.ingress as { from: unknown[] }[])[0].from;
         expect(from).toContainEqual({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "worker-agents" } } });
+    });
+
+    it("open egress to an external Ollama's address and port, and to no Ollama when the plan found none", () => {
+        const external = agentHostNetworkPolicies(spec({ ollamaAccess: true }), EXTERNAL)[1].spec.egress;
+        expect(external).toContainEqual({ to: [{ ipBlock: { cidr: "192.168.1.50/32" } }], ports: [{ protocol: "TCP", port: 11434 }] });
+        const none = agentHostNetworkPolicies(spec({ ollamaAccess: true }), undefined)[1].spec.egress as { ports: { port: number }[] }[];
+        expect(none.map((r) => r.ports[0].port)).toEqual([6379, 50051]);
     });
 });
 
@@ -49,9 +60,11 @@ describe("agent-host Deployment and HPA builders (pure)", () => {
     });
 
     it("point OLLAMA_HOST at the shared Ollama address only with ollamaAccess", () => {
-        const names = (over: Record<string, unknown>) => agentHostEnv(spec(over), "redis-auth").map((e) => e.name);
-        expect(agentHostEnv(spec({ ollamaAccess: true }), "redis-auth")).toContainEqual({ name: "OLLAMA_HOST", value: "http://ollama-service.ai-services.svc.cluster.local:11434" });
+        const names = (over: Record<string, unknown>) => agentHostEnv(spec(over), "redis-auth", IN_CLUSTER).map((e) => e.name);
+        expect(agentHostEnv(spec({ ollamaAccess: true }), "redis-auth", IN_CLUSTER)).toContainEqual({ name: "OLLAMA_HOST", value: "http://ollama-service.ai-services.svc.cluster.local:11434" });
+        expect(agentHostEnv(spec({ ollamaAccess: true }), "redis-auth", EXTERNAL)).toContainEqual({ name: "OLLAMA_HOST", value: "http://192.168.1.50:11434" });
         expect(names({ ollamaAccess: false })).not.toContain("OLLAMA_HOST");
+        expect(agentHostEnv(spec({ ollamaAccess: true }), "redis-auth").map((e) => e.name)).not.toContain("OLLAMA_HOST");
     });
 
     it("scale between minReplicas and maxReplicas on CPU and memory", () => {

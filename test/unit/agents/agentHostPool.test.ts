@@ -3,15 +3,16 @@ import { AgentHostPool, redisConfig } from "../../../components/agents/agentHost
 import { agentChecks } from "../../../plan/checks";
 import { agentHostSchema, workerAgentsSchema } from "../../../config/schema/agents";
 import { clusterSchema } from "../../../config/schema/cluster";
+import { ollamaAccess } from "../../../plan/services/ollama";
 import { dependencyNames, isSecret, plainOccurrences, recorder, registeredResources, resetRegistry, valueOf } from "../../helpers/mocks";
 import { find, ofKind, testCluster } from "./fixtures";
 
 const IMAGE = "registry.lan/rustic-ai/agent-host:0.4.2";
 const spec = (over: Record<string, unknown> = {}) => agentHostSchema.parse({ enabled: true, image: IMAGE, ...over });
 
-async function deploy(over: Record<string, unknown> = {}) {
+async function deploy(over: Record<string, unknown> = {}, ollama: ReturnType<typeof ollamaAccess> | null = ollamaAccess({ enabled: true })) {
     const rec = recorder();
-    const pool = new AgentHostPool("pool", { cluster: testCluster(), spec: spec(over) }, { transformations: [rec.transform] });
+    const pool = new AgentHostPool("pool", { cluster: testCluster(), spec: spec(over), ollama: ollama ?? undefined }, { transformations: [rec.transform] });
     const resources = await registeredResources();
     return { pool, rec, resources };
 }
@@ -260,6 +261,13 @@ describe("AgentHostPool network policies", () => {
             ports: [{ protocol: "TCP", port: 11434 }],
         });
         expect(on["agent-host-egress"].egress).toContainEqual(expect.objectContaining({ to: [{ ipBlock: { cidr: "192.168.1.10/32" } }] }));
+    });
+
+    it("opens no egress to, and sets no OLLAMA_HOST for, an Ollama the plan did not find", async () => {
+        const { resources } = await deploy({ ollamaAccess: true }, null);
+        const egress = find(resources, "NetworkPolicy", "agent-host-egress").spec.egress;
+        expect(JSON.stringify(egress)).not.toContain("11434");
+        expect(Object.keys(envOf(container(find(resources, "Deployment", "agent-host"))))).not.toContain("OLLAMA_HOST");
     });
 
     it("mounts an API token only when the API server is reachable", async () => {

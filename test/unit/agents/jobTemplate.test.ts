@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { CONTAINERS_VARIABLE, JOB_RULES } from "../../../components/agents/jobAdmission";
 import { renderJobTemplate } from "../../../components/agents/jobTemplate";
 import { jobTemplateSchema } from "../../../config/schema/agents";
+import { ollamaAccess } from "../../../plan/services/ollama";
 
 const codeReviewer = jobTemplateSchema.parse({
     name: "code-reviewer",
@@ -66,13 +67,15 @@ describe("renderJobTemplate", () => {
     });
 
     it("opens Ollama (label and OLLAMA_HOST) only for templates that ask for it", () => {
-        const withOllama = parse(renderJobTemplate(codeReviewer, "worker-agents")).spec.template;
+        const withOllama = parse(renderJobTemplate(codeReviewer, "worker-agents", ollamaAccess({ enabled: true }))).spec.template;
         expect(withOllama.metadata.labels["picluster.dev/ollama-access"]).toBe("true");
         expect(withOllama.spec.containers[0].env).toContainEqual({ name: "OLLAMA_HOST", value: "http://ollama-service.ai-services.svc.cluster.local:11434" });
         expect(withOllama.spec.containers[0].env).toContainEqual({ name: "REVIEW_DEPTH", value: "full" });
         const without = parse(renderJobTemplate(jobTemplateSchema.parse({ ...codeReviewer, ollama: false }), "worker-agents")).spec.template;
         expect(without.metadata.labels).not.toHaveProperty("picluster.dev/ollama-access");
         expect(JSON.stringify(without.spec.containers[0].env ?? [])).not.toContain("OLLAMA_HOST");
+        const external = parse(renderJobTemplate(codeReviewer, "worker-agents", ollamaAccess({ enabled: false, external: { url: "https://ollama.lan:8443", cidr: "192.168.1.0/24" } }))).spec.template;
+        expect(external.spec.containers[0].env).toContainEqual({ name: "OLLAMA_HOST", value: "https://ollama.lan:8443" });
     });
 
     it("is pure: the same template renders the same text", () => {

@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { renderJobTemplate } from "../../../components/agents/jobTemplate";
 import { WorkerAgents } from "../../../components/agents/workerAgents";
 import { workerAgentsSchema } from "../../../config/schema/agents";
+import { ollamaAccess } from "../../../plan/services/ollama";
 import { dependencyNames, isSecret, plainOccurrences, recorder, registeredResources, resetRegistry, valueOf } from "../../helpers/mocks";
 import { find, ofKind, testCluster } from "./fixtures";
 
@@ -14,9 +15,9 @@ const template = {
 };
 const spec = (over: Record<string, unknown> = {}) => workerAgentsSchema.parse({ enabled: true, templates: [template], ...over });
 
-async function deploy(over: Record<string, unknown> = {}) {
+async function deploy(over: Record<string, unknown> = {}, ollama: ReturnType<typeof ollamaAccess> | null = ollamaAccess({ enabled: true })) {
     const rec = recorder();
-    const workers = new WorkerAgents("workers", { cluster: testCluster(), spec: spec(over) }, { transformations: [rec.transform] });
+    const workers = new WorkerAgents("workers", { cluster: testCluster(), spec: spec(over), ollama: ollama ?? undefined }, { transformations: [rec.transform] });
     const resources = await registeredResources();
     return { workers, rec, resources };
 }
@@ -60,6 +61,11 @@ describe("WorkerAgents namespace", () => {
             egress: [{ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ai-services" } } }], ports: [{ protocol: "TCP", port: 11434 }] }],
         });
         expect(ofKind(resources, "NetworkPolicy").every((x) => !x.spec.ingress)).toBe(true);
+    });
+
+    it("opens no egress to an Ollama the plan did not find", async () => {
+        const { resources } = await deploy({}, null);
+        expect(ofKind(resources, "NetworkPolicy").map((x) => x.metadata.name).sort()).toEqual(["allow-dns", "default-deny"]);
     });
 
     it("gives workers a ServiceAccount without a token", async () => {
@@ -139,7 +145,7 @@ describe("WorkerAgents orchestrator access", () => {
 describe("WorkerAgents Job templates and guardrails", () => {
     it("stores each rendered template in the job-templates ConfigMap and exports it by name", async () => {
         const { workers, resources } = await deploy();
-        const expected = renderJobTemplate(spec().templates[0], "worker-agents");
+        const expected = renderJobTemplate(spec().templates[0], "worker-agents", ollamaAccess({ enabled: true }));
         expect(workers.jobTemplates).toEqual({ "code-reviewer": expected });
         expect(find(resources, "ConfigMap", "job-templates").data).toEqual({ "code-reviewer.yaml": expected });
     });

@@ -25,6 +25,7 @@ import { installSteps } from "./steps/install";
 import { nodeLifecycleSteps } from "./steps/nodeLifecycle";
 import { noOpStep } from "./steps/noop";
 import { ownershipStep } from "./steps/ownership";
+import { refusalStep } from "./steps/refusal";
 import { readmeMainJob } from "./steps/readme";
 import { k3sUpgradeStep } from "./steps/upgrade";
 
@@ -112,6 +113,7 @@ function scenario(h: Harness): void {
     if (!installed) return;
     noOpStep(h, step, check);
     ownershipStep(h, step, check);
+    refusalStep(h, step, check);
     policyStep(h, step, check);
     labelAndHpaStep(h, step, check);
     k3sUpgradeStep(h, step, check);

@@ -1,5 +1,5 @@
 import type { ClusterSpec, NodeSpec } from "../config/schema/cluster";
-import { apiEndpointOf, apiServerUrl, checkUpgradeBatches, firstServer, joinRoleOf, nodeLabels, upgradeOrder, type JoinRole } from "./topology";
+import { apiEndpointOf, apiServerUrl, checkUpgradeBatches, firstServer, joinRoleOf, K3S_API_PORT, nodeLabels, upgradeOrder, type JoinRole } from "./topology";
 import { planUpgradeBatches } from "./upgradeBatches";
 
 /** One declared node as the cluster component builds it. */
@@ -30,6 +30,12 @@ export interface ClusterPlan {
     nodes: PlannedNode[];
     /** Servers first, each group in declared order: the order registries.yaml rolls in. */
     rollOrder: NodeSpec[];
+    /**
+     * The API's virtual IP (`cluster.apiVip`): kube-vip announces it from the
+     * servers; every node but the first server joins through it once it
+     * answers on `port` (the apiEndpoint's), and the kubeconfig names it.
+     */
+    apiVip?: { address: string; interface?: string; port: number };
 }
 
 /**
@@ -50,5 +56,7 @@ export function planCluster(spec: ClusterSpec, upgradeBatches?: string[][]): Clu
             return { spec: node, joinRole: joinRoleOf(node, spec.nodes), labels: nodeLabels(node), previousBatch: batches[i - 1] ?? [], nextBatch: batches[i + 1] ?? [] };
         }),
     );
-    return { spec, apiEndpoint, serverUrl: apiServerUrl(apiEndpoint), firstServer: primary, upgradeBatches: batches, nodes, rollOrder: upgradeOrder(spec.nodes) };
+    const serverUrl = apiServerUrl(apiEndpoint);
+    const apiVip = spec.apiVip === undefined ? undefined : { address: spec.apiVip, interface: spec.apiVipInterface, port: Number(/:(\d+)$/.exec(serverUrl)?.[1] ?? K3S_API_PORT) };
+    return { spec, apiEndpoint, serverUrl, firstServer: primary, upgradeBatches: batches, nodes, rollOrder: upgradeOrder(spec.nodes), ...(apiVip ? { apiVip } : {}) };
 }

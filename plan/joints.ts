@@ -136,13 +136,7 @@ export function disabledComponentJoints(config: Config): string[] {
     if (off.includes("coredns")) {
         problems.push(`${at} = ${JSON.stringify(off)}: without CoreDNS no pod resolves a Service name (every in-cluster address, the NetworkPolicies' DNS allowance); remove "coredns"`);
     }
-    if (off.includes("servicelb")) {
-        config.apps.forEach((a, i) => {
-            if (a.enabled && a.service.type === "LoadBalancer") {
-                problems.push(`${key(`apps[${i}].service.type`)} = "LoadBalancer": cluster.server.disable lists servicelb, so nothing gives the Service an address and it stays pending; remove "servicelb" or use type ClusterIP`);
-            }
-        });
-    }
+    // servicelb off under LoadBalancer Services: plan/network.ts (a MetalLB pool serves them).
     if (off.includes("traefik")) {
         const hosts = [
             ...(config.services.rocketchat.enabled && config.services.rocketchat.host ? [{ at: "services.rocketchat.host", host: config.services.rocketchat.host }] : []),

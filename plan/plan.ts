@@ -15,6 +15,7 @@ import { cachedChartVersions } from "../config/chartIndex";
 import { chartVersionProblems, type ChartVersions } from "./charts";
 import { inventoryOf, inventoryProblems } from "./inventory";
 import { backupWarnings, jointProblems } from "./joints";
+import { lanProblems, lanWarnings, planLan } from "./network";
 import { ollamaAccess, type OllamaAccess } from "./services/ollama";
 import { agentChecks, clusterChecks, clusterWarnings } from "./checks";
 import { ConfigError, loadConfig, runtimeSource, secretsOf, type ConfigSource, type PiclusterConfig } from "../config/load";
@@ -74,15 +75,17 @@ export interface PlanFacts {
 
 export function buildPlan(config: PiclusterConfig, secrets: SecretReader, facts: PlanFacts = {}): StackPlan {
     const nodes = config.cluster.nodes;
-    const problems = [...clusterChecks(config.cluster), ...agentChecks(config), ...jointProblems(config)];
+    const problems = [...clusterChecks(config.cluster), ...agentChecks(config), ...jointProblems(config), ...lanProblems(config)];
     const platformPlan = planPlatform({ services: config.services, apps: config.apps, nodes }, secrets, problems);
     const registrySecrets = registrySecretsOf(config.cluster, secrets, problems);
     const warnings = [...clusterWarnings(config.cluster), ...(config.cluster.registries ? registryWarnings(config.cluster.registries) : [])];
     const backups = planBackups({ backups: config.backups, cluster: config.cluster, stack: config.stack, namespaces: platformPlan.namespaces.map((n) => n.name) }, secrets, problems, warnings);
     const storage = planStorage({ services: config.services, nodes, existingCluster: config.existingCluster }, problems, warnings);
-    const platform: PlatformPlan = { ...platformPlan, backups, storage };
-    problems.push(...inventoryProblems(inventoryOf(config, platform)));
-    warnings.push(...backupWarnings(config));
+    // The LAN pieces (MetalLB's pool) are the platform's first: their charts and demands count with it.
+    const lan = planLan(config);
+    const platform: PlatformPlan = { ...platformPlan, backups, storage, lan, charts: [...lan.charts, ...platformPlan.charts], demands: [...lan.demands, ...platformPlan.demands] };
+    problems.push(...inventoryProblems([...lan.objects, ...inventoryOf(config, platform)]));
+    warnings.push(...backupWarnings(config), ...lanWarnings(config));
     if (facts.chartVersions) {
         const pins = chartVersionProblems(platform.charts, facts.chartVersions);
         problems.push(...pins.problems);

@@ -13,6 +13,7 @@ import { resolveCatalogEntry, type ResolvedCatalogEntry } from "./catalog/preset
 import type { DatabaseSpec } from "./services/postgres";
 import type { BuiltinServiceKey, ServicePlanner } from "./services/service";
 import type { PinnedChart } from "./charts";
+import type { LanPlan } from "./network";
 
 export type { SecretReader };
 
@@ -60,6 +61,8 @@ export interface PlatformPlan {
     backups?: BackupPlan;
     /** The storage choice, set by the stack plan. */
     storage?: StoragePlan;
+    /** Addresses on the LAN (MetalLB's pool), set by the stack plan; created before everything else. */
+    lan?: LanPlan;
 }
 
 /** The databases to create: those declared under services.postgres plus one per app that asks for one. */

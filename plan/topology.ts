@@ -61,8 +61,8 @@ export function isHighlyAvailable(nodes: NodeSpec[]): boolean {
     return nodes.filter((n) => n.role === "server").length > 1;
 }
 
-/** The address nodes and clients use to reach the API: apiEndpoint, else the first server's host. */
+/** The address nodes and clients use to reach the API: apiEndpoint, else the VIP, else the first server's host. */
 export function apiEndpointOf(cluster: ClusterSpec): string {
-    return cluster.apiEndpoint ?? firstServer(cluster.nodes)?.host ?? "127.0.0.1";
+    return cluster.apiEndpoint ?? cluster.apiVip ?? firstServer(cluster.nodes)?.host ?? "127.0.0.1";
 }
 

@@ -50,7 +50,9 @@ export function clusterCredentials(name: string, parent: pulumi.Resource, plan: 
         // Delete first: the new Secret must not be the old one re-applied.
         { parent, dependsOn: primary.readyGate, additionalSecretOutputs: ["stdout"], deleteBeforeReplace: true },
     );
-    const kubeconfig = pulumi.secret(pulumi.all([rawKubeconfig.stdout, adminToken.stdout]).apply(([k, t]) => rewriteKubeconfig(k, plan.serverUrl, contextName, decodeToken(t))));
+    // With a VIP the kubeconfig names it, so it waits until the VIP answers (and the provider with it).
+    const vipAnswers = installed.apiVip ? installed.apiVip.stdout : pulumi.output("");
+    const kubeconfig = pulumi.secret(pulumi.all([rawKubeconfig.stdout, adminToken.stdout, vipAnswers]).apply(([k, t]) => rewriteKubeconfig(k, plan.serverUrl, contextName, decodeToken(t))));
     // The cluster's identity is its CA: the provider is replaced (and with it
     // every Kubernetes resource) only when the CA changes. Without it, a
     // rotation's delete-before-replace leaves the kubeconfig unknown, which

@@ -10,6 +10,7 @@ import { clusterCredentials } from "./credentials";
 import { driftRepairs } from "./drift/driftRepairs";
 import { ObservationHost } from "./drift/nodeObservation";
 import type { NodeRepair } from "./drift/nodeRepair";
+import { apiVipSteps } from "./install/apiVip";
 import { gpuRuntimeCheck } from "./install/gpuRuntimeCheck";
 import { installChain } from "./install/installChain";
 import type { NodePreflight } from "./install/nodePreflight";
@@ -92,6 +93,8 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
         // when the first observation registers (see ObservationHost).
         const observationHost = new ObservationHost(`${name}-observation-host`, { parent: this });
 
+        // With cluster.apiVip: kube-vip's manifest on the first server and the wait until the VIP answers.
+        const apiVip = apiVipSteps(name, this, plan, connections, gate.passed);
         const installed = installChain(name, this, {
             plan,
             connections,
@@ -99,6 +102,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
             preflightPassed: gate.passed,
             registriesOf: (node) => (this.registries ? [this.registries.steps[node]] : []),
             backups: args.backups,
+            apiVip,
         });
         this.nodeResources = installed.nodes;
         this.repairs = driftRepairs(this, plan, installed, connections, observationHost);

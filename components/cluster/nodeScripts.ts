@@ -15,7 +15,8 @@ export type NodeScript =
     | "node-observe.sh"
     | "node-repair.sh"
     | "ca-hash.sh"
-    | "owner-check.sh";
+    | "owner-check.sh"
+    | "api-vip.sh";
 
 const SCRIPTS = path.join(__dirname, "scripts");
 const cache = new Map<NodeScript, string>();

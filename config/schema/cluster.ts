@@ -135,6 +135,16 @@ export const clusterSchema = z
         /** Extra names/addresses in the API server certificate (a VIP or DNS name). */
         tlsSans: z.array(hostname).default([]),
         /**
+         * A virtual IP for the API server, announced by kube-vip from the
+         * servers (ARP, leader election): the default apiEndpoint, the joins'
+         * `server:` and the kubeconfig's server; always in the servers' tls-san.
+         */
+        apiVip: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, "must be an IPv4 address such as 192.168.1.5 (kube-vip announces it by ARP)").optional(),
+        /** The servers' interface kube-vip announces apiVip on; default: each server's default-route interface. */
+        apiVipInterface: z.string().regex(/^[A-Za-z0-9_.-]{1,15}$/, "must be a network interface name such as eth0 or enp1s0").optional(),
+        /** The LAN the nodes share (e.g. 192.168.1.0/24): apiVip and network.loadBalancer.addresses must lie in it. */
+        lanCidr: z.string().regex(/^\d+\.\d+\.\d+\.\d+\/\d+$/, "must be a CIDR such as 192.168.1.0/24").optional(),
+        /**
          * Where nodes fetch the k3s installer from (https only, checked against
          * installScriptSha256); `file:///path` uses a copy already on the node.
          * Default: install.sh at a fixed k3s commit, with its sha256 (DEFAULT_INSTALLER).
@@ -165,7 +175,7 @@ export const clusterSchema = z
     .superRefine((value, ctx) => crossNodeChecks(value as unknown as RawCluster, ctx), { when: () => true });
 
 type RawNode = { name?: unknown; host?: unknown; sshPort?: unknown; role?: unknown; arch?: unknown; gpu?: unknown; gpus?: unknown; allowGpuOnArm64?: unknown };
-type RawCluster = { kubeconfig?: unknown; nodes?: unknown; apiEndpoint?: unknown; tlsSans?: unknown };
+type RawCluster = { kubeconfig?: unknown; nodes?: unknown; apiEndpoint?: unknown; tlsSans?: unknown; apiVip?: unknown };
 
 function crossNodeChecks(c: RawCluster, ctx: z.RefinementCtx): void {
     if (typeof c !== "object" || c === null) return;
@@ -210,12 +220,12 @@ function crossNodeChecks(c: RawCluster, ctx: z.RefinementCtx): void {
     if (typeof c.apiEndpoint === "string") {
         const host = endpointHost(c.apiEndpoint);
         const sans = Array.isArray(c.tlsSans) ? c.tlsSans : [];
-        const known = [...servers.map((n) => n.host), ...servers.map((n) => n.name), ...sans];
+        const known = [...servers.map((n) => n.host), ...servers.map((n) => n.name), ...sans, c.apiVip];
         if (!known.includes(host)) {
             ctx.addIssue({
                 code: "custom",
                 path: ["apiEndpoint"],
-                message: `'${c.apiEndpoint}' is neither a server node's host nor listed in cluster.tlsSans; use one of [${servers.map((n) => String(n.host)).join(", ")}] or add it to tlsSans (for a load balancer or VIP)`,
+                message: `'${c.apiEndpoint}' is not a server node's host, cluster.apiVip or listed in cluster.tlsSans; use one of [${servers.map((n) => String(n.host)).join(", ")}], set apiVip, or add it to tlsSans (for a load balancer)`,
             });
         }
     }

@@ -6,6 +6,7 @@ import type { NodeConnections } from "../connection";
 import { etcdS3Settings } from "../etcdBackup";
 import { K3sNode } from "../k3sNode";
 import { scriptCommand } from "../nodeScripts";
+import type { ApiVipSteps } from "./apiVip";
 import { renderK3sConfig } from "./k3sConfig";
 import { k3sDataDir } from "./nodeArtifacts";
 
@@ -18,6 +19,8 @@ export interface InstallChainArgs {
     /** A node's registries.yaml step, which its install waits for (none without `cluster.registries`). */
     registriesOf: (node: string) => pulumi.Resource[];
     backups?: BackupPlan;
+    /** With `cluster.apiVip`: the first server's install waits for kube-vip's manifest, every other node for the VIP to answer. */
+    apiVip?: ApiVipSteps;
 }
 
 /** The installed nodes and what later phases take from them. */
@@ -27,6 +30,8 @@ export interface InstallChain {
     configs: Record<string, pulumi.Output<string>>;
     /** sha256 of the cluster CA, read from the first server; empty until it is read. */
     caHash: pulumi.Output<string>;
+    /** With `cluster.apiVip`: the wait until it answers (after the first server's install). */
+    apiVip?: command.remote.Command;
 }
 
 /** The node's config.yaml, a secret: it holds the join token (and the backup target's keys). */
@@ -84,12 +89,15 @@ export function installChain(name: string, parent: pulumi.Resource, args: Instal
     let caHash: pulumi.Output<string> = pulumi.output("");
     // The first server's CA read, which the joining nodes' preinstalls wait for.
     let caRead: command.remote.Command | undefined;
+    // With a VIP: kube-vip's manifest before the first server starts, the VIP answering before anyone else joins.
+    let vipAnswers: command.remote.Command | undefined;
     for (const planned of plan.nodes) {
         const node = planned.spec;
         // Servers come first and in declared order, so the first server exists by now for everyone else.
         const first = nodes[plan.firstServer.name];
         const joinAfter = planned.joinRole === "init" ? [] : planned.joinRole === "join-server" ? [(previousServer ?? first).up] : [first.install];
-        const installAfter = [...joinAfter, ...args.registriesOf(node.name)];
+        const vipAfter = planned.joinRole === "init" ? (args.apiVip ? [args.apiVip.manifest] : []) : vipAnswers ? [vipAnswers] : [];
+        const installAfter = [...joinAfter, ...args.registriesOf(node.name), ...vipAfter];
         const k3sConfig = k3sConfigOf(plan, planned, args, caHash);
         const k3sNode = new K3sNode(
             node.name,
@@ -111,9 +119,10 @@ export function installChain(name: string, parent: pulumi.Resource, args: Instal
         if (planned.joinRole === "init") {
             caRead = caHashRead(name, parent, plan, args, [...installAfter, ...(k3sNode.stage ? [k3sNode.stage] : [])]);
             caHash = caRead.stdout.apply((out) => out.trim().split(/\s+/)[0] ?? "");
+            vipAnswers = args.apiVip?.answers([k3sNode.install]);
         }
         if (node.role === "server") previousServer = k3sNode;
         configs[node.name] = k3sConfig;
     }
-    return { nodes, configs, caHash };
+    return { nodes, configs, caHash, ...(vipAnswers ? { apiVip: vipAnswers } : {}) };
 }

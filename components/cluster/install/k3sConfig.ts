@@ -42,7 +42,8 @@ export function renderK3sConfig(args: { cluster: ClusterSpec; node: NodeSpec; ro
     if (node.dataDir) config["data-dir"] = `${node.dataDir}/k3s`;
     if (role !== "agent") {
         config["agent-token"] = tokens.agent;
-        config["tls-san"] = [...new Set([endpointHost(apiEndpointOf(cluster)), node.host, ...cluster.tlsSans])];
+        // The VIP is in every server's certificate before any node or client uses it.
+        config["tls-san"] = [...new Set([endpointHost(apiEndpointOf(cluster)), node.host, ...(cluster.apiVip ? [cluster.apiVip] : []), ...cluster.tlsSans])];
         config["write-kubeconfig-mode"] = "0600";
         const s = cluster.server;
         if (s.disable.length > 0) config.disable = s.disable;

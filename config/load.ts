@@ -272,12 +272,14 @@ export function loadConfig(source: ConfigSource = runtimeSource()): PiclusterCon
  */
 function keyFromFile(source: ConfigSource, problems: string[]): pulumi.Output<string> | undefined {
     const file = source.get("sshPrivateKeyFile");
-    const at = `${NAMESPACE}:sshPrivateKeyFile = ${shownValue(file)}`;
+    // A path is shown as it is; anything else (a key pasted here by mistake) only as shownValue describes it.
+    const isPath = typeof file === "string" && /^(\/|~\/)[^\n]{0,1000}$/.test(file);
+    const at = `${NAMESPACE}:sshPrivateKeyFile = ${isPath ? JSON.stringify(file) : shownValue(file)}`;
     if (source.get("sshPrivateKey") !== undefined) {
         problems.push(`${at}: ${NAMESPACE}:sshPrivateKey is set too; keep one (\`pulumi config rm sshPrivateKey\` or \`pulumi config rm sshPrivateKeyFile\`)`);
         return undefined;
     }
-    if (typeof file !== "string" || !(file.startsWith("/") || file.startsWith("~/"))) {
+    if (!isPath) {
         problems.push(`${at}: must be an absolute path, or one under ~/, to a key outside the repository`);
         return undefined;
     }

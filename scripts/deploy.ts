@@ -4,8 +4,9 @@
  * The seeds' `cluster deploy <service>`: a targeted `pulumi up` of one
  * service's component (and so its children) plus whatever depends on it.
  * Valid names come from the stack's plan (Pulumi.<stack>.yaml, planned
- * offline); the component's URN from `pulumi stack export`. Needs the
- * Pulumi CLI and a logged-in backend.
+ * offline); the component's URN from `pulumi stack export`. The backend,
+ * passphrase and CLI are the ones every entry point uses (scripts/pulumi.ts),
+ * named in one line first, also with --dry-run.
  */
 import { spawnSync } from "child_process";
 import * as path from "path";
@@ -15,10 +16,11 @@ import { buildPlan } from "../plan/plan";
 import { deployCommand, deployTargets, findTargetUrns, resolveDeployTarget } from "./lib/deploy";
 import { offlineSource } from "./lib/stackFile";
 import { helpRequested } from "./lib/cli";
+import { preparePulumi, PulumiRun, runLine } from "./lib/pulumiEnv";
 
 const USAGE = "usage: npm run deploy -- <service> [--stack STACK] [--dry-run] [-- <pulumi up flags>]\n  e.g. npm run deploy -- ollama --stack pi\n";
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
     if (helpRequested(argv)) {
         process.stdout.write(USAGE);
         return 0;
@@ -54,21 +56,29 @@ function main(argv: string[]): number {
         return 2;
     }
 
-    const exported = spawnSync("pulumi", ["stack", "export", "--stack", stack], { cwd: root, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+    let run: PulumiRun;
+    try {
+        run = await preparePulumi(root);
+    } catch (e) {
+        process.stderr.write(`${(e as Error).message}\n`);
+        return 1;
+    }
+    process.stderr.write(`${runLine(run, stack)}\n`);
+    const exported = spawnSync(run.cli.path, ["stack", "export", "--stack", stack], { cwd: root, env: run.env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
     if (exported.error || exported.status !== 0) {
         process.stderr.write(`pulumi stack export --stack ${stack} failed: ${exported.error?.message ?? exported.stderr}\n`);
         return 1;
     }
     const urns = findTargetUrns(resolution.target, JSON.parse(exported.stdout));
     if (urns.length === 0) {
-        process.stderr.write(`${names[0]} is not in the state of stack ${stack} yet; create it with a full \`pulumi up --stack ${stack}\`\n`);
+        process.stderr.write(`${names[0]} is not in the state of stack ${stack} yet; create it with a full \`npm run pulumi -- up --stack ${stack}\`\n`);
         return 1;
     }
     const args = deployCommand(stack, urns, extra);
     process.stdout.write(`pulumi ${args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a}'`)).join(" ")}\n`);
     if (dryRun) return 0;
-    const up = spawnSync("pulumi", args, { cwd: root, stdio: "inherit" });
+    const up = spawnSync(run.cli.path, args, { cwd: root, env: run.env, stdio: "inherit" });
     return up.status ?? 1;
 }
 
-process.exitCode = main(process.argv.slice(2));
+main(process.argv.slice(2)).then((code) => (process.exitCode = code));

@@ -3,7 +3,8 @@
  *
  * Prints what it will do and asks before acting (`--yes` skips the question,
  * `--dry-run` only prints). SSH steps use your own ssh (agent, ~/.ssh/config);
- * kubectl steps the stack's admin kubeconfig from `pulumi stack output`.
+ * kubectl steps the stack's admin kubeconfig from `pulumi stack output`, on
+ * the backend every entry point uses (scripts/pulumi.ts; named in one line).
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -15,6 +16,7 @@ import { offlineSource } from "./lib/stackFile";
 import { buildPlan } from "../plan/plan";
 import { formatRestorePlan, parseAt, pickSnapshot, RESTORE_KINDS, restorePlan, type RestoreKind, type RestoreStep } from "./lib/restore";
 import { helpRequested } from "./lib/cli";
+import { preparePulumi, runLine } from "./lib/pulumiEnv";
 
 const USAGE = "usage: npm run restore -- <etcd|postgres|mongodb> [--stack STACK] [--at 2026-11-29T03:00:00Z] [--dry-run] [--yes]\n";
 
@@ -91,7 +93,9 @@ async function main(argv: string[]): Promise<number> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "picluster-restore-"));
     const kubeconfig = path.join(dir, "kubeconfig");
     try {
-        fs.writeFileSync(kubeconfig, run("pulumi", ["stack", "output", "kubeconfig", "--show-secrets", "--stack", stack], { env: process.env }), { mode: 0o600 });
+        const state = await preparePulumi(root);
+        process.stderr.write(`${runLine(state, stack)}\n`);
+        fs.writeFileSync(kubeconfig, run(state.cli.path, ["stack", "output", "kubeconfig", "--show-secrets", "--stack", stack], { env: state.env }), { mode: 0o600 });
         const env = { ...process.env, KUBECONFIG: kubeconfig };
         for (const [i, step] of plan.steps.entries()) {
             process.stdout.write(`${i + 1}/${plan.steps.length} ${step.what}\n`);

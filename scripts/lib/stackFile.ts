@@ -81,6 +81,8 @@ export function fillSshKeys(values: Record<string, unknown>, secretKeys: string[
     const cluster = values.cluster as { nodes?: { sshKey?: unknown }[]; kubeconfig?: unknown } | undefined;
     if (cluster?.kubeconfig !== undefined) return;
     const nodes = Array.isArray(cluster?.nodes) ? cluster.nodes : [];
+    // A key file outside the repository (sshPrivateKeyFile) is never read offline: the default key's stand-in replaces it.
+    if (values.sshPrivateKeyFile !== undefined && values.sshPrivateKey === undefined) delete values.sshPrivateKeyFile;
     const keyNames = ["sshPrivateKey", ...nodes.map((n) => n?.sshKey).filter((k): k is string => typeof k === "string")];
     for (const key of keyNames) {
         if (values[key] === undefined || (replaceSecure && secretKeys.includes(key))) {

@@ -27,6 +27,8 @@ export function stackSource(
     const merged: Record<string, unknown> = { ...values, ...overrides };
     const secrets = [...secretKeys, ...(opts.secretKeys ?? [])];
     if (opts.withKey !== false && merged.sshPrivateKey === undefined) {
+        // The test key stands in for a key file outside the repository too (Pulumi.dev.yaml's sshPrivateKeyFile).
+        delete merged.sshPrivateKeyFile;
         merged.sshPrivateKey = TEST_SSH_KEY;
         secrets.push("sshPrivateKey");
     }

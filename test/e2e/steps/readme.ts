@@ -6,12 +6,11 @@ import { Check, PACK_RAN, Step } from "./common";
 /**
  * The README's first command, `npm run dev`: a preview of the committed dev
  * stack on a local file backend, with no cloud account and no key of the
- * user's. Run in a copy of the repository (it writes the stack's salt and
- * generated key into Pulumi.dev.yaml) with its own HOME; a preview contacts
- * no node.
+ * user's. Run in a copy of the repository (it adds the stack's salt to
+ * Pulumi.dev.yaml) with its own HOME; a preview contacts no node.
  */
 export function readmeMainJob(step: Step, check: Check, workDir: string, toolchainPath: string): void {
-    step("k. README main job: npm run dev previews the dev stack on a local file backend", () => {
+    step("k. README main job: npm run dev previews the dev stack on a local file backend, no secret in a tracked file", () => {
         const repo = REPO;
         const copy = path.join(workDir, "readme-repo");
         const home = path.join(workDir, "readme-home");
@@ -40,19 +39,24 @@ export function readmeMainJob(step: Step, check: Check, workDir: string, toolcha
             PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
             PULUMI_SKIP_UPDATE_CHECK: "1",
         };
+        const before = fs.readFileSync(path.join(copy, "Pulumi.dev.yaml"), "utf8");
         const r = run("npm", ["run", "dev"], { cwd: copy, env, timeoutSeconds: 300 });
         const out = r.stdout + r.stderr;
         check(r.code === 0, `npm run dev exited ${r.code}:\n${tail(out, 30)}`);
         const creates = /\+ (\d+) to create/.exec(out);
         check(creates !== null && Number(creates[1]) > 0, `no creates in the preview:\n${tail(out, 20)}`);
         check(PACK_RAN.test(out), `npm run dev did not run the policy pack:\n${tail(out, 20)}`);
-        check(out.includes("dev-only passphrase"), "the dev passphrase notice is missing");
+        const line = `pulumi: stack dev · backend file://${home}/.picluster/state (embedded default) · CLI `;
+        check(out.includes(line), `npm run dev did not name its stack, backend and CLI in one line:\n${tail(out, 30)}`);
+        const passphrase = path.join(home, ".picluster", "passphrase");
+        check(fs.existsSync(passphrase) && (fs.statSync(passphrase).mode & 0o777) === 0o600, "no random 0600 passphrase file was made");
         check(fs.existsSync(path.join(home, ".picluster", "dev_ed25519")), "no dev key was generated");
         check(fs.existsSync(path.join(home, ".picluster", "state", ".pulumi", "stacks")), "no file-backend state under ~/.picluster/state");
         const stackFile = fs.readFileSync(path.join(copy, "Pulumi.dev.yaml"), "utf8");
-        check(/picluster:sshPrivateKey:\s*\n\s*secure:/.test(stackFile), "the generated key is not stored as a secret in Pulumi.dev.yaml");
+        check(!/secure:/.test(stackFile), "a secret was written into the tracked Pulumi.dev.yaml");
+        check(/^encryptionsalt: v1:\S+\n$/.test(stackFile.slice(before.length)) && stackFile.startsWith(before), "Pulumi.dev.yaml changed beyond its added encryptionsalt line");
         const key = fs.readFileSync(path.join(home, ".picluster", "dev_ed25519"), "utf8").split("\n")[1];
         check(!out.includes(key), "the private key appears in the preview output");
-        return `preview ${r.seconds.toFixed(1)} s: ${creates[1]} to create; key generated and stored as a secret; state in ~/.picluster/state`;
+        return `preview ${r.seconds.toFixed(1)} s: ${creates[1]} to create; key generated outside the repository; state in ~/.picluster/state; ${out.split("\n").length} lines of output`;
     });
 }

@@ -19,6 +19,8 @@ export function agentHostDemand(spec: AgentHostSpec): WorkloadDemand[] {
             ...arch,
             cpu: spec.resources.requests.cpu,
             memory: spec.resources.requests.memory,
+            limitMemory: spec.resources.limits.memory,
+            limitKey: "agentHost.resources.limits.memory",
             replicas: spec.minReplicas,
         },
         {
@@ -26,6 +28,8 @@ export function agentHostDemand(spec: AgentHostSpec): WorkloadDemand[] {
             ...arch,
             cpu: spec.redis.resources.requests.cpu,
             memory: spec.redis.resources.requests.memory,
+            limitMemory: spec.redis.resources.limits.memory,
+            limitKey: "agentHost.redis.resources.limits.memory",
             replicas: 1,
         },
     ];

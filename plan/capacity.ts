@@ -39,6 +39,9 @@ export interface WorkloadDemand {
     gpus?: number;
     /** Taints the pods tolerate; a node's NoSchedule/NoExecute taints keep everything else off it. */
     tolerations?: Toleration[];
+    /** Memory limit per replica, checked against the largest matching node (plan/memoryLimits.ts), and the key that sets it. */
+    limitMemory?: string;
+    limitKey?: string;
 }
 
 /** A pod toleration, as Kubernetes spells it. */

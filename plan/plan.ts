@@ -15,6 +15,7 @@ import { cachedChartVersions } from "../config/chartIndex";
 import { chartVersionProblems, type ChartVersions } from "./charts";
 import { inventoryOf, inventoryProblems } from "./inventory";
 import { backupWarnings, jointProblems } from "./joints";
+import { memoryLimitProblems, workerTemplateLimits } from "./memoryLimits";
 import { lanProblems, lanWarnings, planLan } from "./network";
 import { ollamaAccess, type OllamaAccess } from "./services/ollama";
 import { agentChecks, clusterChecks, clusterWarnings } from "./checks";
@@ -90,6 +91,11 @@ export function buildPlan(config: PiclusterConfig, secrets: SecretReader, facts:
         const pins = chartVersionProblems(platform.charts, facts.chartVersions);
         problems.push(...pins.problems);
         warnings.push(...pins.warnings);
+    }
+    // Memory limits against the largest node each workload may run on (the capacity check places requests).
+    if (nodes.length > 0) {
+        const limits = [...platform.demands, ...agentHostDemand(config.agentHost), ...workerTemplateLimits(config.workerAgents)];
+        problems.push(...memoryLimitProblems(limits, nodeCapacities(nodes, { gpuSharing: config.services.nvidiaDevicePlugin.gpuSharing })));
     }
     if (problems.length > 0) throw new ConfigError(problems);
     // The agents' guaranteed demand counts in the one capacity check.

@@ -149,7 +149,7 @@ export function planPlatform(input: { services: ServicesSpec; apps: AppsSpec; no
         const namespace = spec.namespace ?? spec.name;
         planned.push({ spec, namespace, secretEnv });
         namespaces.push({ name: namespace, podSecurity: "restricted", owned: true });
-        demands.push({ name: `apps/${spec.name}`, ...spec.resources.requests, replicas: spec.replicas, arch: spec.arch, nodeSelector: spec.nodeSelector });
+        demands.push({ name: `apps/${spec.name}`, ...spec.resources.requests, limitMemory: spec.resources.limits.memory, limitKey: `apps[${i}].resources.limits.memory`, replicas: spec.replicas, arch: spec.arch, nodeSelector: spec.nodeSelector });
     });
 
     return {

@@ -33,8 +33,8 @@ export const monitoringPlanner = defineServicePlanner({
         const place = { arch: spec.placement.arch, nodeSelector: spec.placement.nodeSelector };
         const fixed = MONITORING_FIXED_RESOURCES;
         return [
-            { name: "monitoring/prometheus", ...spec.prometheusResources.requests, replicas: 1, storage: spec.storage.size, storageClass: spec.storage.storageClass, ...place },
-            { name: "monitoring/grafana", ...spec.grafanaResources.requests, replicas: 1, ...place },
+            { name: "monitoring/prometheus", ...spec.prometheusResources.requests, limitMemory: spec.prometheusResources.limits.memory, limitKey: "services.monitoring.prometheusResources.limits.memory", replicas: 1, storage: spec.storage.size, storageClass: spec.storage.storageClass, ...place },
+            { name: "monitoring/grafana", ...spec.grafanaResources.requests, limitMemory: spec.grafanaResources.limits.memory, limitKey: "services.monitoring.grafanaResources.limits.memory", replicas: 1, ...place },
             // Grafana's two k8s-sidecar containers (dashboards, datasources), in its pod.
             ...["dashboards", "datasources"].map((sidecar) => ({ name: `monitoring/grafana-sc-${sidecar}`, ...fixed.grafanaSidecar.requests, replicas: 1, ...place })),
             { name: "monitoring/operator", ...fixed.operator.requests, replicas: 1, ...place },

@@ -76,6 +76,8 @@ export const ollamaPlanner = defineServicePlanner({
             {
                 name: "ollama",
                 ...spec.resources.requests,
+                limitMemory: spec.resources.limits.memory,
+                limitKey: "services.ollama.resources.limits.memory",
                 replicas: 1,
                 storage: spec.storage.size,
                 storageClass: spec.storage.storageClass,

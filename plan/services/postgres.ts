@@ -40,8 +40,8 @@ export const postgresPlanner = defineServicePlanner({
     demands(spec) {
         const place = { arch: spec.placement.arch, nodeSelector: spec.placement.nodeSelector };
         return [
-            { name: "postgres/cnpg-operator", ...spec.operatorResources.requests, replicas: 1, ...place },
-            { name: "postgres/instance", ...spec.resources.requests, replicas: spec.instances, storage: spec.storage.size, storageClass: spec.storage.storageClass, ...place },
+            { name: "postgres/cnpg-operator", ...spec.operatorResources.requests, replicas: 1, ...place, limitMemory: spec.operatorResources.limits.memory, limitKey: "services.postgres.operatorResources.limits.memory" },
+            { name: "postgres/instance", ...spec.resources.requests, limitMemory: spec.resources.limits.memory, limitKey: "services.postgres.resources.limits.memory", replicas: spec.instances, storage: spec.storage.size, storageClass: spec.storage.storageClass, ...place },
         ];
     },
 });

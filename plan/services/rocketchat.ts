@@ -19,8 +19,8 @@ export const rocketchatPlanner = defineServicePlanner({
         // The arch is the demand's own field; the rest of the selector is the user's.
         const nodeSelector = Object.fromEntries(Object.entries(spec.nodeSelector).filter(([k]) => k !== "kubernetes.io/arch"));
         return [
-            { name: "rocketchat", ...spec.resources.requests, replicas: 1, arch: "amd64", nodeSelector },
-            { name: "rocketchat/mongodb", ...spec.mongodbResources.requests, replicas: 1, storage: spec.storage.size, storageClass: spec.storage.storageClass, arch: "amd64", nodeSelector },
+            { name: "rocketchat", ...spec.resources.requests, limitMemory: spec.resources.limits.memory, limitKey: "services.rocketchat.resources.limits.memory", replicas: 1, arch: "amd64", nodeSelector },
+            { name: "rocketchat/mongodb", ...spec.mongodbResources.requests, limitMemory: spec.mongodbResources.limits.memory, limitKey: "services.rocketchat.mongodbResources.limits.memory", replicas: 1, storage: spec.storage.size, storageClass: spec.storage.storageClass, arch: "amd64", nodeSelector },
             // its metrics exporter sidecar runs when monitoring does
             ...(ctx.services.monitoring.enabled
                 ? [{ name: "rocketchat/mongodb-exporter", ...MONGODB_EXPORTER_RESOURCES.requests, replicas: 1, arch: "amd64" as const, nodeSelector }]

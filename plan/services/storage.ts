@@ -18,7 +18,7 @@ export const INSTANCE_MANAGER_CPU_PERCENT = 12;
 export function longhornDemands(spec: LonghornSpec, nodes: NodeSpec[]): WorkloadDemand[] {
     const eligible = new Set(longhornReplicaNodes(nodes));
     return [
-        { name: "longhorn/manager", ...spec.managerResources.requests, replicas: 1, perNode: true },
+        { name: "longhorn/manager", ...spec.managerResources.requests, limitMemory: spec.managerResources.limits.memory, limitKey: "services.storage.longhorn.managerResources.limits.memory", replicas: 1, perNode: true },
         ...nodeCapacities(nodes.filter((n) => eligible.has(n.name))).map((n) => ({
             name: `longhorn/instance-manager@${n.name}`,
             cpu: Math.round(n.cpu * INSTANCE_MANAGER_CPU_PERCENT * 10) / 1000,

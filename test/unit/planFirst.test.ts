@@ -125,6 +125,10 @@ const jointInputs: Record<string, [string, (v: Values, secretKeys: string[]) => 
         ["an external Ollama by host name, with no CIDR for the NetworkPolicies", (v) => (v.services.ollama = { enabled: false, external: { url: "http://ollama.lan:11434" } }), /picluster:services\.ollama\.external\.url = "http:\/\/ollama\.lan:11434": its host is a name.*add services\.ollama\.external\.cidr/],
         ["an external Ollama beside the enabled one", (v) => (v.services.ollama.external = { url: "http://192.168.1.50:11434" }), /picluster:services\.ollama\.external\.url = "http:\/\/192\.168\.1\.50:11434": services\.ollama\.enabled is true/],
     ],
+    "memory limits and the nodes": [
+        ["an agent host whose memory limit is a whole Pi", (v) => (v.agentHost.resources = { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "4", memory: "8Gi" } }), /picluster:agentHost\.resources\.limits\.memory = "8Gi": rustic-ai\/agent-host may run on nodes of at most 8Gi \(pi-1\)/],
+        ["Ollama's limit above its amd64 node", (v) => (v.services.ollama.resources = { limits: { memory: "31Gi" } }), /picluster:services\.ollama\.resources\.limits\.memory = "31Gi": ollama may run on nodes of at most 32Gi \(cp-1\)/],
+    ],
     "messages that mislead or leak": [
         ["a wrong SSH port (its key must not be called unused)", (v) => (node(v, "pi-1").sshPort = 70000), /^(?![\s\S]*sshPrivateKey is not a picluster setting)[\s\S]*picluster:cluster\.nodes\[1\]\.sshPort = 70000/],
         ["a typo in a secret reference", (v, keys) => { v.apps[0].secrets = { API_KEY: "apiKee" }; v.apiKey = "s3cret-value"; keys.push("apiKey"); }, /picluster:apiKey is set but nothing references it, while a reference names "apiKee", which is not set; change that reference to "apiKey"/],

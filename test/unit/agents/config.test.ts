@@ -91,8 +91,8 @@ describe("agentHostDemand", () => {
     it("reports agent hosts at minReplicas and one Redis, on the pool's architecture", () => {
         const spec = agentHostSchema.parse({ enabled: true, image: "r/agent-host:0.4.2", minReplicas: 2, arch: "arm64" });
         expect(agentHostDemand(spec)).toEqual([
-            { name: "rustic-ai/agent-host", arch: "arm64", cpu: "500m", memory: "1Gi", replicas: 2 },
-            { name: "rustic-ai/redis", arch: "arm64", cpu: "100m", memory: "128Mi", replicas: 1 },
+            { name: "rustic-ai/agent-host", arch: "arm64", cpu: "500m", memory: "1Gi", replicas: 2, limitMemory: "8Gi", limitKey: "agentHost.resources.limits.memory" },
+            { name: "rustic-ai/redis", arch: "arm64", cpu: "100m", memory: "128Mi", replicas: 1, limitMemory: "512Mi", limitKey: "agentHost.redis.resources.limits.memory" },
         ]);
     });
 

@@ -29,7 +29,8 @@ function piSource(storage: Values | undefined, opts: { backups?: boolean; servic
 }
 
 /** Only PostgreSQL (10Gi), for the node-count tests. */
-const LIGHT = { ollama: { enabled: false }, rocketchat: { enabled: false }, monitoring: { enabled: false }, catalog: [] };
+// The pi stack's agent host and worker template use Ollama: an external one stands in.
+const LIGHT = { ollama: { enabled: false, external: { url: "http://192.168.1.50:11434" } }, rocketchat: { enabled: false }, monitoring: { enabled: false }, catalog: [] };
 
 async function build(source: ConfigSource): Promise<{ rs: RegisteredResource[]; rec: ReturnType<typeof recorder> }> {
     resetRegistry();

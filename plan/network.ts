@@ -149,6 +149,22 @@ function poolProblems(config: Config, lan: [number, number] | undefined, taken: 
     return problems;
 }
 
+/** network.dns: a domain to answer for, and its fixed address from the pool. */
+function lanDnsProblems(config: Config): string[] {
+    const dns = config.network.dns;
+    if (!dns) return [];
+    const problems: string[] = [];
+    if (config.network.domain === undefined) problems.push(`${key("network.dns")} is set without network.domain, the zone it answers for; set network.domain (e.g. lab.example.org) or remove network.dns`);
+    const pool = config.network.loadBalancer;
+    if (!pool) return [...problems, `${key("network.dns")} needs network.loadBalancer: its address comes from that pool; declare network.loadBalancer.addresses`];
+    const ip = parseIpv4(dns.address);
+    if (ip === undefined) return [...problems, `${key("network.dns.address")} = "${dns.address}": is not an IPv4 address (octets 0-255 without leading zeros), e.g. 192.168.1.240`];
+    if (!pool.addresses.map(parseAddressRange).some((r) => r !== undefined && contains(r, ip))) {
+        problems.push(`${key("network.dns.address")} = "${dns.address}": is not in network.loadBalancer.addresses [${pool.addresses.join(", ")}]; MetalLB gives a Service only an address from its pool, so pick one of them`);
+    }
+    return problems;
+}
+
 /** LoadBalancer Services need something to hand out addresses: k3s's ServiceLB, or the MetalLB pool. */
 function loadBalancerServiceProblems(config: Config): string[] {
     if (config.existingCluster || !config.cluster.server.disable.includes("servicelb") || config.network.loadBalancer) return [];
@@ -163,7 +179,7 @@ function loadBalancerServiceProblems(config: Config): string[] {
 export function lanProblems(config: Config): string[] {
     const lan = config.cluster.lanCidr !== undefined ? parseCidr(config.cluster.lanCidr) : undefined;
     const taken = config.existingCluster ? [] : takenAddresses(config);
-    return [...lanCidrProblems(config, lan), ...apiVipProblems(config, lan, taken), ...poolProblems(config, lan, taken), ...loadBalancerServiceProblems(config)];
+    return [...lanCidrProblems(config, lan), ...apiVipProblems(config, lan, taken), ...poolProblems(config, lan, taken), ...lanDnsProblems(config), ...loadBalancerServiceProblems(config)];
 }
 
 /** Allowed but pointless: a VIP on one server moves nowhere when it fails. */
@@ -179,11 +195,15 @@ export const METALLB_NAMESPACE = "metallb-system";
 export const METALLB_RELEASE = "metallb";
 /** The IPAddressPool and L2Advertisement the program creates. */
 export const LAN_POOL_NAME = "picluster-lan";
+/** Where LAN DNS (k8s_gateway) runs, restricted; also its release's name. */
+export const LAN_DNS_NAMESPACE = "lan-dns";
 
 /** What the LAN pieces create, decided before any resource. */
 export interface LanPlan {
     /** The pool and its chart, when network.loadBalancer is set. */
     loadBalancer?: { addresses: string[]; chart: PinnedChart; namespace: string };
+    /** LAN DNS, when network.dns is set: the domain it answers for, on its pool address. */
+    dns?: { address: string; domain: string; chart: PinnedChart; namespace: string };
     namespaces: { name: string; podSecurity: PodSecurityLevel }[];
     charts: PinnedChart[];
     demands: WorkloadDemand[];
@@ -193,11 +213,11 @@ export interface LanPlan {
 
 /** Plans the LAN pieces of a config the checks above accepted. */
 export function planLan(config: Config): LanPlan {
-    const pool = config.network.loadBalancer;
+    const { loadBalancer: pool, dns, domain } = config.network;
     if (!pool) return { namespaces: [], charts: [], demands: [], objects: [] };
     const chart: PinnedChart = { chart: "metallb", version: pool.version, repo: pool.repo, at: "network.loadBalancer.version" };
     const owner = key("network.loadBalancer");
-    return {
+    const plan: LanPlan = {
         loadBalancer: { addresses: [...pool.addresses], chart, namespace: METALLB_NAMESPACE },
         namespaces: [{ name: METALLB_NAMESPACE, podSecurity: "privileged" }],
         charts: [chart],
@@ -218,4 +238,13 @@ export function planLan(config: Config): LanPlan {
             { kind: "HelmRelease", namespace: METALLB_NAMESPACE, name: METALLB_RELEASE, owner },
         ],
     };
+    if (dns && domain !== undefined) {
+        const dnsChart: PinnedChart = { chart: "k8s-gateway", version: dns.version, repo: dns.repo, at: "network.dns.version" };
+        plan.dns = { address: dns.address, domain, chart: dnsChart, namespace: LAN_DNS_NAMESPACE };
+        plan.namespaces.push({ name: LAN_DNS_NAMESPACE, podSecurity: "restricted" });
+        plan.charts.push(dnsChart);
+        plan.demands.push({ name: "network/lan-dns", cpu: "50m", memory: "64Mi", replicas: 1 });
+        plan.objects.push({ kind: "Namespace", name: LAN_DNS_NAMESPACE, owner: key("network.dns") }, { kind: "HelmRelease", namespace: LAN_DNS_NAMESPACE, name: LAN_DNS_NAMESPACE, owner: key("network.dns") });
+    }
+    return plan;
 }

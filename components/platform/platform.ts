@@ -7,6 +7,8 @@ import { CatalogRelease } from "./services/catalog";
 import { POSTGRES_NAMESPACE } from "../../plan/services/postgres";
 import type { BuiltinServiceKey, ServiceOutputs } from "./services/service";
 import { serviceDescriptor } from "./services";
+import { LanDns } from "../network/lanDns";
+import { LoadBalancerPool } from "../network/loadBalancerPool";
 
 /**
  * How the Platform names its catalog releases and apps: `<platform name>-catalog-<entry>`
@@ -36,6 +38,10 @@ export class Platform extends pulumi.ComponentResource {
     readonly services: Partial<Record<BuiltinServiceKey, ServiceOutputs>> = {};
     readonly catalog: Record<string, CatalogRelease> = {};
     readonly apps: Record<string, App> = {};
+    /** MetalLB and its pool (`network.loadBalancer`), before everything else here. */
+    readonly loadBalancerPool?: LoadBalancerPool;
+    /** DNS for `network.domain` on a pool address (`network.dns`). */
+    readonly lanDns?: LanDns;
 
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("picluster:platform:Platform", name, {}, opts);
@@ -44,6 +50,12 @@ export class Platform extends pulumi.ComponentResource {
             this.namespaces[ns.name] = new PlatformNamespace(`${name}-ns-${ns.name}`, { cluster, name: ns.name, podSecurity: ns.podSecurity, defaultDeny: ns.defaultDeny }, { parent: this });
         }
         const common = { cluster, storageClass: plan.storageClass, skipAwait: plan.skipAwait, backups: plan.backups, storage: plan.storage };
+        // The pool first: every LoadBalancer Service below (apps, the ingress controller, LAN DNS) gets its address from it.
+        if (plan.lan?.loadBalancer) {
+            this.loadBalancerPool = new LoadBalancerPool(`${name}-lan`, { cluster, pool: plan.lan.loadBalancer, skipAwait: plan.skipAwait }, { parent: this });
+            common.cluster = { provider: cluster.provider, kubeconfig: cluster.kubeconfig, nodes: cluster.nodes, readyResources: [...cluster.readyResources, ...this.loadBalancerPool.ready] };
+            if (plan.lan.dns) this.lanDns = new LanDns(`${name}-lan-dns`, { cluster: common.cluster, dns: plan.lan.dns, skipAwait: plan.skipAwait }, { parent: this });
+        }
         const endpoints: Record<string, string> = {};
         const credentials: Record<string, pulumi.Output<string>> = {};
 

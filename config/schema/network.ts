@@ -22,6 +22,22 @@ export const loadBalancerSchema = z.strictObject({
     repo: chartRepo.default(METALLB_CHART.repo),
 });
 
+/** The k8s_gateway chart LAN DNS is served by (docs/decisions.md, "The front door"). */
+export const LAN_DNS_CHART = { chart: "k8s-gateway", version: "3.7.2", repo: "https://k8s-gateway.github.io/k8s_gateway" } as const;
+
+/**
+ * DNS for `network.domain` on the LAN: k8s_gateway answers `<host>.<domain>`
+ * with the address of the route (Ingress) or LoadBalancer Service that
+ * carries that host, on a fixed address from the pool, where the router
+ * forwards the zone (docs/operations.md).
+ */
+export const lanDnsSchema = z.strictObject({
+    /** The DNS server's address: one of network.loadBalancer.addresses, fixed so the router can forward to it. */
+    address: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, "must be an IPv4 address from network.loadBalancer.addresses, e.g. 192.168.1.240"),
+    version: pinnedVersion.default(LAN_DNS_CHART.version),
+    repo: chartRepo.default(LAN_DNS_CHART.repo),
+});
+
 /** A DNS domain the UIs live under: lowercase labels, at least two, no wildcard. */
 const domainName = z
     .string()
@@ -106,6 +122,8 @@ export const networkSchema = z
     .strictObject({
         /** A pool of LAN addresses for `LoadBalancer` Services (MetalLB, L2). */
         loadBalancer: loadBalancerSchema.optional(),
+        /** A DNS server for `domain` on a pool address (k8s_gateway), for the router to forward the zone to. */
+        dns: lanDnsSchema.optional(),
         /**
          * The domain every web UI is routed under (`grafana.<domain>`,
          * `chat.<domain>`, …; plan/ingress); without it no UI gets a route

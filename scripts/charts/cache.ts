@@ -166,6 +166,8 @@ export function packageFromSource(pin: ChartPin, outDir: string): string {
         for (const dep of meta.dependencies ?? []) {
             if (!dep.repository || dep.repository.startsWith("file://")) continue;
             const locked = lock.dependencies?.find((d) => d.name === dep.name)?.version;
+            // A dependency the chart keeps packaged in its charts/ (MetalLB's frr-k8s) is already in place.
+            if (locked && fs.existsSync(path.join(chartDir, "charts", `${dep.name}-${locked}.tgz`))) continue;
             const depSource = chartSource(dep.repository);
             const candidates = taggedVersions(depSource, dep.name);
             const chosen = locked ?? (candidates.find((c) => c.time <= tagged.time && satisfies(c.version, dep.version)) ?? candidates.find((c) => satisfies(c.version, dep.version)))?.version;

@@ -51,6 +51,12 @@ export const chartExemptions: readonly ChartExemption[] = [
         reason: "the chart gives longhorn-manager a readiness probe only and the driver deployer, the UI and the manager's pre-pull sidecar none, with no values to add them",
     },
     {
+        chart: "metallb",
+        rule: "non-root",
+        object: "DaemonSet/*-speaker",
+        reason: "the speaker answers ARP for the pool's addresses from the host network with NET_RAW, a capability a non-root process only gets through ambient capabilities, which Kubernetes cannot grant; the chart runs it as root (its controller runs as 65534), and metallb-system enforces privileged",
+    },
+    {
         chart: "minio",
         rule: "image-pinned",
         object: "*",

@@ -51,6 +51,10 @@ export const CHART_SOURCES: Record<string, ChartSource> = {
     "https://charts.longhorn.io": { github: "longhorn/longhorn", tag: (_c, v) => `v${v}`, dir: () => "chart" },
     // charts.min.io is minio/minio's master branch: index.yaml and helm-releases/*.tgz.
     "https://charts.min.io": { github: "minio/minio", tag: (c, v) => `${c}-${v}`, dir: () => "helm/minio", index: "master:index.yaml" },
+    // MetalLB: the v<version> release tags carry the chart at its version (the metallb-chart-* tags' Chart.yaml says 0.0.0); gh-pages keeps the index.
+    "https://metallb.github.io/metallb": { github: "metallb/metallb", tag: (_c, v) => `v${v}`, dir: (c) => `charts/${c}`, index: "gh-pages:index.yaml" },
+    // k8s_gateway: gh-pages keeps the index and each packaged chart.
+    "https://k8s-gateway.github.io/k8s_gateway": { github: "k8s-gateway/k8s_gateway", tag: (c, v) => `${c}-${v}`, dir: (c) => `charts/${c}`, index: "gh-pages:index.yaml" },
     "oci://registry-1.docker.io/bitnamicharts": BITNAMI,
     "https://charts.bitnami.com/bitnami": BITNAMI,
 };

@@ -142,6 +142,9 @@ export function renderFiles(registered: RegisteredResource[], nodes: { name: str
                     for (const key of K3S_CONFIG_SECRETS) if (key in k3sConfig) k3sConfig[key] = REDACTED;
                     put(`nodes/${fileSafe(node)}/k3s-config.yaml`, toYaml(k3sConfig));
                 }
+            } else if (r.inputs.stdin !== undefined && !isSecretEnvelope(r.inputs.stdin)) {
+                // Plain stdin (kube-vip's manifest) is what the node gets: reviewable beside its script.
+                put(`nodes/${fileSafe(node)}/${fileSafe(r.name)}.stdin`, String(r.inputs.stdin));
             }
             continue;
         }

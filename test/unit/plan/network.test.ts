@@ -20,7 +20,7 @@ function ha(cluster: Record<string, unknown> = {}, network: Record<string, unkno
             k3sVersion: "v1.33.5+k3s1",
             lanCidr: "192.168.1.0/24",
             apiVip: "192.168.1.5",
-            server: { disable: ["traefik", "servicelb"] },
+            server: { disable: ["servicelb"] },
             nodes: [node("cp-1", "192.168.1.11", "server"), node("cp-2", "192.168.1.12", "server"), node("cp-3", "192.168.1.13", "server"), node("pi-1", "192.168.1.21", "agent")],
             ...cluster,
         },
@@ -114,7 +114,7 @@ describe("addresses on the LAN: refusals, each naming the key, the value and the
     });
 
     it("refuses a pool while k3s's ServiceLB is on, and a pool without lanCidr", () => {
-        expect(problems(ha({ server: { disable: ["traefik"] } }))).toEqual([
+        expect(problems(ha({ server: { disable: [] } }))).toEqual([
             'picluster:network.loadBalancer is set while k3s\'s ServiceLB is on: both would answer for every LoadBalancer Service; add "servicelb" to cluster.server.disable',
         ]);
         expect(problems(ha({ lanCidr: undefined, apiVip: undefined }))).toEqual([
@@ -169,6 +169,20 @@ describe("addresses on the LAN: refusals, each naming the key, the value and the
             'picluster:apps[0].service.type = "LoadBalancer": cluster.server.disable lists servicelb and network.loadBalancer declares no pool, so nothing gives the Service an address and it stays pending; declare network.loadBalancer.addresses, remove "servicelb", or use type ClusterIP',
         ]);
         expect(problems(ha({}, {}, [app]))).toEqual([]);
+    });
+
+    it("refuses LAN DNS without the domain it answers for, without a pool, or on an address outside the pool", () => {
+        expect(problems(ha({}, { dns: { address: "192.168.1.240" } }))).toEqual([
+            "picluster:network.dns is set without network.domain, the zone it answers for; set network.domain (e.g. lab.example.org) or remove network.dns",
+        ]);
+        expect(problems(ha({}, { domain: "lab.example.org", dns: { address: "192.168.1.30" } }))).toEqual([
+            'picluster:network.dns.address = "192.168.1.30": is not in network.loadBalancer.addresses [192.168.1.240-192.168.1.250]; MetalLB gives a Service only an address from its pool, so pick one of them',
+        ]);
+        expect(problems(ha({ server: { disable: [] } }, { loadBalancer: undefined, domain: "lab.example.org", dns: { address: "192.168.1.240" } }))).toEqual([
+            "picluster:network.dns needs network.loadBalancer: its address comes from that pool; declare network.loadBalancer.addresses",
+        ]);
+        const p = plan(ha({}, { domain: "lab.example.org", dns: { address: "192.168.1.240" } }));
+        expect(p.platform.lan?.dns).toMatchObject({ address: "192.168.1.240", domain: "lab.example.org", namespace: "lan-dns", chart: { chart: "k8s-gateway", version: "3.7.2" } });
     });
 
     it("refuses a catalog entry that takes MetalLB's namespace, naming both keys", () => {

@@ -15,6 +15,7 @@ import { spawn } from "child_process";
 import * as path from "path";
 import { planArgs, preparePulumi, PulumiRun, runLine } from "./lib/pulumiEnv";
 import { DEFAULT_STACK, stackArg } from "./lib/backend";
+import { movedAway, projectName } from "./lib/stateMigrate";
 
 const ROOT = path.join(__dirname, "..");
 const quote = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
@@ -43,12 +44,23 @@ async function main(argv: string[]): Promise<number> {
         return 1;
     }
     if (argv[0] === "--env") {
-        process.stderr.write(`${runLine(run, stackArg(argv) ?? DEFAULT_STACK)}\n`);
+        const stack = stackArg(argv) ?? DEFAULT_STACK;
+        process.stderr.write(`${runLine(run, stack)}\n`);
+        const moved = movedAway(run.env.PULUMI_BACKEND_URL as string, projectName(ROOT), stack);
+        if (moved) {
+            process.stderr.write(`${moved}\n`);
+            return 1;
+        }
         process.stdout.write(exportLines(run));
         return 0;
     }
-    const { args, line } = planArgs(run, argv);
+    const { args, line, stack } = planArgs(run, argv);
     process.stderr.write(`${line}\n`);
+    const moved = stack ? movedAway(run.env.PULUMI_BACKEND_URL as string, projectName(ROOT), stack) : undefined;
+    if (moved) {
+        process.stderr.write(`${moved}\n`);
+        return 1;
+    }
     const child = spawn(run.cli.path, args, { cwd: ROOT, env: run.env, stdio: "inherit" });
     // Ctrl-C reaches the CLI too (same process group): let it cancel cleanly and report.
     process.on("SIGINT", () => undefined);

@@ -2,7 +2,8 @@
 # Build (once) and locate the end-to-end toolchain for picluster:
 #   pulumi, pulumi-language-nodejs, pulumi-resource-{kubernetes,command,random},
 #   kube-apiserver, kube-controller-manager, kubectl, etcd, helm, pod-security;
-#   and, by name only, actionlint (CI's workflow linter).
+#   and, by name only, actionlint (CI's workflow linter) and gofakes3 (the
+#   S3-compatible server the state test runs on loopback).
 #
 # The Pulumi CLI, kube-apiserver, etcd, helm and actionlint are compiled from their Go
 # modules (module proxy). The language host and the provider plugins are
@@ -63,10 +64,11 @@ HELM_VERSION=3.20.2                         # helm.sh/helm/v3 as pulumi-kubernet
 UPSTREAM_SRC=${PICLUSTER_UPSTREAM_SRC:-${XDG_CACHE_HOME:-$HOME/.cache}/picluster-upstream}
 
 ACTIONLINT_VERSION=1.7.12                   # github.com/rhysd/actionlint (CI only)
+GOFAKES3_VERSION=1.2.0                      # github.com/johannesboyne/gofakes3 (test/e2e/state.ts only)
 
 # What the e2e suite needs (the default set); actionlint is built only by name.
 PIECES=(pulumi language-nodejs provider-kubernetes provider-random provider-command kubernetes etcd helm pod-security)
-ALL_PIECES=("${PIECES[@]}" actionlint)
+ALL_PIECES=("${PIECES[@]}" actionlint gofakes3)
 
 TOOLCHAIN_DIR=${PICLUSTER_TOOLCHAIN_DIR:-$HOME/.cache/picluster-toolchain}
 export GOMODCACHE="$TOOLCHAIN_DIR/gomod"
@@ -92,6 +94,7 @@ piece_version() {
     helm) echo "$HELM_VERSION" ;;
     pod-security) echo "$KUBERNETES_VERSION" ;;
     actionlint) echo "$ACTIONLINT_VERSION" ;;
+    gofakes3) echo "$GOFAKES3_VERSION" ;;
     *) die "unknown piece: $1 (known: ${ALL_PIECES[*]})" ;;
   esac
 }
@@ -107,6 +110,7 @@ piece_binaries() {
     helm) echo "helm" ;;
     pod-security) echo "pod-security" ;;
     actionlint) echo "actionlint" ;;
+    gofakes3) echo "gofakes3" ;;
   esac
 }
 piece_dir() { echo "$TOOLCHAIN_DIR/$1-v$(piece_version "$1")"; }
@@ -386,6 +390,14 @@ build_kubernetes() {
   finish kubernetes "$w"
 }
 
+# gofakes3: upstream's own server command (cmd/gofakes3), an in-memory S3
+# for the state test (test/e2e/state.ts); never a production store.
+build_gofakes3() {
+  local w; w=$(new_work gofakes3)
+  GOBIN="$w/out" go install "${GO_BUILD_FLAGS[@]}" -ldflags "-s -w" "github.com/johannesboyne/gofakes3/cmd/gofakes3@v$GOFAKES3_VERSION" || return 1
+  finish gofakes3 "$w"
+}
+
 build_actionlint() {
   local w
   w=$(new_work actionlint)
@@ -539,6 +551,7 @@ piece_source() {
     kubernetes) echo "upstream: Go module k8s.io/kubernetes@v$KUBERNETES_VERSION (module proxy)" ;;
     etcd) echo "upstream: Go module go.etcd.io/etcd/server/v3@v$ETCD_VERSION (module proxy), started through its etcdmain" ;;
     actionlint) echo "upstream: Go module github.com/rhysd/actionlint@v$ACTIONLINT_VERSION (module proxy)" ;;
+    gofakes3) echo "upstream: Go module github.com/johannesboyne/gofakes3@v$GOFAKES3_VERSION, cmd/gofakes3 (module proxy)" ;;
     helm) echo "upstream: Go module helm.sh/helm/v3@v$HELM_VERSION (module proxy)" ;;
     pod-security) echo "this project's filter around Go module k8s.io/pod-security-admission@v0.${KUBERNETES_VERSION#1.} (module proxy)" ;;
   esac

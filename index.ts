@@ -10,4 +10,6 @@ export const kubeconfig = picluster.kubeconfig;
 export const nodes = picluster.nodes;
 export const endpoints = picluster.endpoints;
 export const credentials = picluster.credentials;
+export const urls = picluster.urls;
+export const caCertificate = picluster.caCertificate;
 export const orchestratorKubeconfig = picluster.orchestratorKubeconfig;

@@ -35,6 +35,10 @@ export class Picluster extends pulumi.ComponentResource {
     public readonly endpoints: pulumi.Output<Record<string, string>>;
     /** Generated credentials by name, secret. */
     public readonly credentials: pulumi.Output<Record<string, string>>;
+    /** Every web UI's and routed app's URL with how to log in (passwords stay in `credentials`). */
+    public readonly urls: Record<string, { url: string; login: string }>;
+    /** The private CA's certificate (PEM) browsers must trust, when it issues the routes' certificates. */
+    public readonly caCertificate?: pulumi.Output<string>;
     /** Kubeconfig scoped to the worker-agent namespace for the external orchestrator, secret. */
     public readonly orchestratorKubeconfig?: pulumi.Output<string>;
 
@@ -64,6 +68,8 @@ export class Picluster extends pulumi.ComponentResource {
             .all([this.platform.endpoints, agentEndpoint ?? pulumi.output(undefined)])
             .apply(([platform, grpc]): Record<string, string> => (grpc ? { ...platform, "agent-host": grpc } : platform));
         this.credentials = pulumi.secret(this.platform.credentials);
+        this.urls = this.platform.urls;
+        this.caCertificate = this.platform.caCertificate;
         this.orchestratorKubeconfig = this.workerAgents.orchestratorKubeconfig;
         this.registerOutputs({});
     }

@@ -57,6 +57,7 @@ export function inventoryOf(config: Pick<PiclusterConfig, "services" | "apps" | 
         objects.push({ kind: "Namespace", name: ns.name, owner });
         if (ns.defaultDeny) objects.push({ kind: "NetworkPolicy", namespace: ns.name, name: "default-deny", owner });
     }
+    for (const o of platform.ingress?.objects ?? []) objects.push(o);
     if (config.agentHost.enabled) objects.push({ kind: "Namespace", name: AGENT_HOST_NAMESPACE, owner: "picluster:agentHost" });
     if (config.workerAgents.enabled) objects.push({ kind: "Namespace", name: config.workerAgents.namespace, owner: "picluster:workerAgents.namespace" });
     return objects;

@@ -11,7 +11,7 @@ import { ollamaAccess, ollamaExternalProblems } from "./services/ollama";
  * problem that names the key, the value and the fix.
  */
 
-type Config = Pick<PiclusterConfig, "cluster" | "services" | "apps" | "backups" | "existingCluster"> & Partial<Pick<PiclusterConfig, "agentHost" | "workerAgents">>;
+type Config = Pick<PiclusterConfig, "cluster" | "services" | "apps" | "backups" | "existingCluster"> & Partial<Pick<PiclusterConfig, "agentHost" | "workerAgents" | "network">>;
 const key = (path: string) => `${NAMESPACE}:${path}`;
 
 /** Every StorageClass the config names, with the key that names it. */
@@ -138,9 +138,11 @@ export function disabledComponentJoints(config: Config): string[] {
     }
     // servicelb off under LoadBalancer Services: plan/network.ts (a MetalLB pool serves them).
     if (off.includes("traefik")) {
+        // Every host the front door would route (plan/ingress): the domain's UIs, Rocket.Chat's, the apps' on Traefik.
         const hosts = [
+            ...(config.network?.domain ? [{ at: "network.domain", host: config.network.domain }] : []),
             ...(config.services.rocketchat.enabled && config.services.rocketchat.host ? [{ at: "services.rocketchat.host", host: config.services.rocketchat.host }] : []),
-            ...config.apps.flatMap((a, i) => (a.enabled && a.ingress && a.ingress.className === undefined ? [{ at: `apps[${i}].ingress.host`, host: a.ingress.host }] : [])),
+            ...config.apps.flatMap((a, i) => (a.enabled && a.ingress && a.ingress.className === undefined ? [{ at: `apps[${i}].ingress.host`, host: a.ingress.host ?? `${a.name}.${config.network?.domain ?? "(no domain)"}` }] : [])),
         ];
         for (const h of hosts) {
             problems.push(`${key(h.at)} = "${h.host}": cluster.server.disable lists traefik, k3s's ingress controller, and nothing else serves Ingress; remove "traefik" from the list (or name another controller's ingress.className)`);

@@ -14,6 +14,7 @@ import { planCluster, type ClusterPlan } from "./cluster";
 import { cachedChartVersions } from "../config/chartIndex";
 import { chartVersionProblems, type ChartVersions } from "./charts";
 import { inventoryOf, inventoryProblems } from "./inventory";
+import { joinIngress, planIngress } from "./ingress";
 import { backupWarnings, jointProblems } from "./joints";
 import { memoryLimitProblems, workerTemplateLimits } from "./memoryLimits";
 import { lanProblems, lanWarnings, planLan } from "./network";
@@ -82,6 +83,8 @@ export function buildPlan(config: PiclusterConfig, secrets: SecretReader, facts:
     const warnings = [...clusterWarnings(config.cluster), ...(config.cluster.registries ? registryWarnings(config.cluster.registries) : [])];
     const backups = planBackups({ backups: config.backups, cluster: config.cluster, stack: config.stack, namespaces: platformPlan.namespaces.map((n) => n.name) }, secrets, problems, warnings);
     const storage = planStorage({ services: config.services, nodes, existingCluster: config.existingCluster }, problems, warnings);
+    // The front door: routes, their issuer, cert-manager (its namespace, chart and demands join the platform's).
+    joinIngress(platformPlan, planIngress(config, platformPlan, secrets, problems, warnings));
     // The LAN pieces (MetalLB's pool) are the platform's first: their charts and demands count with it.
     const lan = planLan(config);
     const platform: PlatformPlan = { ...platformPlan, backups, storage, lan, charts: [...lan.charts, ...platformPlan.charts], demands: [...lan.demands, ...platformPlan.demands] };

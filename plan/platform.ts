@@ -13,6 +13,7 @@ import { resolveCatalogEntry, type ResolvedCatalogEntry } from "./catalog/preset
 import type { DatabaseSpec } from "./services/postgres";
 import type { BuiltinServiceKey, ServicePlanner } from "./services/service";
 import type { PinnedChart } from "./charts";
+import type { IngressPlan, PlannedRoute } from "./ingress";
 import type { LanPlan } from "./network";
 
 export type { SecretReader };
@@ -40,6 +41,8 @@ export interface PlannedApp {
     namespace: string;
     /** Environment variable → secret, resolved from config. */
     secretEnv: Record<string, pulumi.Output<string>>;
+    /** Its route from the LAN (`apps[].ingress`), set by the stack plan (plan/ingress). */
+    route?: PlannedRoute;
 }
 
 /** What the Platform component creates, all of it decided and checked. */
@@ -61,6 +64,8 @@ export interface PlatformPlan {
     backups?: BackupPlan;
     /** The storage choice, set by the stack plan. */
     storage?: StoragePlan;
+    /** The front door (routes, issuer, cert-manager), set by the stack plan. */
+    ingress?: IngressPlan;
     /** Addresses on the LAN (MetalLB's pool), set by the stack plan; created before everything else. */
     lan?: LanPlan;
 }

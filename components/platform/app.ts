@@ -6,6 +6,9 @@ import { dnsEgressRule, restrictedContainerSecurityContext, restrictedPodSecurit
 import { skipAwaitAnnotations, standardLabels } from "../k8s/labels";
 import type { NamespaceRef } from "../k8s/namespace";
 import type { DatabaseCredentials } from "./services/postgres";
+import type { PlannedRoute } from "../../plan/ingress";
+import { routeResources, type RouteIssuer } from "../ingress/route";
+import { NODE_PORT_ANNOTATION } from "../../plan/ingress/names";
 import { nodeSelectorFor } from "../../plan/values";
 
 type Probe = AppSpec["readinessProbe"];
@@ -29,6 +32,9 @@ export interface AppArgs {
     /** Namespace of the postgres cluster (egress allowed to it when `postgres` is set). */
     postgresNamespace?: string;
     skipAwait: boolean;
+    /** Its route from the LAN (`apps[].ingress`, planned in plan/ingress), and the issuer of the route's certificate. */
+    route?: PlannedRoute;
+    issuer?: RouteIssuer;
 }
 
 /** What every object of one app shares: where it goes, how it is labelled and what it waits for. */
@@ -145,7 +151,13 @@ function service(name: string, parent: pulumi.Resource, spec: AppSpec, at: AppPl
     return new k8s.core.v1.Service(
         `${name}-service`,
         {
-            metadata: { name: spec.name, namespace: at.namespace.name, labels, annotations },
+            metadata: {
+                name: spec.name,
+                namespace: at.namespace.name,
+                labels,
+                // The app's config is the key that opts into a node port (policy rule node-port-opt-in).
+                annotations: spec.service.type === "NodePort" ? { ...annotations, [NODE_PORT_ANNOTATION]: `picluster:apps (${spec.name}).service.type: the app's config asks for NodePort` } : annotations,
+            },
             spec: { type: spec.service.type, selector, ports: [{ name: "http", port: spec.service.port, targetPort: spec.port }] },
         },
         appOpts(parent, at),
@@ -161,26 +173,6 @@ function disruptionBudget(name: string, parent: pulumi.Resource, spec: AppSpec, 
     );
 }
 
-/** The declared Ingress, after the Service it routes to. */
-function ingress(name: string, parent: pulumi.Resource, spec: AppSpec, ing: NonNullable<AppSpec["ingress"]>, at: AppPlace, backend: k8s.core.v1.Service) {
-    return new k8s.networking.v1.Ingress(
-        `${name}-ingress`,
-        {
-            metadata: { name: spec.name, namespace: at.namespace.name, labels: at.labels, annotations: at.annotations },
-            spec: {
-                ingressClassName: ing.className,
-                tls: ing.tlsSecretName ? [{ hosts: [ing.host], secretName: ing.tlsSecretName }] : undefined,
-                rules: [
-                    {
-                        host: ing.host,
-                        http: { paths: [{ path: ing.path, pathType: "Prefix", backend: { service: { name: spec.name, port: { number: spec.service.port } } } }] },
-                    },
-                ],
-            },
-        },
-        appOpts(parent, at, [backend]),
-    );
-}
 
 /** Only the app's port in; DNS, the declared namespaces (and the database's) and, if asked, the internet out. */
 function networkPolicy(name: string, parent: pulumi.Resource, spec: AppSpec, at: AppPlace, postgresNamespace: string | undefined) {
@@ -209,7 +201,7 @@ function networkPolicy(name: string, parent: pulumi.Resource, spec: AppSpec, at:
 export const APP_TYPE = "picluster:platform:App";
 
 /**
- * A plain application: Deployment, Service, optional Ingress, secrets from
+ * A plain application: Deployment, Service, optional route (Ingress and certificate), secrets from
  * config in a Secret, arch placement, hardened pod defaults and a
  * NetworkPolicy allowing only its port in and DNS (+ declared namespaces) out.
  */
@@ -233,7 +225,7 @@ export class App extends pulumi.ComponentResource {
         this.service = service(name, this, spec, at);
         this.endpoint = `${spec.name}.${args.namespace.name}.svc.cluster.local:${spec.service.port}`;
         if (spec.replicas > 1) disruptionBudget(name, this, spec, at);
-        if (spec.ingress) ingress(name, this, spec, spec.ingress, at, this.service);
+        if (args.route) routeResources(name, this, { cluster: at.cluster, namespace: at.namespace, route: args.route, issuer: args.issuer, labels: at.labels, dependsOn: [this.service] });
         // Egress to the database's namespace only when the app has one.
         networkPolicy(name, this, spec, at, args.postgres ? args.postgresNamespace : undefined);
         this.registerOutputs({ endpoint: this.endpoint });

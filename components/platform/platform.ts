@@ -7,6 +7,7 @@ import { CatalogRelease } from "./services/catalog";
 import { POSTGRES_NAMESPACE } from "../../plan/services/postgres";
 import type { BuiltinServiceKey, ServiceOutputs } from "./services/service";
 import { serviceDescriptor } from "./services";
+import { FrontDoor } from "../ingress/frontDoor";
 import { LanDns } from "../network/lanDns";
 import { LoadBalancerPool } from "../network/loadBalancerPool";
 
@@ -38,6 +39,12 @@ export class Platform extends pulumi.ComponentResource {
     readonly services: Partial<Record<BuiltinServiceKey, ServiceOutputs>> = {};
     readonly catalog: Record<string, CatalogRelease> = {};
     readonly apps: Record<string, App> = {};
+    /** The front door (`network.domain`, `apps[].ingress`): cert-manager, the issuer, Traefik's config and the UIs' routes. */
+    readonly frontDoor?: FrontDoor;
+    /** Every route's URL and how to log in (the `urls` output). */
+    readonly urls: Record<string, { url: string; login: string }>;
+    /** The private CA's certificate (PEM) to trust, when the CA issues the routes' certificates. */
+    readonly caCertificate?: pulumi.Output<string>;
     /** MetalLB and its pool (`network.loadBalancer`), before everything else here. */
     readonly loadBalancerPool?: LoadBalancerPool;
     /** DNS for `network.domain` on a pool address (`network.dns`). */
@@ -75,6 +82,13 @@ export class Platform extends pulumi.ComponentResource {
             Object.assign(endpoints, out.endpoints);
             Object.assign(credentials, out.credentials);
         }
+        // After the services: routes reach their Services, and volumes wait for the storage class (cert-manager has none).
+        if (plan.ingress && plan.ingress.routes.length > 0) {
+            this.frontDoor = new FrontDoor(`${name}-front-door`, { cluster: common.cluster, plan: plan.ingress, namespaces: this.namespaces, skipAwait: plan.skipAwait }, { parent: this });
+            Object.assign(credentials, this.frontDoor.credentials);
+        }
+        this.urls = plan.ingress?.urls ?? {};
+        this.caCertificate = this.frontDoor?.caCertificate;
         for (const { resolved, secretValues } of plan.catalog) {
             const rel = new CatalogRelease(`${name}${PLATFORM_CHILD_INFIX.catalog}${resolved.name}`, { ...common, namespace: this.namespaces[resolved.namespace], resolved, secretValues }, { parent: this });
             this.catalog[resolved.name] = rel;
@@ -82,7 +96,7 @@ export class Platform extends pulumi.ComponentResource {
             for (const [k, v] of Object.entries(rel.generated)) credentials[`${resolved.name}/${k}`] = v;
         }
         const databases = this.services.postgres?.databases ?? {};
-        for (const { spec, namespace, secretEnv } of plan.apps) {
+        for (const { spec, namespace, secretEnv, route } of plan.apps) {
             const app = new App(
                 `${name}${PLATFORM_CHILD_INFIX.app}${spec.name}`,
                 {
@@ -92,6 +106,8 @@ export class Platform extends pulumi.ComponentResource {
                     secretEnv,
                     postgres: spec.postgres ? databases[spec.postgres.database] : undefined,
                     postgresNamespace: POSTGRES_NAMESPACE,
+                    route,
+                    issuer: this.frontDoor?.issuer,
                 },
                 { parent: this },
             );

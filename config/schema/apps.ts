@@ -40,12 +40,16 @@ export const appSchema = z.strictObject({
             port: z.number().int().min(1).max(65535).default(80),
         })
         .prefault({}),
+    /** A route from the LAN (plan/ingress): TLS always, from cert-manager unless tlsSecretName names your own certificate's Secret. */
     ingress: z
         .strictObject({
-            host: ingressHost,
+            /** Defaults to `<name>.<network.domain>`. */
+            host: ingressHost.optional(),
             path: httpPath.default("/"),
             className: z.string().optional(),
             tlsSecretName: dnsLabel.optional(),
+            /** Put the generated basic-auth login in front (for an app without a login of its own). */
+            auth: z.boolean().default(false),
         })
         .optional(),
     /** Namespaces this app may open connections to (DNS is always allowed); `internet` allows egress outside the cluster. */

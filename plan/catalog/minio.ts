@@ -25,6 +25,13 @@ export const minioPreset: CatalogPreset = {
     // The chart's fullname (as helmFullname in catalog.ts; not imported: catalog.ts imports this file).
     service: { name: (r) => (r.includes("minio") ? r : `${r}-minio`).slice(0, 63).replace(/-+$/, ""), port: 9000 },
     nodeSelectorPaths: ["nodeSelector"],
+    // The console (the chart's `<fullname>-console` Service), signed into with the root credentials.
+    ui: {
+        subdomain: "minio",
+        service: (r) => `${(r.includes("minio") ? r : `${r}-minio`).slice(0, 63).replace(/-+$/, "")}-console`,
+        port: 9001,
+        login: (e) => `the root user and password: pulumi config get ${e.secretValues.rootUser ?? "<rootUser key>"}; pulumi config get ${e.secretValues.rootPassword ?? "<rootPassword key>"}`,
+    },
     // No generated or default credential: the root user and password come from secret config only,
     // into a Secret the chart reads (existingSecret), never through Helm values.
     requiredSecretValues: ["rootUser", "rootPassword"],

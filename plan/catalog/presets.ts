@@ -3,6 +3,7 @@ import type { PodSecurityLevel } from "../../config/podSecurity";
 import { nodeSelectorFor, setPath, type Values } from "../values";
 import { minioPreset } from "./minio";
 import type { CatalogPreset, ChartRef } from "./types";
+import { credentialCommand, NODE_PORT_ANNOTATION } from "../ingress/names";
 
 export type { CatalogPreset, ChartRef };
 
@@ -66,6 +67,12 @@ export const catalogPresets: Record<"jupyterhub" | "rabbitmq" | "headlamp" | "re
         }),
         // The shared password of the dummy authenticator; switch to a real authenticator through values.
         generatedValues: ["hub.config.DummyAuthenticator.password"],
+        ui: {
+            subdomain: "jupyter",
+            service: () => "proxy-public",
+            port: 80,
+            login: (e) => `any user name; the shared password: ${credentialCommand(`${e.name}/hub.config.DummyAuthenticator.password`)}`,
+        },
     },
     rabbitmq: {
         chart: "rabbitmq",
@@ -100,6 +107,7 @@ export const catalogPresets: Record<"jupyterhub" | "rabbitmq" | "headlamp" | "re
             // No cluster-admin binding for Headlamp's own account: users sign in with their own token.
             clusterRoleBinding: { create: false },
         }),
+        ui: { subdomain: "headlamp", service: (r) => helmFullname(r, "headlamp"), port: 80, login: () => "a Kubernetes token of an account you bind a role to: kubectl -n <namespace> create token <account>" },
     },
     // A pull-through cache of Docker Hub (distribution in proxy mode), for
     // cluster.registries.mirrors["docker.io"]. It caches every layer any node
@@ -122,7 +130,13 @@ export const catalogPresets: Record<"jupyterhub" | "rabbitmq" | "headlamp" | "re
             resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
             // containerd on each node resolves names with the host's DNS, not
             // the cluster's: a fixed NodePort gives mirrors a stable address.
-            service: { type: "NodePort", port: 5000, nodePort: REGISTRY_NODE_PORT },
+            service: {
+                type: "NodePort",
+                port: 5000,
+                nodePort: REGISTRY_NODE_PORT,
+                // The preset is the key that opts in (policy rule node-port-opt-in).
+                annotations: { [NODE_PORT_ANNOTATION]: "services.catalog[].preset registry: containerd on every node reaches the cache at the node's own address (it cannot resolve Service names)" },
+            },
             securityContext: { enabled: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
             containerSecurityContext: {
                 enabled: true,

@@ -36,4 +36,17 @@ export interface CatalogPreset extends ChartRef {
     configSecret?: { name: string; keys: Record<string, string> };
     /** Size of the chart's volume, for the disk check. */
     storage?: string;
+    /** The web UI the chart serves, routed by the front door (plan/ingress). */
+    ui?: PresetUI;
+}
+
+/** A preset's web UI: its Service and port, and how a user logs in. */
+export interface PresetUI {
+    /** The first label of its default host when the entry keeps the preset's name (`jupyter`); else the entry's name. */
+    subdomain: string;
+    /** The Service, from the release name. */
+    service: (release: string) => string;
+    port: number;
+    /** How to log in, from the entry (its name, its secretValues); undefined when the UI has none. */
+    login?: (entry: { name: string; secretValues: Record<string, string> }) => string;
 }

@@ -1,3 +1,4 @@
+import { credentialCommand } from "../ingress/names";
 import { defineServicePlanner } from "./service";
 
 export const MONITORING_NAMESPACE = "monitoring";
@@ -28,6 +29,12 @@ export const monitoringPlanner = defineServicePlanner({
     objects: () => [
         { kind: "HelmRelease", namespace: MONITORING_NAMESPACE, name: "monitoring" },
         { kind: "Service", namespace: MONITORING_NAMESPACE, name: "monitoring-grafana" },
+    ],
+    // The chart's Services (`<release>-kube-prometheus-*` for the release "monitoring"); Prometheus and Alertmanager have no login.
+    webUIs: (spec) => [
+        { name: "grafana", namespace: MONITORING_NAMESPACE, service: "monitoring-grafana", port: 80, login: `user admin; password: ${credentialCommand("grafana/admin")}` },
+        { name: "prometheus", namespace: MONITORING_NAMESPACE, service: "monitoring-kube-prometheus-prometheus", port: 9090 },
+        ...(spec.alertmanager ? [{ name: "alertmanager", namespace: MONITORING_NAMESPACE, service: "monitoring-kube-prometheus-alertmanager", port: 9093 }] : []),
     ],
     demands(spec) {
         const place = { arch: spec.placement.arch, nodeSelector: spec.placement.nodeSelector };

@@ -15,6 +15,7 @@ export const rocketchatPlanner = defineServicePlanner({
         { kind: "HelmRelease", namespace: ROCKETCHAT_NAMESPACE, name: "rocketchat" },
         { kind: "Service", namespace: ROCKETCHAT_NAMESPACE, name: "rocketchat-rocketchat" },
     ],
+    webUIs: () => [{ name: "chat", namespace: ROCKETCHAT_NAMESPACE, service: "rocketchat-rocketchat", port: 80, login: "Rocket.Chat's own accounts (the first visit creates the admin)" }],
     demands(spec, ctx) {
         // The arch is the demand's own field; the rest of the selector is the user's.
         const nodeSelector = Object.fromEntries(Object.entries(spec.nodeSelector).filter(([k]) => k !== "kubernetes.io/arch"));

@@ -39,6 +39,19 @@ export interface ServicePlanner<K extends BuiltinServiceKey = BuiltinServiceKey>
     charts(spec: ServicesSpec[K]): ChartRef[];
     /** The named objects it creates that another part could name too: its Helm releases and their main Services (the inventory). */
     objects?(spec: ServicesSpec[K], ctx: ServicePlanContext): PlannedObject[];
+    /** The web UIs it serves, each routed as `<name>.<network.domain>` by the front door (plan/ingress). */
+    webUIs?(spec: ServicesSpec[K]): WebUI[];
+}
+
+/** A web UI a service serves: the Service and port a route reaches, and how a user logs in. */
+export interface WebUI {
+    /** The route's name: its key under network.routes and its default host's first label (`grafana`). */
+    name: string;
+    namespace: string;
+    service: string;
+    port: number;
+    /** How to log in, for the `urls` output; undefined when the UI has no login (the basic-auth login goes in front). */
+    login?: string;
 }
 
 /** An object a service creates, for the plan's inventory (plan/inventory.ts). */

@@ -42,5 +42,7 @@ export const storagePlanner = defineServicePlanner({
         { kind: "HelmRelease", namespace: LONGHORN_NAMESPACE, name: "longhorn" },
         { kind: "Service", namespace: LONGHORN_NAMESPACE, name: "longhorn-frontend" },
     ],
+    // Longhorn's UI has no login.
+    webUIs: () => [{ name: "longhorn", namespace: LONGHORN_NAMESPACE, service: "longhorn-frontend", port: 80 }],
     demands: (spec, ctx) => longhornDemands(spec.longhorn, ctx.nodes),
 });

@@ -22,6 +22,9 @@ import { containerResources } from "./resources";
 import { seccompRuntimeDefault } from "./seccomp";
 import { noAutomountedToken } from "./serviceAccountToken";
 import { replicatedSpreads } from "./spread";
+import { routeTls } from "./routeTls";
+import { nodePortOptIn } from "./nodePortOptIn";
+import { uiAuth } from "./uiAuth";
 
 /** Every rule of the pack, in the order docs/policy.md lists them. */
 export const allRules: readonly Rule[] = [
@@ -45,6 +48,10 @@ export const allRules: readonly Rule[] = [
     // Namespaces
     namespaceNetworkPolicy,
     namespacePodSecurity,
+    // The front door
+    routeTls,
+    uiAuth,
+    nodePortOptIn,
     // The program itself
     helmReleasePinned,
     helmNoInlineCredentials,

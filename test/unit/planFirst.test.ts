@@ -110,7 +110,25 @@ const jointInputs: Record<string, [string, (v: Values, secretKeys: string[]) => 
     ],
     "k3s components the platform needs": [
         ["CoreDNS turned off", (v) => (v.cluster.server.disable = ["traefik", "coredns"]), /picluster:cluster\.server\.disable = .*without CoreDNS no pod resolves a Service name/],
-        ["an Ingress host with Traefik disabled and no other controller", (v) => (v.services.rocketchat = { host: "chat.example.org" }), /picluster:services\.rocketchat\.host = "chat\.example\.org": cluster\.server\.disable lists traefik/],
+        [
+            "an Ingress host with Traefik disabled and no other controller",
+            (v) => {
+                v.services.rocketchat = { host: "chat.example.org" };
+                v.cluster.server.disable = ["traefik"];
+            },
+            /picluster:services\.rocketchat\.host = "chat\.example\.org": cluster\.server\.disable lists traefik/,
+        ],
+    ],
+    "the front door": [
+        ["a domain with no controller serving it (Traefik disabled)", (v) => (v.cluster.server.disable = ["traefik"]), /picluster:network\.domain = "pi\.home\.arpa": cluster\.server\.disable lists traefik, k3s's ingress controller, and nothing else serves Ingress/],
+        ["an app's route with no controller serving it", (v) => { v.cluster.server.disable = ["traefik"]; v.apps[0].ingress = { host: "mcp.example.org" }; }, /picluster:apps\[0\]\.ingress\.host = "mcp\.example\.org": cluster\.server\.disable lists traefik/],
+        ["a UI without a login and without auth while auth is required", (v) => (v.network.routes = { prometheus: { auth: false } }), /picluster:network\.routes\.prometheus\.auth = false: prometheus .* has no login of its own and network\.auth\.required is true/],
+        [
+            "ACME whose DNS token secret is not set",
+            (v) => (v.network = { ...v.network, domain: "lab.example.org", tls: { issuer: "acme", acme: { email: "admin@example.org", dns01: { provider: "cloudflare", apiTokenKey: "cloudflareToken" } } } }),
+            /picluster:network\.tls\.acme\.dns01\.apiTokenKey = "cloudflareToken": no secret picluster:cloudflareToken is set/,
+        ],
+        ["ACME with the token pasted where its key name belongs", (v) => (v.network = { ...v.network, domain: "lab.example.org", tls: { issuer: "acme", acme: { email: "admin@example.org", dns01: { provider: "cloudflare", apiTokenKey: PASTED } } } }), /picluster:network\.tls\.acme\.dns01\.apiTokenKey = \(a value of 34 characters, not shown/],
     ],
     "schedules": [
         ["an etcd snapshot on day-of-week 7", (v) => (v.cluster.server.etcdSnapshotCron = "0 3 * * 7"), /picluster:cluster\.server\.etcdSnapshotCron = "0 3 \* \* 7": has an invalid day-of-week field/],

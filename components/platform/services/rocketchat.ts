@@ -40,7 +40,9 @@ export function rocketchatValues(spec: RocketchatSpec, ctx: { storageClass: stri
         microservices: { enabled: false },
         nats: { enabled: false, nodeSelector, natsbox: { nodeSelector } },
         existingMongodbSecret: MONGO_URI_SECRET,
-        ...(spec.host ? { host: spec.host, ingress: { enabled: true } } : { ingress: { enabled: false } }),
+        // The public host sets ROOT_URL (https://<host>); the route is the front door's (plan/ingress), never the chart's Ingress.
+        ...(spec.host ? { host: spec.host } : {}),
+        ingress: { enabled: false },
         // PodMonitor/ServiceMonitor kinds exist only when kube-prometheus-stack is installed.
         podMonitor: { enabled: ctx.monitoring },
         serviceMonitor: { enabled: false },

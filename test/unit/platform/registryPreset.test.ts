@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { REGISTRY_NODE_PORT, resolveCatalogEntry } from "../../../plan/catalog/presets";
 import { imagePinProblem } from "../../../config/schema/common";
+import { NODE_PORT_ANNOTATION } from "../../../plan/ingress/names";
 import { registriesSchema, registryProblems } from "../../../config/schema/registries";
 import { servicesSchema } from "../../../config/schema/services";
 
@@ -25,9 +26,9 @@ describe("the registry catalog preset", () => {
         expect(v.containerSecurityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
     });
 
-    it("listens on a fixed node port, so the mirror config in the docs is a valid endpoint", () => {
+    it("listens on a fixed node port, opted into by the preset, so the mirror config in the docs is a valid endpoint", () => {
         const v = resolveCatalogEntry(entry(), "local-path").defaults as Record<string, any>;
-        expect(v.service).toEqual({ type: "NodePort", port: 5000, nodePort: REGISTRY_NODE_PORT });
+        expect(v.service).toEqual({ type: "NodePort", port: 5000, nodePort: REGISTRY_NODE_PORT, annotations: { [NODE_PORT_ANNOTATION]: expect.stringMatching(/^services\.catalog\[\]\.preset registry: containerd/) } });
         const endpoint = `http://192.168.1.10:${REGISTRY_NODE_PORT}`;
         expect(registryProblems(registriesSchema.parse({ mirrors: { "docker.io": { endpoint: [endpoint] } } }))).toEqual([]);
     });

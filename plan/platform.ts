@@ -10,7 +10,8 @@ import type { StoragePlan } from "./storage";
 import type { WorkloadDemand } from "./capacity";
 import { SERVICE_PLANNERS } from "./services";
 import { resolveCatalogEntry, type ResolvedCatalogEntry } from "./catalog/presets";
-import type { DatabaseSpec } from "./services/postgres";
+import { POSTGRES_NAMESPACE, type DatabaseSpec } from "./services/postgres";
+import { ollamaAccess } from "./services/ollama";
 import type { BuiltinServiceKey, ServicePlanner } from "./services/service";
 import type { PinnedChart } from "./charts";
 import type { IngressPlan, PlannedRoute } from "./ingress";
@@ -127,9 +128,11 @@ export function planPlatform(input: { services: ServicesSpec; apps: AppsSpec; no
     }
 
     const catalog: PlannedCatalogEntry[] = [];
+    // What presets may open to their pods (the notebooks' egress): the in-cluster services the config enables.
+    const reach = { ollama: ollamaAccess(services.ollama), postgres: services.postgres.enabled ? { namespace: POSTGRES_NAMESPACE, port: 5432 } : undefined };
     services.catalog.forEach((entry, i) => {
         if (!entry.enabled) return;
-        const resolved = resolveCatalogEntry(entry, services.storageClass);
+        const resolved = resolveCatalogEntry(entry, services.storageClass, reach);
         const secretValues = resolveSecrets(entry.secretValues, `picluster:services.catalog[${i}].secretValues`, secrets, problems);
         const missing = (resolved.preset?.requiredSecretValues ?? []).filter((path) => !(path in entry.secretValues));
         if (missing.length > 0) {

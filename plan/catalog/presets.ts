@@ -2,7 +2,7 @@ import type { CatalogEntrySpec } from "../../config/schema/services";
 import type { PodSecurityLevel } from "../../config/podSecurity";
 import { nodeSelectorFor, setPath, type Values } from "../values";
 import { minioPreset } from "./minio";
-import type { CatalogPreset, ChartRef } from "./types";
+import type { CatalogPreset, ChartRef, PresetContext } from "./types";
 import { credentialCommand, NODE_PORT_ANNOTATION } from "../ingress/names";
 
 export type { CatalogPreset, ChartRef };
@@ -28,6 +28,16 @@ export function bitnamiLegacy(images: Record<string, string>): Values {
     return v;
 }
 
+/** Egress rules for notebooks: Ollama (its namespace, or the external CIDR) and PostgreSQL's namespace, each on its port. */
+export function notebookEgress(platform: Pick<PresetContext, "ollama" | "postgres">): Values[] {
+    const rules: Values[] = [];
+    if (platform.ollama) rules.push(platform.ollama.egress);
+    if (platform.postgres) {
+        rules.push({ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": platform.postgres.namespace } } }], ports: [{ protocol: "TCP", port: platform.postgres.port }] });
+    }
+    return rules;
+}
+
 /** The node port the registry preset's cache listens on, on every node. */
 export const REGISTRY_NODE_PORT = 30500;
 
@@ -42,7 +52,7 @@ export const catalogPresets: Record<"jupyterhub" | "rabbitmq" | "headlamp" | "re
         requests: { cpu: "150m", memory: "384Mi" },
         service: { name: () => "proxy-public", port: 80 },
         nodeSelectorPaths: ["hub.nodeSelector", "proxy.chp.nodeSelector", "singleuser.nodeSelector"],
-        values: ({ storageClass }) => ({
+        values: ({ storageClass, ollama, postgres }) => ({
             hub: {
                 resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
                 config: { JupyterHub: { authenticator_class: "dummy" } },
@@ -62,6 +72,10 @@ export const catalogPresets: Record<"jupyterhub" | "rabbitmq" | "headlamp" | "re
                 cpu: { guarantee: 0.1, limit: 1 },
                 memory: { guarantee: "512M", limit: "1G" },
                 storage: { capacity: "2Gi", dynamic: { storageClass } },
+                // z2jh lets notebooks reach the internet but no private address, so no in-cluster Service:
+                // open the platform's own (Ollama, PostgreSQL) when the config enables them.
+                networkPolicy: { egress: notebookEgress({ ollama, postgres }) },
+                ...(ollama ? { extraEnv: { OLLAMA_HOST: ollama.url } } : {}),
             },
             cull: { enabled: true, timeout: 3600 },
         }),
@@ -167,10 +181,10 @@ export interface ResolvedCatalogEntry {
 }
 
 /** Applies the preset and the entry's fields over it. */
-export function resolveCatalogEntry(entry: CatalogEntrySpec, storageClass: string): ResolvedCatalogEntry {
+export function resolveCatalogEntry(entry: CatalogEntrySpec, storageClass: string, platform: Omit<PresetContext, "storageClass"> = {}): ResolvedCatalogEntry {
     const preset = entry.preset ? catalogPresets[entry.preset] : undefined;
     const nodeSelector = nodeSelectorFor({ arch: entry.arch, nodeSelector: entry.nodeSelector });
-    let defaults: Values = preset ? preset.values({ storageClass }) : {};
+    let defaults: Values = preset ? preset.values({ storageClass, ...platform }) : {};
     const paths = preset ? preset.nodeSelectorPaths : ["nodeSelector"];
     if (Object.keys(nodeSelector).length > 0) for (const p of paths) defaults = setPath(defaults, p, nodeSelector);
     return {

@@ -11,6 +11,15 @@ export interface ChartRef {
     version: string;
 }
 
+/** What a preset's values may depend on: the platform's storage class and the in-cluster services the config enables. */
+export interface PresetContext {
+    storageClass: string;
+    /** Where Ollama is (in-cluster or external), when there is one: plan/services/ollama.ts's OllamaAccess. */
+    ollama?: { url: string; egress: Values };
+    /** The PostgreSQL cluster's namespace and port, when services.postgres is enabled. */
+    postgres?: { namespace: string; port: number };
+}
+
 /** A ready-made catalog entry: a pinned chart plus values that suit a Pi cluster. */
 export interface CatalogPreset extends ChartRef {
     namespace: string;
@@ -21,7 +30,7 @@ export interface CatalogPreset extends ChartRef {
     service?: { name: (release: string) => string; port: number };
     /** Helm value paths that receive the entry's node selector. */
     nodeSelectorPaths: string[];
-    values: (ctx: { storageClass: string }) => Values;
+    values: (ctx: PresetContext) => Values;
     /** A Kubernetes Secret the values reference by name, with one generated password per key. */
     generatedSecret?: { name: string; keys: string[] };
     /** Helm value paths that get a generated password (as a secret Output) when the chart cannot read a Secret. */

@@ -16,6 +16,10 @@ export interface PulumiRun {
 /** Resolves the backend, the passphrase and the CLI once (see backend.ts and pulumiCli.ts). */
 export async function preparePulumi(root: string, env: NodeJS.ProcessEnv = process.env, home = os.homedir()): Promise<PulumiRun> {
     const backend = resolveBackend(root, env, home);
+    // A CI runner's own directory would be a second, throw-away state of the same stacks.
+    if (backend.source === "embedded default" && env.GITHUB_ACTIONS === "true") {
+        throw new Error("pulumi: no backend chosen, and CI has no state of its own: commit `backend: url:` in Pulumi.yaml or set the PULUMI_BACKEND_URL secret (docs/ci.md)");
+    }
     const dir = fileBackendDir(backend.url, home);
     // First: it makes ~/.picluster 0700 when it is new.
     const passphrase = ensurePassphrase(env, home);

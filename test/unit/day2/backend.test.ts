@@ -153,6 +153,15 @@ describe("scripts/pulumi.sh", () => {
         expect(s3.stderr).toMatch(/^pulumi: stack pi · backend s3:\/\/state\?region=x \(PULUMI_BACKEND_URL\)/);
     });
 
+    it("refuses the embedded default on a GitHub runner: CI never makes a state of its own", () => {
+        const cliDir = path.join(tmp(), "bin");
+        fakeCli(cliDir, `v${PIN}`);
+        const r = run({ HOME: tmp(), PATH: `${cliDir}:${process.env.PATH}`, GITHUB_ACTIONS: "true", PULUMI_BACKEND_URL: "" }, ["preview"]);
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain("CI has no state of its own");
+        expect(r.stdout).not.toContain("args:");
+    });
+
     it("exits non-zero naming what it tried when no CLI at the pin can be had", () => {
         const home = tmp();
         const old = path.join(tmp(), "bin");

@@ -13,7 +13,6 @@ type Workflow = { on: Record<string, unknown>; jobs: Record<string, Job> };
 
 const load = (f: string): Workflow => YAML.parse(fs.readFileSync(path.join(DIR, f), "utf8")) as Workflow;
 const steps = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps ?? []);
-const pulumiSteps = (w: Workflow) => steps(w).filter((s) => s.uses?.startsWith("pulumi/actions@"));
 
 /** `owner/repo@<40-hex sha> # vX.Y.Z` or `owner/repo@vX.Y.Z`: never a branch or a major-only tag. */
 function pinProblem(line: string): string | undefined {
@@ -30,7 +29,7 @@ function pinProblem(line: string): string | undefined {
 
 describe("GitHub workflows", () => {
     it("exist and parse", () => {
-        expect(files).toEqual(["deploy.yml", "preview.yml"]);
+        expect(files).toEqual(["deploy.yml", "drift.yml", "preview.yml"]);
         for (const f of files) expect(YAML.parseDocument(fs.readFileSync(path.join(DIR, f), "utf8")).errors).toEqual([]);
     });
 
@@ -40,6 +39,7 @@ describe("GitHub workflows", () => {
             for (const line of fs.readFileSync(path.join(DIR, f), "utf8").split("\n").filter((l) => /^\s*(-\s*)?uses:/.test(l))) {
                 uses++;
                 expect(pinProblem(line), `${f}: ${line.trim()}`).toBeUndefined();
+                expect(line, `${f}: third-party actions by commit SHA`).toMatch(/@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
             }
         }
         expect(uses).toBeGreaterThan(5);
@@ -52,34 +52,51 @@ describe("GitHub workflows", () => {
         expect(pinProblem("uses: actions/checkout@v4.2.2")).toBeUndefined();
     });
 
-    it("pin the same Pulumi CLI as package.json, and the same version of each action everywhere", () => {
+    it("run every job on the .nvmrc Node, and say no other in docs/ci.md", () => {
+        const setups = files.flatMap((f) => steps(load(f)).filter((s) => s.uses?.startsWith("actions/setup-node@")).map((s) => [f, s] as const));
+        expect(setups.length).toBeGreaterThanOrEqual(7);
+        for (const [f, s] of setups) expect(s.with, f).toMatchObject({ "node-version-file": ".nvmrc" });
+        for (const [f, s] of setups) expect(s.with?.["node-version"], f).toBeUndefined();
+        const nvmrc = fs.readFileSync(path.join(REPO, ".nvmrc"), "utf8").trim();
+        for (const v of fs.readFileSync(path.join(REPO, "docs", "ci.md"), "utf8").match(/\b\d+\.\d+\.\d+\b/g) ?? []) {
+            if (/^(2[0-9])\./.test(v)) expect(v, "docs/ci.md names a Node.js version").toBe(nvmrc);
+        }
+    });
+
+    it("install the Pulumi CLI at package.json's pin, and run it only through scripts/pulumi.sh (one state with the workstation)", () => {
         const pkg = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")) as { devDependencies: Record<string, string> };
         const all = files.flatMap((f) => steps(load(f)));
-        for (const s of all.filter((x) => x.uses?.startsWith("pulumi/actions@"))) expect(s.with?.["pulumi-version"]).toBe(pkg.devDependencies.pulumi);
+        const installs = all.filter((x) => x.uses?.startsWith("pulumi/actions@"));
+        expect(installs.length).toBe(4);
+        for (const s of installs) expect(s.with).toEqual({ "pulumi-version": pkg.devDependencies.pulumi });
         const byAction = new Map<string, Set<string>>();
         for (const s of all.filter((x) => x.uses)) {
             const [name, ref] = (s.uses as string).split("@");
             byAction.set(name, new Set([...(byAction.get(name) ?? []), ref]));
         }
         for (const [name, refs] of byAction) expect([...refs], name).toHaveLength(1);
+        for (const f of files) {
+            const text = fs.readFileSync(path.join(DIR, f), "utf8");
+            expect(text, f).not.toContain("cloud-url");
+            expect(text, f).not.toMatch(/^\s*run:\s*(npx )?pulumi /m);
+        }
     });
 
-    it("preview each stack on pull requests with a diff, the policy pack and one edited comment, after npm test", () => {
+    it("preview each stack on pull requests with the policy pack and one edited comment, after npm test", () => {
         const w = load("preview.yml");
         expect(Object.keys(w.on)).toEqual(["pull_request"]);
-        const runs = steps(w).map((s) => s.run).filter(Boolean);
-        expect(runs).toContain("npm ci");
-        expect(runs).toContain("npm test");
-        const preview = pulumiSteps(w);
-        expect(preview).toHaveLength(1);
-        expect(preview[0].with).toMatchObject({ command: "preview", diff: true, "comment-on-pr": true, "edit-pr-comment": true, policyPacks: "policy" });
-        expect(String(preview[0].with?.["cloud-url"])).toContain("secrets.PULUMI_BACKEND_URL");
-        const job = Object.values(w.jobs).find((j) => (j.steps ?? []).some((s) => s.uses?.startsWith("pulumi/actions@"))) as Job & { strategy: { matrix: { stack: string[] } } };
+        const job = w.jobs.preview as Job & { strategy: { matrix: { stack: string[] } } };
         expect(job.strategy.matrix.stack).toEqual(["dev", "pi"]);
         expect(job.needs).toBe("test");
+        const runs = (job.steps ?? []).map((s) => s.run ?? "");
+        const preview = runs.findIndex((r) => r.startsWith("bash scripts/pulumi-report.sh preview.md ") && r.includes('preview --stack "${{ matrix.stack }}" --policy-pack policy'));
+        const post = runs.findIndex((r) => r.startsWith("bash scripts/pr-comment.sh ") && r.endsWith("preview.md"));
+        expect(preview).toBeGreaterThan(runs.indexOf("npm ci"));
+        expect(post).toBeGreaterThan(preview);
+        expect(runs.some((r) => r.includes("--diff"))).toBe(false);
     });
 
-    it("run the chart layer and post the manifest diff beside Pulumi's on pull requests", () => {
+    it("run the chart layer and post the manifest diff beside the preview on pull requests", () => {
         const w = load("preview.yml");
         const job = Object.values(w.jobs).find((j) => (j.steps ?? []).some((s) => s.run === "npm run test:charts"));
         expect(job).toBeDefined();
@@ -96,18 +113,26 @@ describe("GitHub workflows", () => {
     it("on main, up dev first and pi only behind the protected pi environment", () => {
         const w = load("deploy.yml");
         expect(w.on).toEqual({ push: { branches: ["main"] } });
-        const upJobs = Object.entries(w.jobs).filter(([, j]) => (j.steps ?? []).some((s) => s.uses?.startsWith("pulumi/actions@")));
-        const stackOf = (j: Job) => pulumiSteps({ on: {}, jobs: { j } }).map((s) => s.with?.["stack-name"])[0];
-        const dev = upJobs.find(([, j]) => stackOf(j) === "dev");
-        const pi = upJobs.find(([, j]) => stackOf(j) === "pi");
-        expect(dev && pi).toBeTruthy();
-        if (!dev || !pi) return;
-        expect(pi[1].environment).toBe("pi");
-        expect(pi[1].needs).toBe(dev[0]);
-        for (const [, j] of [dev, pi]) {
-            expect(pulumiSteps({ on: {}, jobs: { j } })[0].with).toMatchObject({ command: "up", policyPacks: "policy" });
-        }
+        const upOf = (j: Job) => (j.steps ?? []).map((s) => s.run ?? "").find((r) => r.startsWith("bash scripts/pulumi-report.sh up.md "));
+        expect(upOf(w.jobs["up-dev"])).toContain("up --yes --stack dev --policy-pack policy");
+        expect(upOf(w.jobs["up-pi"])).toContain("up --yes --stack pi --policy-pack policy");
+        expect(w.jobs["up-pi"].environment).toBe("pi");
+        expect(w.jobs["up-pi"].needs).toBe("up-dev");
         const text = fs.readFileSync(path.join(DIR, "deploy.yml"), "utf8");
         for (const secret of ["PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_ACCESS_TOKEN"]) expect(text).toContain(`secrets.${secret}`);
+    });
+
+    it("look for drift on a schedule: preview --refresh --expect-no-changes per stack, named per node in the summary and an issue", () => {
+        const w = load("drift.yml") as Workflow & { permissions: Record<string, string> };
+        expect(w.on.schedule).toEqual([{ cron: expect.stringMatching(/^\d+ \d+ \* \* \*$/) }]);
+        expect(w.permissions).toEqual({ contents: "read", issues: "write" });
+        const job = w.jobs.drift as Job & { strategy: { matrix: { stack: string[] } } };
+        expect(job.strategy.matrix.stack).toEqual(["dev", "pi"]);
+        const runs = (job.steps ?? []).map((s) => s.run ?? "");
+        expect(runs).toContain('npm run --silent drift -- --stack "${{ matrix.stack }}" --markdown drift.md');
+        expect(runs).toContain('bash scripts/drift-issue.sh "${{ matrix.stack }}" drift.md');
+        const pkg = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")) as { scripts: Record<string, string> };
+        expect(pkg.scripts.drift).toBe("tsx scripts/drift.ts");
+        expect(fs.readFileSync(path.join(REPO, "scripts", "drift.ts"), "utf8")).toContain('"preview", "--refresh", "--expect-no-changes"');
     });
 });

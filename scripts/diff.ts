@@ -28,6 +28,8 @@ export interface DiffOptions {
     stacks?: string[];
     charts?: boolean;
     markdown?: boolean;
+    /** Told what is being rendered and how long it took (npm run diff prints it on stderr). */
+    progress?: (line: string) => void;
 }
 
 function stacksIn(dir: string): string[] {
@@ -72,12 +74,15 @@ export async function manifestDiff(opts: DiffOptions): Promise<string> {
         const title = `Rendered manifests: ${opts.base} → working tree (${stacks.join(", ")}${charts ? "; chart manifests included" : "; chart manifests NOT included: helm or the chart cache is missing"})`;
         out.push(opts.markdown ? `<!-- picluster-manifest-diff -->\n### ${title}\n` : `# ${title}\n`);
         for (const stack of stacks) {
+            const started = Date.now();
+            opts.progress?.(`diff: rendering ${stack} at ${opts.base} and in the working tree${charts ? ", chart manifests included" : ""}…`);
             const [head, base] = await Promise.all([
                 renderInChildAsync(opts.root, stack, { manifests: charts }),
                 fs.existsSync(path.join(baseRoot, `Pulumi.${stack}.yaml`)) ? renderInChildAsync(baseRoot, stack, { manifests: charts, script }) : Promise.resolve(new Map<string, string>()),
             ]);
             writeTree(path.join(work, "base", stack), base);
             writeTree(path.join(work, "head", stack), head);
+            opts.progress?.(`diff: ${stack} rendered in ${((Date.now() - started) / 1000).toFixed(1)} s`);
             fs.mkdirSync(path.join(work, "base", stack), { recursive: true });
             const args = ["diff", "--no-index", "--no-color", "--src-prefix=", "--dst-prefix=", "--", `base/${stack}`, `head/${stack}`];
             const names = spawnSync("git", [...args.slice(0, 4), "--name-status", ...args.slice(4)], { cwd: work, maxBuffer: 1 << 30 }).stdout.toString().trim();
@@ -114,7 +119,7 @@ async function main(argv: string[]): Promise<number> {
         return 2;
     }
     const [base, ...stacks] = positional;
-    const text = await manifestDiff({ root: path.join(__dirname, ".."), base, stacks, charts: argv.includes("--no-charts") ? false : undefined, markdown: argv.includes("--markdown") });
+    const text = await manifestDiff({ root: path.join(__dirname, ".."), base, stacks, charts: argv.includes("--no-charts") ? false : undefined, markdown: argv.includes("--markdown"), progress: (l) => process.stderr.write(`${l}\n`) });
     process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
     return 0;
 }

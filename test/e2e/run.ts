@@ -28,6 +28,7 @@ import { ownershipStep } from "./steps/ownership";
 import { refusalStep } from "./steps/refusal";
 import { readmeMainJob } from "./steps/readme";
 import { k3sUpgradeStep } from "./steps/upgrade";
+import { apiVipSteps } from "./steps/apiVip";
 
 class StepFailure extends Error {}
 function check(ok: boolean, message: string): asserts ok {
@@ -102,6 +103,7 @@ function main(): number {
         cleanup();
     }
     batchStep(tc.path, step, check, K3S_VERSION, NEXT_VERSION);
+    apiVipSteps(tc.path, step, check);
     const passed = results.filter((r) => r.ok).length;
     const failed = results.length - passed;
     console.log(`${passed} passed, ${failed} failed`);

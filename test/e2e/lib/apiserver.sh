@@ -47,7 +47,9 @@ _pki() { # DIR
     openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=picluster-e2e-ca" \
       -keyout ca.key -out ca.crt
     openssl req -newkey rsa:2048 -nodes -subj "/CN=kube-apiserver" -keyout server.key -out server.csr
-    printf 'subjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local\nextendedKeyUsage=serverAuth\n' > server.ext
+    # 127.0.0.2: the API VIP of test/e2e/steps/apiVip.ts (k3s puts a VIP in its
+    # certificate from tls-san; this API server stands in for k3s's).
+    printf 'subjectAltName=IP:127.0.0.1,IP:127.0.0.2,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local\nextendedKeyUsage=serverAuth\n' > server.ext
     openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
       -extfile server.ext -out server.crt
     openssl req -newkey rsa:2048 -nodes -subj "/O=system:masters/CN=e2e-admin" -keyout admin.key -out admin.csr

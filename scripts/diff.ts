@@ -14,6 +14,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { cacheDir, helmBin } from "./charts/cache";
+import { crdLines } from "./charts/crds";
+import { releasesOf } from "./charts/releases";
 import { renderInChildAsync } from "./charts/stacks";
 import { helpRequested } from "./lib/cli";
 
@@ -88,12 +90,16 @@ export async function manifestDiff(opts: DiffOptions): Promise<string> {
             const names = spawnSync("git", [...args.slice(0, 4), "--name-status", ...args.slice(4)], { cwd: work, maxBuffer: 1 << 30 }).stdout.toString().trim();
             const patch = spawnSync("git", args, { cwd: work, maxBuffer: 1 << 30 }).stdout.toString();
             const changed = names ? names.split("\n").map((l) => l.replace(/\t(base|head)\/[^/]+\//g, "\t")) : [];
+            // A chart bump whose CRDs change says so (crds/ are not in the rendered manifests).
+            const crds = crdLines(releasesOf(base), releasesOf(head)).map((l) => `${opts.markdown ? "- " : ""}${l}\n`).join("");
             const summary = changed.length === 0 ? "no change" : `${changed.length} file(s) changed:\n${changed.map((l) => `  ${l.replace("\t", " ")}`).join("\n")}`;
             if (opts.markdown) {
                 out.push(`#### ${stack}: ${changed.length === 0 ? "no change" : `${changed.length} file(s) changed`}\n`);
+                if (crds) out.push(crds);
                 if (changed.length > 0) out.push(`<details><summary>${changed.map((l) => `<code>${l.split("\t").pop()}</code>`).join(", ")}</summary>\n\n\`\`\`diff\n${patch}\`\`\`\n</details>\n`);
             } else {
                 out.push(`## ${stack}: ${summary}\n`);
+                if (crds) out.push(crds);
                 if (patch) out.push(patch);
             }
         }

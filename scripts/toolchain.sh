@@ -49,8 +49,11 @@ PULUMI_NODEJS_HOST_VERSION=$PULUMI_VERSION        # built from pulumi/pulumi's s
 K8S_PROVIDER_VERSION=$(npm_pin @pulumi/kubernetes)  # pulumi/pulumi-kubernetes tag v<version>
 RANDOM_PROVIDER_VERSION=$(npm_pin @pulumi/random)   # pulumi/pulumi-random tag v<version>
 COMMAND_PROVIDER_VERSION=$(npm_pin @pulumi/command) # pulumi/pulumi-command tag v<version>
+# renovate: datasource=github-releases depName=kubernetes/kubernetes extractVersion=^v(?<version>.+)$
 KUBERNETES_VERSION=1.34.4                   # kube-apiserver, kube-controller-manager, kubectl (k8s.io/kubernetes)
+# renovate: datasource=github-releases depName=etcd-io/etcd extractVersion=^v(?<version>.+)$
 ETCD_VERSION=3.6.4                          # go.etcd.io/etcd/server/v3: the version k8s.io/kubernetes v1.34.4 requires
+# renovate: datasource=github-releases depName=helm/helm extractVersion=^v(?<version>.+)$
 HELM_VERSION=3.20.2                         # helm.sh/helm/v3 as pulumi-kubernetes' provider/go.mod requires it (docs/decisions.md)
 
 # Upstream source. The Go module proxy does not serve the language host or the
@@ -63,7 +66,9 @@ HELM_VERSION=3.20.2                         # helm.sh/helm/v3 as pulumi-kubernet
 #     ~/src/upstream/pulumi, pulumi-kubernetes, pulumi-random
 UPSTREAM_SRC=${PICLUSTER_UPSTREAM_SRC:-${XDG_CACHE_HOME:-$HOME/.cache}/picluster-upstream}
 
+# renovate: datasource=github-releases depName=rhysd/actionlint extractVersion=^v(?<version>.+)$
 ACTIONLINT_VERSION=1.7.12                   # github.com/rhysd/actionlint (CI only)
+# renovate: datasource=go depName=github.com/johannesboyne/gofakes3 extractVersion=^v(?<version>.+)$
 GOFAKES3_VERSION=1.2.0                      # github.com/johannesboyne/gofakes3 (test/e2e/state.ts only)
 
 # What the e2e suite needs (the default set); actionlint is built only by name.

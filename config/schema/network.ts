@@ -75,6 +75,7 @@ const acmeSchema = z.strictObject({
 /** cert-manager, the jetstack chart (its CRDs installed by the chart). */
 const certManagerSchema = z
     .strictObject({
+        // renovate: datasource=helm depName=cert-manager registryUrl=https://charts.jetstack.io
         version: pinnedVersion.default("v1.21.1"),
         repo: chartRepo.default("https://charts.jetstack.io"),
         /** Per-stack Helm values deep-merged over the program's. */

@@ -60,6 +60,7 @@ const helmFields = (d: { version: string; repo: string; timeoutSeconds?: number 
 
 export const ollamaSchema = z
     .strictObject({
+        // renovate: datasource=helm depName=ollama registryUrl=https://helm.otwld.com/
         ...helmFields({ version: "1.77.0", repo: "https://helm.otwld.com/", timeoutSeconds: 1800 }),
         /** Models pulled when the pod starts (llama3:8b ≈ 4.7 GB). */
         models: z.array(z.string().regex(/^[a-z0-9][a-z0-9._-]*(:[A-Za-z0-9._-]+)?$/, "must be an Ollama model such as llama3:8b")).default(["llama3:8b"]),
@@ -93,8 +94,10 @@ export const postgresSchema = z
     .strictObject({
         enabled: z.boolean().default(true),
         /** cloudnative-pg operator chart version. */
+        // renovate: datasource=helm depName=cloudnative-pg registryUrl=https://cloudnative-pg.github.io/charts
         operatorVersion: pinnedVersion.default("0.29.0"),
         /** cloudnative-pg `cluster` chart version. */
+        // renovate: datasource=helm depName=cluster registryUrl=https://cloudnative-pg.github.io/charts
         clusterVersion: pinnedVersion.default("0.8.1"),
         repo: chartRepo.default("https://cloudnative-pg.github.io/charts"),
         postgresMajor: z.enum(["15", "16", "17"]).default("16"),
@@ -113,6 +116,7 @@ export const postgresSchema = z
 
 export const rocketchatSchema = z
     .strictObject({
+        // renovate: datasource=helm depName=rocketchat registryUrl=https://rocketchat.github.io/helm-charts
         ...helmFields({ version: "7.0.2", repo: "https://rocketchat.github.io/helm-charts" }),
         /** Public host name; without it no Ingress is made. */
         host: ingressHost.optional(),
@@ -126,6 +130,7 @@ export const rocketchatSchema = z
 
 export const monitoringSchema = z
     .strictObject({
+        // renovate: datasource=helm depName=kube-prometheus-stack registryUrl=https://prometheus-community.github.io/helm-charts
         ...helmFields({ version: "88.5.3", repo: "https://prometheus-community.github.io/helm-charts", timeoutSeconds: 900 }),
         /** How long Prometheus keeps samples, and the size cap that wins first. */
         retention: z.string().regex(/^\d+[hdw]$/, "must be a duration such as 5d").default("5d"),

@@ -14,6 +14,7 @@ const resourcePair = z.strictObject({ cpu: cpuQuantity, memory: byteQuantity });
 export const longhornSchema = z
     .strictObject({
         /** Exact chart version (charts.longhorn.io; the chart is longhorn/longhorn's chart/ at tag v<version>). */
+        // renovate: datasource=helm depName=longhorn registryUrl=https://charts.longhorn.io
         version: pinnedVersion.default("1.12.1"),
         repo: z
             .string()

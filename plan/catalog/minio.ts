@@ -1,7 +1,12 @@
 import type { CatalogPreset } from "./types";
 
 /** MinIO's images, pinned: the release the 5.4.0 chart ships (MinIO tags are RELEASE.<UTC timestamp>). */
-export const MINIO_IMAGES = { server: "RELEASE.2024-12-18T13-15-44Z", mc: "RELEASE.2024-11-21T17-21-54Z" };
+export const MINIO_IMAGES = {
+    // renovate: datasource=docker depName=quay.io/minio/minio
+    server: "RELEASE.2024-12-18T13-15-44Z",
+    // renovate: datasource=docker depName=quay.io/minio/mc
+    mc: "RELEASE.2024-11-21T17-21-54Z",
+};
 /** The bucket the minio preset creates: what the docs' backups.s3 example names. */
 export const MINIO_BUCKET = "picluster-backups";
 

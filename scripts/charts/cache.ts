@@ -59,6 +59,7 @@ export function helmBin(): string {
 }
 
 /** helm.sh/helm/v3 as embedded by the newest pulumi-kubernetes provider source available (see docs/decisions.md). */
+// renovate: datasource=github-releases depName=helm/helm extractVersion=^v(?<version>.+)$
 export const HELM_VERSION = "3.20.2";
 
 function run(cmd: string, args: string[], opts: { cwd?: string; input?: Buffer } = {}): Buffer {

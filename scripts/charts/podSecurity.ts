@@ -10,6 +10,7 @@ import * as path from "path";
 import type { PodSecurityJudge } from "./checks";
 
 /** Kubernetes version whose pod-security-admission module the toolchain builds (scripts/toolchain.sh KUBERNETES_VERSION). */
+// renovate: datasource=github-releases depName=kubernetes/kubernetes extractVersion=^v(?<version>.+)$
 export const POD_SECURITY_VERSION = "1.34.4";
 
 /** The built judge binary, or undefined when the toolchain lacks it. */

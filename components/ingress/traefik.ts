@@ -10,7 +10,7 @@ import { basicAuthMiddleware } from "./basicAuth";
 
 /**
  * Values k3s's own Traefik chart gets on top of its defaults: HTTP redirects
- * to HTTPS for good, no dashboard route, resources, and with the basic-auth
+ * to HTTPS for good, no dashboard route, resources, seccomp, and with the basic-auth
  * login its Middleware (rendered by the chart after its CRDs, so nothing
  * waits for them; components/ingress/basicAuth.ts makes its Secret).
  */
@@ -19,6 +19,8 @@ export function traefikValues(basicAuth: boolean): Values {
         ports: { web: { redirections: { entryPoint: { to: "websecure", scheme: "https", permanent: true } } } },
         ingressRoute: { dashboard: { enabled: false } },
         resources: TRAEFIK_RESOURCES,
+        // The chart's pod is non-root, read-only, capability-free; with the runtime's seccomp profile it is restricted-clean.
+        podSecurityContext: { seccompProfile: { type: "RuntimeDefault" } },
         ...(basicAuth ? { extraObjects: [basicAuthMiddleware()] } : {}),
     };
 }

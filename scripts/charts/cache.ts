@@ -161,6 +161,7 @@ export function packageFromSource(pin: ChartPin, outDir: string): string {
         run("tar", ["-x", "-C", work], { input: tar });
         const chartDir = path.join(work, dirInRepo);
         if (source.chartpress) applyChartpress(chartDir, pin.version);
+        if (source.versionFromTag) applyTagVersion(chartDir, pin.version);
         const meta = YAML.parse(fs.readFileSync(path.join(chartDir, "Chart.yaml"), "utf8")) as { dependencies?: { name: string; version: string; repository?: string }[] };
         const lockFile = path.join(chartDir, "Chart.lock");
         const lock = fs.existsSync(lockFile) ? (YAML.parse(fs.readFileSync(lockFile, "utf8")) as { dependencies?: { name: string; version: string }[] }) : {};
@@ -189,6 +190,12 @@ function applyChartpress(chartDir: string, version: string): void {
     fs.writeFileSync(chartYaml, fs.readFileSync(chartYaml, "utf8").replace(/^version: .*$/m, `version: ${version}`));
     const values = path.join(chartDir, "values.yaml");
     fs.writeFileSync(values, fs.readFileSync(values, "utf8").replace(/"set-by-chartpress"/g, `"${version}"`));
+}
+
+/** What cert-manager's release does to its chart: version and appVersion become the tag's (the images default to appVersion). */
+function applyTagVersion(chartDir: string, version: string): void {
+    const chartYaml = path.join(chartDir, "Chart.yaml");
+    fs.writeFileSync(chartYaml, fs.readFileSync(chartYaml, "utf8").replace(/^version: .*$/m, `version: ${version}`).replace(/^appVersion: .*$/m, `appVersion: ${version}`));
 }
 
 // ---------------------------------------------------------------------------

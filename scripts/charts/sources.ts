@@ -25,6 +25,12 @@ export interface ChartSource {
      * release sets the chart version and every image tag to the tag's version.
      */
     chartpress?: boolean;
+    /**
+     * Charts whose Chart.yaml holds v0.0.0 in git (cert-manager): the
+     * release tool sets `version` and `appVersion` (the images' default tag)
+     * to the tag's version.
+     */
+    versionFromTag?: boolean;
 }
 
 const BITNAMI: ChartSource = {
@@ -55,6 +61,11 @@ export const CHART_SOURCES: Record<string, ChartSource> = {
     "https://metallb.github.io/metallb": { github: "metallb/metallb", tag: (_c, v) => `v${v}`, dir: (c) => `charts/${c}`, index: "gh-pages:index.yaml" },
     // k8s_gateway: gh-pages keeps the index and each packaged chart.
     "https://k8s-gateway.github.io/k8s_gateway": { github: "k8s-gateway/k8s_gateway", tag: (c, v) => `${c}-${v}`, dir: (c) => `charts/${c}`, index: "gh-pages:index.yaml" },
+    // traefik.github.io/charts: traefik/traefik-helm-chart's tags v<version>. k3s bundles this chart (repackaged as
+    // <version>+up<version>, CRDs split out); the chart layer renders it with the HelmChartConfig's values (test/charts/frontDoor.test.ts).
+    "https://traefik.github.io/charts": { github: "traefik/traefik-helm-chart", tag: (_c, v) => `v${v}`, dir: (c) => c },
+    // charts.jetstack.io: cert-manager's release tag `v<x.y.z>` is the chart version; make sets Chart.yaml's version and appVersion (make/manifests.mk).
+    "https://charts.jetstack.io": { github: "cert-manager/cert-manager", tag: (_c, v) => v, dir: () => "deploy/charts/cert-manager", versionFromTag: true },
     "oci://registry-1.docker.io/bitnamicharts": BITNAMI,
     "https://charts.bitnami.com/bitnami": BITNAMI,
 };

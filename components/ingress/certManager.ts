@@ -84,7 +84,7 @@ export class CertManager extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const opts_ = (deps: pulumi.Resource[] = []): pulumi.CustomResourceOptions => ({ parent: this, provider: cluster.provider, dependsOn: [...cluster.readyResources, this.helm.release, ...deps] });
+        const opts_ = (deps: pulumi.Resource[] = []): pulumi.CustomResourceOptions => ({ parent: this, provider: cluster.provider, dependsOn: [...cluster.readyResources, this.helm.ready, ...deps] });
         const labels = standardLabels("front-door", "issuer");
         const cr = (n: string, kind: string, metadata: Record<string, unknown>, spec: Record<string, unknown>, deps: pulumi.Resource[] = []) =>
             new k8s.apiextensions.CustomResource(n, { apiVersion: "cert-manager.io/v1", kind, metadata: { labels, ...metadata }, spec }, opts_(deps));
@@ -95,7 +95,7 @@ export class CertManager extends pulumi.ComponentResource {
             const waitFor = args.skipAwait ? skipAwaitAnnotations(true) : { "pulumi.com/waitFor": "condition=Ready" };
             const ca = cr(`${name}-ca`, "Certificate", { name: CA_SECRET, namespace: namespace.name, annotations: waitFor }, caCertificateSpec(issuer.commonName, `${issuer.name}-selfsigned`), [selfSigned]);
             const caIssuer = cr(`${name}-ca-issuer`, "ClusterIssuer", { name: issuer.name }, { ca: { secretName: CA_SECRET } }, [ca]);
-            this.issuer = { name: issuer.name, ready: [this.helm.release, caIssuer] };
+            this.issuer = { name: issuer.name, ready: [this.helm.ready, caIssuer] };
             if (!args.skipAwait) {
                 // The id is unknown while the Certificate is still to be made, so a preview never reads a Secret that does not exist yet.
                 const read = k8s.core.v1.Secret.get(`${name}-ca-read`, ca.id.apply(() => `${namespace.name}/${CA_SECRET}`), { parent: this, provider: cluster.provider, dependsOn: [...cluster.readyResources, ca] });
@@ -110,7 +110,7 @@ export class CertManager extends pulumi.ComponentResource {
                 { parent: this, provider: cluster.provider, dependsOn: [...cluster.readyResources, namespace.resource] },
             );
             const acme = cr(`${name}-acme-issuer`, "ClusterIssuer", { name: issuer.name }, acmeIssuerSpec(issuer, tokenSecret), [token]);
-            this.issuer = { name: issuer.name, ready: [this.helm.release, acme] };
+            this.issuer = { name: issuer.name, ready: [this.helm.ready, acme] };
         }
         this.registerOutputs({});
     }

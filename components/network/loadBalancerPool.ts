@@ -64,7 +64,7 @@ export class LoadBalancerPool extends pulumi.ComponentResource {
         );
         this.release = metallb.release;
         const objects = poolObjects(pool.addresses, pool.namespace);
-        const after = { parent: this, provider: cluster.provider, dependsOn: [metallb.release] };
+        const after = { parent: this, provider: cluster.provider, dependsOn: [metallb.ready] };
         this.pool = new k8s.apiextensions.CustomResource(`${name}-pool`, objects.pool as k8s.apiextensions.CustomResourceArgs, after);
         const l2 = new k8s.apiextensions.CustomResource(`${name}-l2`, objects.l2 as k8s.apiextensions.CustomResourceArgs, after);
         this.ready = [this.pool, l2];

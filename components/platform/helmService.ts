@@ -4,6 +4,7 @@ import type { ClusterTarget } from "../cluster/clusterTarget";
 import type { NamespaceRef } from "../k8s/namespace";
 import type { ChartRef } from "../../plan/catalog/presets";
 import { deepMerge, setPath, type Values } from "../../plan/values";
+import { ReleaseReadiness } from "./releaseReadiness";
 
 export type { ChartRef };
 
@@ -19,9 +20,9 @@ export interface HelmServiceArgs {
     overrides?: Values;
     /** Helm value path → secret; set last so config can never replace a generated secret with plain text. */
     secretValues?: Record<string, pulumi.Output<string>>;
-    /** Seconds Helm may take (install + wait) before the atomic install rolls back. */
+    /** Seconds the release's workloads may take to become ready (and Helm its hooks) before `up` fails with why. */
     timeoutSeconds: number;
-    /** Do not wait for readiness (and so no atomic rollback): for an API server without kubelets. */
+    /** Do not wait for readiness: for an API server without kubelets. */
     skipAwait: boolean;
     /** Other resources that must exist first (CRDs, Secrets the chart references). */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
@@ -34,7 +35,11 @@ export function releaseValues(args: Pick<HelmServiceArgs, "defaults" | "override
     return values;
 }
 
-/** The pure part of a release: chart, repo, version, namespace, wait/atomic settings and values. */
+/**
+ * The pure part of a release: chart, repo, version, namespace, values, and
+ * Helm neither waiting nor rolling back: the release's ReleaseReadiness
+ * waits, and a release that fails keeps its pods for the diagnosis.
+ */
 export function releaseArgs(args: Omit<HelmServiceArgs, "cluster" | "dependsOn">): k8s.helm.v3.ReleaseArgs {
     const oci = args.chart.repo.startsWith("oci://");
     return {
@@ -44,9 +49,10 @@ export function releaseArgs(args: Omit<HelmServiceArgs, "cluster" | "dependsOn">
         version: args.chart.version,
         ...(oci ? {} : { repositoryOpts: { repo: args.chart.repo } }),
         values: releaseValues(args),
-        // Atomic rolls a failed install/upgrade back, but implies waiting; without kubelets nothing gets ready.
-        atomic: !args.skipAwait,
-        skipAwait: args.skipAwait,
+        // Atomic would uninstall (or roll back) a failed release before anyone read why, and its
+        // error names no cause; the ReleaseReadiness after the release waits instead (helmService below).
+        atomic: false,
+        skipAwait: true,
         cleanupOnFail: true,
         timeout: args.timeoutSeconds,
         createNamespace: false,
@@ -57,12 +63,18 @@ export function releaseArgs(args: Omit<HelmServiceArgs, "cluster" | "dependsOn">
 /**
  * The base of every chart-backed service: one `helm.v3.Release` (previews
  * work while the cluster is still being created), pinned to a chart version
- * and repository, installed atomically with a timeout, values deep-merged
- * from the component's defaults and the stack's overrides, on the cluster's
- * provider, after the namespace (which waits for the cluster to be ready).
+ * and repository, values deep-merged from the component's defaults and the
+ * stack's overrides, on the cluster's provider, after the namespace (which
+ * waits for the cluster to be ready); then, unless `skipAwait`, a
+ * ReleaseReadiness that waits up to `timeoutSeconds` for its workloads and
+ * fails `up` with the diagnosis when they are not ready.
  */
 export class HelmService extends pulumi.ComponentResource {
     readonly release: k8s.helm.v3.Release;
+    /** The bounded wait for the release's workloads (undefined with skipAwait). */
+    readonly readiness?: ReleaseReadiness;
+    /** What a resource that needs the release running (its webhooks, its storage class) depends on. */
+    readonly ready: pulumi.Resource;
     /** The values the release was given (secret leaves are Outputs). */
     readonly values: Values;
 
@@ -75,6 +87,14 @@ export class HelmService extends pulumi.ComponentResource {
             provider: args.cluster.provider,
             dependsOn: [...args.cluster.readyResources, args.namespace.resource, ...(args.dependsOn ?? [])],
         });
+        if (!args.skipAwait) {
+            this.readiness = new ReleaseReadiness(
+                `${name}-ready`,
+                { kubeconfig: args.cluster.kubeconfig, namespace: args.namespace.name, release: args.releaseName, revision: this.release.status.revision, timeoutSeconds: args.timeoutSeconds },
+                { parent: this, dependsOn: [this.release] },
+            );
+        }
+        this.ready = this.readiness ?? this.release;
         this.registerOutputs({ status: this.release.status });
     }
 }

@@ -112,7 +112,7 @@ export const longhornService = defineService({
             endpoints: { longhorn: `longhorn-frontend.${LONGHORN_NAMESPACE}.svc.cluster.local:80` },
             credentials: {},
             // Every later volume is of its class: nothing may wait on a PVC before the chart is installed.
-            platformReady: [component.helm.release],
+            platformReady: [component.helm.ready],
         };
     },
 });

@@ -168,8 +168,9 @@ export class Postgres extends pulumi.ComponentResource {
                 overrides: spec.values,
                 timeoutSeconds: spec.timeoutSeconds,
                 skipAwait: args.skipAwait,
-                // The Cluster and Database kinds come with the operator; role Secrets must exist before the roles.
-                dependsOn: [this.operator.release, ...secrets],
+                // The Cluster and Database kinds come with the operator, whose webhook must be running to admit
+                // them (its readiness); role Secrets must exist before the roles.
+                dependsOn: [this.operator.ready, ...secrets],
             },
             { parent: this },
         );

@@ -37,7 +37,7 @@ describe("the front door (pi stack, network.domain pi.home.arpa)", () => {
         build(plan());
         const rs = await registeredResources();
         const release = rs.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === "cert-manager");
-        expect(release?.inputs).toMatchObject({ chart: "cert-manager", version: "v1.21.1", namespace: "cert-manager", repositoryOpts: { repo: "https://charts.jetstack.io" }, atomic: true });
+        expect(release?.inputs).toMatchObject({ chart: "cert-manager", version: "v1.21.1", namespace: "cert-manager", repositoryOpts: { repo: "https://charts.jetstack.io" } });
         expect((unwrapSecrets(release?.inputs.values) as Values).crds).toEqual({ enabled: true, keep: true });
         const ns = rs.find((r) => r.type === "kubernetes:core/v1:Namespace" && meta(r).name === "cert-manager");
         expect(meta(ns!).labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
@@ -116,7 +116,7 @@ describe("the front door (pi stack, network.domain pi.home.arpa)", () => {
             expect(await dependencyNames(r.opts), r.name).toContain(cluster.readyName);
         }
         const grafanaCert = rec.resources.find((r) => r.name.endsWith("front-door-grafana-certificate"))!;
-        expect(await dependencyNames(grafanaCert.opts)).toEqual(expect.arrayContaining([`fd${n}-front-door-cert-manager`, `fd${n}-front-door-cert-manager-ca-issuer`]));
+        expect(await dependencyNames(grafanaCert.opts)).toEqual(expect.arrayContaining([`fd${n}-front-door-cert-manager-ready`, `fd${n}-front-door-cert-manager-ca-issuer`]));
     });
 
     it("exports the URLs and the CA certificate read back from cert-manager's Secret", async () => {

@@ -84,7 +84,7 @@ describe("Helm-service values", () => {
         expect(setPath({}, "a.b.c", 1)).toEqual({ a: { b: { c: 1 } } });
     });
 
-    it("builds an atomic, pinned release with a timeout, and secret values set last", async () => {
+    it("builds a pinned release that Helm neither waits for nor rolls back (its ReleaseReadiness waits), and secret values set last", async () => {
         const ra = releaseArgs({
             namespace: { name: "ns", resource: undefined as never },
             releaseName: "r",
@@ -95,7 +95,7 @@ describe("Helm-service values", () => {
             timeoutSeconds: 300,
             skipAwait: false,
         });
-        expect(ra).toMatchObject({ name: "r", namespace: "ns", chart: "c", version: "1.2.3", repositoryOpts: { repo: "https://charts.example.com" }, atomic: true, timeout: 300, skipAwait: false });
+        expect(ra).toMatchObject({ name: "r", namespace: "ns", chart: "c", version: "1.2.3", repositoryOpts: { repo: "https://charts.example.com" }, atomic: false, timeout: 300, skipAwait: true });
         const pw = ((ra.values as Record<string, any>).auth.password) as pulumi.Output<string>;
         expect(await isSecret(pw)).toBe(true);
         expect(await valueOf(pw)).toBe("from-config");

@@ -65,8 +65,9 @@ describe("network.loadBalancer and network.dns on a cluster", () => {
     it("declares the pool and its L2 announcement once MetalLB (and its webhook) is ready", async () => {
         expect(reg("platform-lan-pool").inputs).toMatchObject({ apiVersion: "metallb.io/v1beta1", kind: "IPAddressPool", metadata: { name: "picluster-lan", namespace: "metallb-system" }, spec: { addresses: ["192.168.1.240-192.168.1.250"] } });
         expect(reg("platform-lan-l2").inputs).toMatchObject({ kind: "L2Advertisement", spec: { ipAddressPools: ["picluster-lan"] } });
-        expect(await dependencyNames(recorded("platform-lan-pool").opts)).toEqual(["platform-lan-metallb"]);
-        expect(await dependencyNames(recorded("platform-lan-l2").opts)).toEqual(["platform-lan-metallb"]);
+        // After MetalLB's readiness: its controller serves the webhook that admits them.
+        expect(await dependencyNames(recorded("platform-lan-pool").opts)).toEqual(["platform-lan-metallb-ready"]);
+        expect(await dependencyNames(recorded("platform-lan-l2").opts)).toEqual(["platform-lan-metallb-ready"]);
     });
 
     it("creates the app's LoadBalancer Service only after the pool exists", async () => {

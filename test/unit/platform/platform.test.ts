@@ -6,6 +6,7 @@ import { servicesSchema } from "../../../config/schema/services";
 import {
     dependencyNames,
     isSecret,
+    isSecretEnvelope,
     plainOccurrences,
     recorder,
     registeredResources,
@@ -56,9 +57,26 @@ describe("Platform", () => {
         });
         for (const r of rs) {
             expect(r.inputs.version).toMatch(/^\d+\.\d+\.\d+$/);
-            expect(r.inputs.atomic).toBe(true);
             expect(r.inputs.timeout).toBeGreaterThanOrEqual(60);
         }
+    });
+
+    it("waits for every release's workloads after it, bounded by its timeout, with Helm neither waiting nor rolling back", async () => {
+        const { rec } = build();
+        const rs = await registeredResources();
+        const waits = rs.filter((r) => r.type === "pulumi-nodejs:dynamic/picluster:ReleaseReadiness");
+        expect(waits.map((w) => w.inputs.release).sort()).toEqual(releases(rs).map((r) => r.inputs.name).sort());
+        for (const r of releases(rs)) {
+            expect(r.inputs).toMatchObject({ atomic: false, skipAwait: true });
+            const wait = waits.find((w) => w.inputs.release === r.inputs.name)!;
+            expect(wait.inputs).toMatchObject({ namespace: r.inputs.namespace, timeoutSeconds: r.inputs.timeout });
+            // The API server is reached with the cluster's kubeconfig, kept secret.
+            expect(isSecretEnvelope(wait.inputs.kubeconfig)).toBe(true);
+        }
+        // The wait comes after its release; the database cluster after the operator's wait (its webhook must answer).
+        const named = (name: string, type: string) => rec.resources.find((r) => r.name === name && r.type === type)!;
+        expect(await dependencyNames(named(`pf${n}-ollama-ready`, "pulumi-nodejs:dynamic/picluster:ReleaseReadiness").opts)).toContain(`pf${n}-ollama`);
+        expect(await dependencyNames(named(`pf${n}-postgres-cluster`, "kubernetes:helm.sh/v3:Release").opts)).toContain(`pf${n}-postgres-operator-ready`);
     });
 
     it("pins Rocket.Chat and its MongoDB to amd64", async () => {
@@ -288,10 +306,11 @@ describe("Platform", () => {
         expect(rs.filter((r) => r.type.startsWith("kubernetes:") && r.type !== "kubernetes:helm.sh/v3:Release").filter((r) => r.name.startsWith(`pf${n}`))).toEqual([]);
     });
 
-    it("skips readiness waits (and so atomic rollback) when services.skipAwait is set", async () => {
+    it("skips readiness waits when services.skipAwait is set", async () => {
         build({ services: piServices({ skipAwait: true }) });
         const rs = await registeredResources();
         for (const r of releases(rs)) expect(r.inputs).toMatchObject({ skipAwait: true, atomic: false });
+        expect(rs.filter((r) => r.type === "pulumi-nodejs:dynamic/picluster:ReleaseReadiness")).toEqual([]);
         const d = rs.find((r) => r.type === "kubernetes:apps/v1:Deployment")!;
         expect((d.inputs.metadata as Values).annotations).toEqual({ "pulumi.com/skipAwait": "true" });
     });

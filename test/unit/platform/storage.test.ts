@@ -105,7 +105,8 @@ describe("services.storage: longhorn under mocks", async () => {
     it("makes every later release wait for Longhorn's: no volume waits on a class that does not exist yet", async () => {
         const releases = rec.resources.filter((r) => r.type === RELEASE && !r.name.endsWith("-storage"));
         expect(releases.length).toBeGreaterThan(5);
-        for (const r of releases) expect(await dependencyNames(r.opts), r.name).toContain("platform-storage");
+        // Longhorn's readiness: its class exists with the release, its volumes attach once its pods run.
+        for (const r of releases) expect(await dependencyNames(r.opts), r.name).toContain("platform-storage-ready");
     });
 
     it("has no backup target, credentials Secret or RecurringJob without backups", () => {

@@ -29,6 +29,7 @@ import { refusalStep } from "./steps/refusal";
 import { readmeMainJob } from "./steps/readme";
 import { k3sUpgradeStep } from "./steps/upgrade";
 import { apiVipSteps } from "./steps/apiVip";
+import { frontDoorCharts, frontDoorSteps } from "./steps/frontDoor";
 
 class StepFailure extends Error {}
 function check(ok: boolean, message: string): asserts ok {
@@ -62,7 +63,7 @@ function main(): number {
         return 1;
     }
     if (tc.notes) console.log(tc.notes);
-    const charts = chartCacheProblem(serviceCharts());
+    const charts = chartCacheProblem([...serviceCharts(), ...frontDoorCharts()]);
     if (charts) {
         console.log(`e2e: ${charts}; nothing was run`);
         console.log("0 passed, 1 failed");
@@ -104,6 +105,7 @@ function main(): number {
     }
     batchStep(tc.path, step, check, K3S_VERSION, NEXT_VERSION);
     apiVipSteps(tc.path, step, check);
+    frontDoorSteps(tc.path, step, check);
     const passed = results.filter((r) => r.ok).length;
     const failed = results.length - passed;
     console.log(`${passed} passed, ${failed} failed`);

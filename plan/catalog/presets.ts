@@ -105,6 +105,8 @@ export const catalogPresets: Record<"jupyterhub" | "rabbitmq" | "headlamp" | "re
             auth: { username: "picluster", existingPasswordSecret: "rabbitmq-auth", existingErlangSecret: "rabbitmq-auth" },
         }),
         generatedSecret: { name: "rabbitmq-auth", keys: ["rabbitmq-password", "rabbitmq-erlang-cookie"] },
+        // The management UI, on the same Service.
+        ui: { subdomain: "rabbitmq", service: (r) => helmFullname(r, "rabbitmq"), port: 15672, login: (e) => `user picluster; password: ${credentialCommand(`${e.name}/rabbitmq-password`)}` },
     },
     headlamp: {
         chart: "headlamp",

@@ -53,12 +53,13 @@ describe("cert-manager, rendered by its chart at its pin", () => {
 });
 
 describe("every route reaches a Service and port that exists", () => {
-    it("checks the five UIs' routes against the charts' Services", () => {
+    it("checks the six UIs' routes against the charts' Services", () => {
         expect(routeBackends(files).map((b) => `${b.namespace}/${b.service}:${b.port}`).sort()).toEqual([
             "headlamp/headlamp:80",
             "jupyterhub/proxy-public:80",
             "monitoring/monitoring-grafana:80",
             "monitoring/monitoring-kube-prometheus-prometheus:9090",
+            "rabbitmq/rabbitmq:15672",
             "rocketchat/rocketchat-rocketchat:80",
         ]);
         expect(checkRouteBackends(files)).toEqual([]);
@@ -109,14 +110,14 @@ describe("the front door's objects, admitted by a real API server with the real 
         const certManagerCrds = chart("cert-manager").filter((o) => o.kind === "CustomResourceDefinition");
         const crds = [...certManagerCrds, ...traefikCrds(traefikTgz), helmChartConfigCrd()];
         server.installCrds(crds as Obj[], ["certificates.cert-manager.io", "clusterissuers.cert-manager.io", "middlewares.traefik.io", "helmchartconfigs.helm.cattle.io"]);
-        for (const ns of ["cert-manager", "monitoring", "rocketchat", "jupyterhub", "headlamp"]) server.kubectl(["create", "namespace", ns]);
+        for (const ns of ["cert-manager", "monitoring", "rocketchat", "jupyterhub", "headlamp", "rabbitmq"]) server.kubectl(["create", "namespace", ns]);
     });
 
     afterAll(() => server.stop());
 
     it("admits the ClusterIssuers, the CA and every route's Certificate, the Traefik HelmChartConfig and the Middleware", () => {
         const objects = [...program("ClusterIssuer"), ...program("Certificate"), helmChartConfig(), ...(traefikValues().extraObjects as Obj[])];
-        expect(objects.map((o) => o.kind).sort()).toEqual(["Certificate", "Certificate", "Certificate", "Certificate", "Certificate", "Certificate", "ClusterIssuer", "ClusterIssuer", "HelmChartConfig", "Middleware"]);
+        expect(objects.map((o) => o.kind).sort()).toEqual(["Certificate", "Certificate", "Certificate", "Certificate", "Certificate", "Certificate", "Certificate", "ClusterIssuer", "ClusterIssuer", "HelmChartConfig", "Middleware"]);
         for (const o of objects) {
             const r = dryRun(o);
             expect(r.status, `${o.kind} ${o.metadata.name}: ${r.out}`).toBe(0);

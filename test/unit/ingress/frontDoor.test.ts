@@ -60,8 +60,8 @@ describe("the front door (pi stack, network.domain pi.home.arpa)", () => {
         const rs = await registeredResources();
         const certs = crs(rs, "Certificate").filter((r) => meta(r).name !== "picluster-ca");
         const ingresses = rs.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress");
-        expect(certs.map((r) => meta(r).name).sort()).toEqual(["chat", "grafana", "headlamp", "jupyter", "prometheus"]);
-        expect(ingresses.map((r) => meta(r).name).sort()).toEqual(["chat", "grafana", "headlamp", "jupyter", "prometheus"]);
+        expect(certs.map((r) => meta(r).name).sort()).toEqual(["chat", "grafana", "headlamp", "jupyter", "prometheus", "rabbitmq"]);
+        expect(ingresses.map((r) => meta(r).name).sort()).toEqual(["chat", "grafana", "headlamp", "jupyter", "prometheus", "rabbitmq"]);
         for (const ing of ingresses) {
             const spec = ing.inputs.spec as Values;
             const cert = certs.find((c) => meta(c).name === meta(ing).name && meta(c).namespace === meta(ing).namespace)!;

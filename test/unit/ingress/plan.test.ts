@@ -49,6 +49,7 @@ describe("the front door's routes", () => {
                 ["headlamp", "headlamp.pi.home.arpa", "headlamp/headlamp:80"],
                 ["jupyter", "jupyter.pi.home.arpa", "jupyterhub/proxy-public:80"],
                 ["prometheus", "prometheus.pi.home.arpa", "monitoring/monitoring-kube-prometheus-prometheus:9090"],
+                ["rabbitmq", "rabbitmq.pi.home.arpa", "rabbitmq/rabbitmq:15672"],
             ].sort(),
         );
         for (const r of routes(p)) expect(r).toMatchObject({ className: "traefik", tlsSecret: `${r.name}-tls`, ownCertificate: false, path: "/" });
@@ -80,7 +81,8 @@ describe("the front door's routes", () => {
         const urls = plan().platform.ingress?.urls ?? {};
         expect(urls.grafana).toEqual({ url: "https://grafana.pi.home.arpa/", login: `user admin; password: pulumi stack output credentials --show-secrets | jq -r '."grafana/admin"'` });
         expect(urls.prometheus.login).toBe(`user admin; password: pulumi stack output credentials --show-secrets | jq -r '."network/basic-auth"'`);
-        expect(Object.keys(urls).sort()).toEqual(["chat", "grafana", "headlamp", "jupyter", "prometheus"]);
+        expect(Object.keys(urls).sort()).toEqual(["chat", "grafana", "headlamp", "jupyter", "prometheus", "rabbitmq"]);
+        expect(urls.rabbitmq.login).toBe(`user picluster; password: pulumi stack output credentials --show-secrets | jq -r '."rabbitmq/rabbitmq-password"'`);
     });
 
     it("gives Rocket.Chat the chat route's host as its public host (its ROOT_URL)", () => {

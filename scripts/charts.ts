@@ -14,7 +14,6 @@ import * as path from "path";
 import { cacheDir, ChartPin, fillCache } from "./charts/cache";
 import { layerStackPins, layerStacks, stackPins } from "./charts/stacks";
 import { K3S_TRAEFIK_CHART } from "./charts/k3sBundled";
-import { K3S_TRAEFIK_CHART } from "./charts/k3sBundled";
 import { helpRequested } from "./lib/cli";
 
 const USAGE = "usage: npm run charts -- [--online] [STACK...]\n  fills the chart cache with every chart the stacks pin (docs/charts.md)\n";
@@ -39,8 +38,6 @@ async function main(argv: string[]): Promise<number> {
     };
     for (const stack of stacks) add(stackPins(root, stack));
     if (argv.filter((a) => !a.startsWith("--")).length === 0) for (const stack of layerStacks(root)) add(layerStackPins(root, stack));
-    // The Traefik chart k3s bundles, which the chart layer and the e2e suite render and take CRDs from (charts/k3sBundled.ts).
-    add([K3S_TRAEFIK_CHART]);
     // The Traefik chart k3s bundles, which the chart layer and the e2e suite render and take CRDs from (charts/k3sBundled.ts).
     add([K3S_TRAEFIK_CHART]);
     const results = await fillCache(pins, { online });

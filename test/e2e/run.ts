@@ -30,7 +30,6 @@ import { readmeMainJob } from "./steps/readme";
 import { k3sUpgradeStep } from "./steps/upgrade";
 import { apiVipSteps } from "./steps/apiVip";
 import { frontDoorCharts, frontDoorSteps } from "./steps/frontDoor";
-import { frontDoorCharts, frontDoorSteps } from "./steps/frontDoor";
 
 class StepFailure extends Error {}
 function check(ok: boolean, message: string): asserts ok {
@@ -106,7 +105,6 @@ function main(): number {
     }
     batchStep(tc.path, step, check, K3S_VERSION, NEXT_VERSION);
     apiVipSteps(tc.path, step, check);
-    frontDoorSteps(tc.path, step, check);
     frontDoorSteps(tc.path, step, check);
     const passed = results.filter((r) => r.ok).length;
     const failed = results.length - passed;

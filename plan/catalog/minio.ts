@@ -29,6 +29,7 @@ export const minioPreset: CatalogPreset = {
     storage: "50Gi",
     // The chart's fullname (as helmFullname in catalog.ts; not imported: catalog.ts imports this file).
     service: { name: (r) => (r.includes("minio") ? r : `${r}-minio`).slice(0, 63).replace(/-+$/, ""), port: 9000 },
+    health: { path: "/minio/health/live" },
     nodeSelectorPaths: ["nodeSelector"],
     // The console (the chart's `<fullname>-console` Service), signed into with the root credentials.
     ui: {

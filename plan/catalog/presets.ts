@@ -51,6 +51,7 @@ export const catalogPresets: Record<"jupyterhub" | "rabbitmq" | "headlamp" | "re
         podSecurity: "baseline",
         requests: { cpu: "150m", memory: "384Mi" },
         service: { name: () => "proxy-public", port: 80 },
+        health: { path: "/hub/health" },
         nodeSelectorPaths: ["hub.nodeSelector", "proxy.chp.nodeSelector", "singleuser.nodeSelector"],
         values: ({ storageClass, ollama, postgres }) => ({
             hub: {
@@ -96,6 +97,8 @@ export const catalogPresets: Record<"jupyterhub" | "rabbitmq" | "headlamp" | "re
         podSecurity: "restricted",
         requests: { cpu: "250m", memory: "512Mi" },
         service: { name: (r) => helmFullname(r, "rabbitmq"), port: 5672 },
+        // The management plugin's page (no login needed to serve it): the broker answers HTTP.
+        health: { port: 15672, path: "/" },
         nodeSelectorPaths: ["nodeSelector"],
         values: ({ storageClass }) => ({
             ...bitnamiLegacy({ image: "rabbitmq", "volumePermissions.image": "os-shell" }),
@@ -116,6 +119,7 @@ export const catalogPresets: Record<"jupyterhub" | "rabbitmq" | "headlamp" | "re
         podSecurity: "baseline",
         requests: { cpu: "50m", memory: "128Mi" },
         service: { name: (r) => helmFullname(r, "headlamp"), port: 80 },
+        health: { path: "/" },
         nodeSelectorPaths: ["nodeSelector"],
         values: () => ({
             resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
@@ -136,6 +140,7 @@ export const catalogPresets: Record<"jupyterhub" | "rabbitmq" | "headlamp" | "re
         podSecurity: "restricted",
         requests: { cpu: "50m", memory: "128Mi" },
         service: { name: (r) => helmFullname(r, "docker-registry"), port: 5000 },
+        health: { path: "/v2/" },
         nodeSelectorPaths: ["nodeSelector"],
         values: ({ storageClass }) => ({
             // The distribution image, pinned; multi-arch (amd64, arm64).

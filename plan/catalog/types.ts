@@ -28,6 +28,8 @@ export interface CatalogPreset extends ChartRef {
     requests: { cpu: string; memory: string };
     /** The chart's main Service, from the release name. */
     service?: { name: (release: string) => string; port: number };
+    /** An HTTP path on that Service (or on `port`) that answers while the chart runs, for `npm run verify`. */
+    health?: { path: string; port?: number };
     /** Helm value paths that receive the entry's node selector. */
     nodeSelectorPaths: string[];
     values: (ctx: PresetContext) => Values;

@@ -100,7 +100,7 @@ describe("the bounded wait for a release", () => {
             [`${NS}/deployments/rocketchat-rocketchat`]: { ...readyDeployment, status: { observedGeneration: 1 } },
             [`${NS}/statefulsets/rocketchat-mongodb`]: readySts,
             "/api/v1/namespaces/rocketchat/pods": { items: [pods.crashLoop, pods.ready] },
-            "/api/v1/namespaces/rocketchat/pods/rocketchat-rocketchat-7d9c6f5b8-x2k4p/log": (p) =>
+            "/api/v1/namespaces/rocketchat/pods/rocketchat-rocketchat-7d9c6f5b8-x2k4p/log": (p: string) =>
                 p.includes("previous=true") ? { status: 200, body: "starting\nMongoServerError: Rocket.Chat 8 needs MongoDB 8.0 or later; found 6.0.10\n" } : { status: 500, body: "" },
             "/api/v1/namespaces/rocketchat/events": { items: events },
         });

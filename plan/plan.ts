@@ -10,6 +10,7 @@ import { planPlatform, type PlatformPlan } from "./platform";
 import { planStorage, type StoragePlan } from "./storage";
 import type { SecretReader } from "./platform";
 import { deepFreeze } from "./freeze";
+import { compatProblems } from "./compat/check";
 import { planCluster, type ClusterPlan } from "./cluster";
 import { cachedChartVersions } from "../config/chartIndex";
 import { chartVersionProblems, type ChartVersions } from "./charts";
@@ -90,6 +91,10 @@ export function buildPlan(config: PiclusterConfig, secrets: SecretReader, facts:
     const platform: PlatformPlan = { ...platformPlan, backups, storage, lan, charts: [...lan.charts, ...platformPlan.charts], demands: [...lan.demands, ...platformPlan.demands] };
     problems.push(...inventoryProblems([...lan.objects, ...inventoryOf(config, platform)]));
     warnings.push(...backupWarnings(config), ...lanWarnings(config));
+    // The compatibility table: kubeVersion vs the k3s pin, database floors, image arches and maintenance.
+    const compat = compatProblems(config, platform);
+    problems.push(...compat.problems);
+    warnings.push(...compat.warnings);
     if (facts.chartVersions) {
         const pins = chartVersionProblems(platform.charts, facts.chartVersions);
         problems.push(...pins.problems);

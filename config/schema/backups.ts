@@ -41,19 +41,19 @@ export const backupsSchema = z
             .strictObject({
                 cron: cron.default("30 3 * * *"),
                 retentionDays: z.number().int().min(1).default(14),
-                /** Runs mongodump; its tools must match the server's major. */
-                dumpImage: pinnedImage.default("mongo:6.0.20"),
+                /** Runs mongodump (the database tools ship in the official server image): the same mongo image as Rocket.Chat's MongoDB. */
+                dumpImage: pinnedImage.default("mongo:8.0.26-noble"),
                 /** Uploads and prunes with the AWS CLI. */
                 uploadImage: pinnedImage.default("amazon/aws-cli:2.27.50"),
             })
-            .default({ cron: "30 3 * * *", retentionDays: 14, dumpImage: "mongo:6.0.20", uploadImage: "amazon/aws-cli:2.27.50" }),
+            .default({ cron: "30 3 * * *", retentionDays: 14, dumpImage: "mongo:8.0.26-noble", uploadImage: "amazon/aws-cli:2.27.50" }),
         /** Longhorn volume backups (services.storage.kind longhorn only): a RecurringJob for every volume; `retain` counts backups per volume. */
         longhorn: z.strictObject({ cron: cron.default("0 2 * * *"), retain: z.number().int().min(1).max(100).default(14) }).default({ cron: "0 2 * * *", retain: 14 }),
     })
     .default({
         etcd: { cron: "0 */6 * * *", retention: 28 },
         postgres: { cron: "0 3 * * *", retentionDays: 30 },
-        mongodb: { cron: "30 3 * * *", retentionDays: 14, dumpImage: "mongo:6.0.20", uploadImage: "amazon/aws-cli:2.27.50" },
+        mongodb: { cron: "30 3 * * *", retentionDays: 14, dumpImage: "mongo:8.0.26-noble", uploadImage: "amazon/aws-cli:2.27.50" },
         longhorn: { cron: "0 2 * * *", retain: 14 },
     });
 

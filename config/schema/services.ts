@@ -114,6 +114,15 @@ export const postgresSchema = z
     })
     .prefault({});
 
+/** The MongoDB release Rocket.Chat's database runs (`mongo:8.0.26-noble`, docker-library/mongo versions.json, 2026-06-11). */
+// renovate: datasource=docker depName=mongo
+export const ROCKETCHAT_MONGODB_VERSION = "8.0.26";
+/** The image of a services.rocketchat.mongodb.version: the official image on Ubuntu noble (amd64 + arm64; mongodump and mongorestore included). */
+export function rocketchatMongodbImage(version: string): string {
+    return `mongo:${version}-noble`;
+}
+const mongodbVersion = z.string().regex(/^\d+\.\d+\.\d+$/, `must be an exact MongoDB release such as ${ROCKETCHAT_MONGODB_VERSION} (the image is mongo:<version>-noble)`);
+
 export const rocketchatSchema = z
     .strictObject({
         // renovate: datasource=helm depName=rocketchat registryUrl=https://rocketchat.github.io/helm-charts
@@ -123,6 +132,8 @@ export const rocketchatSchema = z
         storage: storage("8Gi"),
         resources: serviceResources({ cpu: "500m", memory: "1Gi" }, { cpu: "2", memory: "2Gi" }),
         mongodbResources: serviceResources({ cpu: "250m", memory: "512Mi" }, { cpu: "1", memory: "1536Mi" }),
+        /** Rocket.Chat's own MongoDB: the official `mongo:<version>-noble` image; the compatibility table (plan/compat) refuses a version Rocket.Chat cannot use. */
+        mongodb: z.strictObject({ version: mongodbVersion.default(ROCKETCHAT_MONGODB_VERSION) }).prefault({}),
         /** Extra node labels; the architecture is always amd64 (the Rocket.Chat image is amd64-only). */
         nodeSelector: labels.default({}),
     })
@@ -194,6 +205,12 @@ export const servicesSchema = z
         catalog: z.array(catalogEntrySchema).default([]),
         /** NVIDIA device plugin on `gpu: true` nodes (optional GPU time-slicing). */
         nvidiaDevicePlugin: devicePluginSchema,
+        /**
+         * Image repositories (`bitnamilegacy/rabbitmq`, `quay.io/minio/minio`)
+         * whose frozen or end-of-life status you accept for an install that
+         * already runs them: each is then warned on every preview instead of refused.
+         */
+        acceptUnmaintained: z.array(z.string().regex(/^([a-z0-9.-]+(:\d+)?\/)?[a-z0-9][a-z0-9._\/-]*(\/\*)?$/, "must be an image repository without tag, such as bitnamilegacy/rabbitmq or quay.io/minio/minio")).default([]),
     })
     .superRefine((s, ctx) => {
         const seen = new Map<string, number>();

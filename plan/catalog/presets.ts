@@ -18,16 +18,6 @@ export function helmFullname(release: string, chart: string): string {
     return (release.includes(chart) ? release : `${release}-${chart}`).slice(0, 63).replace(/-+$/, "");
 }
 
-/**
- * Bitnami's free images were frozen under `bitnamilegacy` in Aug 2025; its
- * charts refuse non-default repositories unless allowInsecureImages is set.
- */
-export function bitnamiLegacy(images: Record<string, string>): Values {
-    let v: Values = { global: { security: { allowInsecureImages: true } } };
-    for (const [path, repo] of Object.entries(images)) v = setPath(v, `${path}.repository`, `bitnamilegacy/${repo}`);
-    return v;
-}
-
 /** Egress rules for notebooks: Ollama (its namespace, or the external CIDR) and PostgreSQL's namespace, each on its port. */
 export function notebookEgress(platform: Pick<PresetContext, "ollama" | "postgres">): Values[] {
     const rules: Values[] = [];
@@ -89,10 +79,13 @@ export const catalogPresets: Record<"jupyterhub" | "rabbitmq" | "headlamp" | "re
             login: (e) => `any user name; the shared password: ${credentialCommand(`${e.name}/hub.config.DummyAuthenticator.password`)}`,
         },
     },
+    // CloudPirates' chart on the official rabbitmq image (multi-arch, maintained by docker-library): Bitnami's
+    // images are frozen under bitnamilegacy (plan/compat/images.ts). Its pod is restricted-clean as shipped
+    // (uid 999, read-only root, no capabilities, seccomp RuntimeDefault).
     rabbitmq: {
         chart: "rabbitmq",
-        repo: "oci://registry-1.docker.io/bitnamicharts",
-        version: "16.0.14",
+        repo: "oci://registry-1.docker.io/cloudpirates",
+        version: "0.21.18",
         namespace: "rabbitmq",
         podSecurity: "restricted",
         requests: { cpu: "250m", memory: "512Mi" },
@@ -101,11 +94,12 @@ export const catalogPresets: Record<"jupyterhub" | "rabbitmq" | "headlamp" | "re
         health: { port: 15672, path: "/" },
         nodeSelectorPaths: ["nodeSelector"],
         values: ({ storageClass }) => ({
-            ...bitnamiLegacy({ image: "rabbitmq", "volumePermissions.image": "os-shell" }),
             replicaCount: 1,
             resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+            // The Erlang-cookie init container (busybox); the chart leaves it without resources.
+            initContainer: { resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } } },
             persistence: { enabled: true, size: "8Gi", storageClass },
-            auth: { username: "picluster", existingPasswordSecret: "rabbitmq-auth", existingErlangSecret: "rabbitmq-auth" },
+            auth: { username: "picluster", existingSecret: "rabbitmq-auth", existingPasswordKey: "rabbitmq-password", existingErlangCookieKey: "rabbitmq-erlang-cookie" },
         }),
         generatedSecret: { name: "rabbitmq-auth", keys: ["rabbitmq-password", "rabbitmq-erlang-cookie"] },
         // The management UI, on the same Service.

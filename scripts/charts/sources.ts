@@ -66,6 +66,8 @@ export const CHART_SOURCES: Record<string, ChartSource> = {
     "https://traefik.github.io/charts": { github: "traefik/traefik-helm-chart", tag: (_c, v) => `v${v}`, dir: (c) => c },
     // charts.jetstack.io: cert-manager's release tag `v<x.y.z>` is the chart version; make sets Chart.yaml's version and appVersion (make/manifests.mk).
     "https://charts.jetstack.io": { github: "cert-manager/cert-manager", tag: (_c, v) => v, dir: () => "deploy/charts/cert-manager", versionFromTag: true },
+    // CloudPirates' OCI charts: released from CloudPirates-io/helm-charts tags `<chart>-<version>`; gh-pages keeps the index.
+    "oci://registry-1.docker.io/cloudpirates": { github: "CloudPirates-io/helm-charts", tag: (c, v) => `${c}-${v}`, dir: (c) => `charts/${c}`, index: "gh-pages:index.yaml" },
     "oci://registry-1.docker.io/bitnamicharts": BITNAMI,
     "https://charts.bitnami.com/bitnami": BITNAMI,
 };

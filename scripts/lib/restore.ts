@@ -160,7 +160,10 @@ export function postgresRestorePlan(plan: StackPlan, at: Date | undefined, now: 
     };
 }
 
-/** mongodb: Rocket.Chat stopped, a Job restores the newest dump at or before the time, Rocket.Chat started again. */
+/** The volume the rocketchat chart's Bitnami MongoDB (6.0, before services.rocketchat.mongodb) kept; never opened by 8.0. */
+export const BITNAMI_MONGODB_PVC = "datadir-rocketchat-mongodb-0";
+
+/** mongodb: Rocket.Chat stopped, a Job restores the newest dump at or before the time, Rocket.Chat started again and checked. */
 export function mongodbRestorePlan(plan: StackPlan, at: Date | undefined, now: Date): RestorePlan {
     const backups = needBackups(plan, "mongodb");
     if (!plan.config.services.rocketchat.enabled) throw new Error("services.rocketchat is disabled in this stack; there is no MongoDB to restore");
@@ -217,6 +220,12 @@ export function mongodbRestorePlan(plan: StackPlan, at: Date | undefined, now: D
             { what: `run the restore Job ${name}`, kind: "kubectl", args: ["apply", "-f", "-"], manifest: job },
             { what: "wait for the restore to finish", kind: "kubectl", args: ["-n", namespace, "wait", `job/${name}`, "--for=condition=Complete", "--timeout=3600s"] },
             { what: "start Rocket.Chat again", kind: "kubectl", args: ["-n", namespace, "scale", deployment, "--replicas=1"] },
+            // Rocket.Chat migrates an older dump's schema as it starts: up and ready is the first check.
+            { what: "wait until Rocket.Chat is up on the restored data", kind: "kubectl", args: ["-n", namespace, "rollout", "status", deployment, "--timeout=900s"] },
+            {
+                what: `verify: sign in, open a few rooms and their latest messages; after a move from the Bitnami MongoDB 6.0, delete its volume only then (kubectl -n ${namespace} delete pvc ${BITNAMI_MONGODB_PVC})`,
+                kind: "manual",
+            },
         ],
     };
 }

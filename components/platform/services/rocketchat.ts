@@ -10,24 +10,22 @@ import { resourceValues, type Values } from "../../../plan/values";
 import { MongoDump } from "../backups/mongodbDump";
 import { defineService } from "./service";
 import { MONGODB_EXPORTER_RESOURCES, ROCKETCHAT_NAMESPACE } from "../../../plan/services/rocketchat";
+import { METRICS_PORT_NAME, MONGODB_AUTH_SECRET, MONGODB_SELECTOR, mongoUri, RocketChatMongo } from "./rocketchatMongo";
 
 export { MONGODB_EXPORTER_RESOURCES };
 
 export const ROCKETCHAT_RELEASE = "rocketchat";
-/** Secret the Bitnami MongoDB subchart reads (auth.existingSecret). */
-export const MONGODB_AUTH_SECRET = "rocketchat-mongodb-auth";
 /** Secret Rocket.Chat reads its MONGO_URL from (existingMongodbSecret, key mongo-uri). */
 export const MONGO_URI_SECRET = "rocketchat-mongo-uri";
-const MONGO_USER = "rocketchat";
-const MONGO_DB = "rocketchat";
-const REPLICA_SET = "rs0";
-/** Rocket.Chat's image is amd64-only (RocketChat/Rocket.Chat#37647) and MongoDB 5+ needs ARMv8.2: both go to amd64. */
+export { MONGODB_AUTH_SECRET, mongoUri };
+
+/** Rocket.Chat's image is amd64-only (RocketChat/Rocket.Chat#37647): it goes to amd64, and its MongoDB beside it. */
 export function rocketchatNodeSelector(spec: RocketchatSpec): Record<string, string> {
     return { "kubernetes.io/arch": "amd64", ...spec.nodeSelector };
 }
 
 /** Values for the official `rocketchat` chart; no secret appears here, only Secret names. */
-export function rocketchatValues(spec: RocketchatSpec, ctx: { storageClass: string; monitoring: boolean }): Values {
+export function rocketchatValues(spec: RocketchatSpec, ctx: { monitoring: boolean }): Values {
     const nodeSelector = rocketchatNodeSelector(spec);
     return {
         global: { nodeSelector },
@@ -47,28 +45,15 @@ export function rocketchatValues(spec: RocketchatSpec, ctx: { storageClass: stri
         podMonitor: { enabled: ctx.monitoring },
         serviceMonitor: { enabled: false },
         mongodb: {
-            enabled: true,
-            // Bitnami's free images moved to bitnamilegacy (frozen) in Aug 2025; the chart already points
-            // there, and its MongoDB 13.x subchart predates the image check (no allowInsecureImages needed).
-            nodeSelector,
-            resources: resourceValues(spec.mongodbResources),
-            auth: { existingSecret: MONGODB_AUTH_SECRET, usernames: [MONGO_USER], databases: [MONGO_DB] },
-            architecture: "replicaset",
-            replicaSetName: REPLICA_SET,
-            replicaCount: 1,
-            persistence: { enabled: true, size: spec.storage.size, storageClass: spec.storage.storageClass ?? ctx.storageClass },
-            // local-path volumes are already writable; the root init container is not needed.
-            volumePermissions: { enabled: false },
-            metrics: { enabled: ctx.monitoring, resources: MONGODB_EXPORTER_RESOURCES },
-            serviceMonitor: { enabled: ctx.monitoring },
+            // The vendored Bitnami MongoDB is 6.0 (bitnamilegacy, frozen), which Rocket.Chat 8 refuses:
+            // our own MongoDB 8.0 (RocketChatMongo) instead, as upstream's "bring your own MongoDB" (PR #217).
+            enabled: false,
+            // The chart's ServiceMonitor for an external MongoDB (templates/mongodb-monitor.yaml), pointed at
+            // the exporter sidecar: the one scrape of it (the chart's PodMonitor selects only its own pods).
+            metrics: { enabled: ctx.monitoring, serviceMonitor: { enabled: false } },
+            serviceMonitor: { enabled: ctx.monitoring, selector: MONGODB_SELECTOR, port: METRICS_PORT_NAME },
         },
     };
-}
-
-/** The MongoDB connection string Rocket.Chat uses (secret: it embeds the password). */
-export function mongoUri(password: pulumi.Input<string>): pulumi.Output<string> {
-    const host = `${ROCKETCHAT_RELEASE}-mongodb-headless`;
-    return pulumi.secret(pulumi.interpolate`mongodb://${MONGO_USER}:${password}@${host}:27017/${MONGO_DB}?replicaSet=${REPLICA_SET}`);
 }
 
 export interface RocketChatArgs {
@@ -82,9 +67,10 @@ export interface RocketChatArgs {
     dependsOn?: pulumi.Resource[];
 }
 
-/** Rocket.Chat and its MongoDB, both pinned to amd64, with generated MongoDB passwords held in Secrets. */
+/** Rocket.Chat (the chart, amd64) and its MongoDB (RocketChatMongo), with generated passwords held in Secrets. */
 export class RocketChat extends pulumi.ComponentResource {
     readonly helm: HelmService;
+    readonly mongo: RocketChatMongo;
     readonly endpoint: string;
     readonly mongodbRootPassword: pulumi.Output<string>;
     readonly mongodbPassword: pulumi.Output<string>;
@@ -94,31 +80,28 @@ export class RocketChat extends pulumi.ComponentResource {
         const gen = (what: string) => pulumi.secret(new random.RandomPassword(`${name}-${what}`, { length: 32, special: false }, { parent: this }).result);
         this.mongodbPassword = gen("mongodb-password");
         this.mongodbRootPassword = gen("mongodb-root-password");
-        const replicaSetKey = gen("mongodb-replica-set-key");
-        const k8sOpts: pulumi.CustomResourceOptions = {
-            parent: this,
-            provider: args.cluster.provider,
-            dependsOn: [...args.cluster.readyResources, args.namespace.resource],
-        };
-        const auth = new k8s.core.v1.Secret(
-            `${name}-mongodb-auth`,
+        const keyFile = gen("mongodb-replica-set-key");
+        const metrics = gen("mongodb-metrics-password");
+        this.mongo = new RocketChatMongo(
+            `${name}-mongo`,
             {
-                metadata: { name: MONGODB_AUTH_SECRET, namespace: args.namespace.name, labels: standardLabels("rocketchat", "mongodb") },
-                stringData: {
-                    "mongodb-passwords": this.mongodbPassword,
-                    "mongodb-root-password": this.mongodbRootPassword,
-                    "mongodb-replica-set-key": replicaSetKey,
-                },
+                cluster: args.cluster,
+                namespace: args.namespace,
+                spec: args.spec,
+                storageClass: args.storageClass,
+                skipAwait: args.skipAwait,
+                monitoring: args.monitoring,
+                secrets: { root: this.mongodbRootPassword, app: this.mongodbPassword, metrics, keyFile },
             },
-            k8sOpts,
+            { parent: this },
         );
         const uri = new k8s.core.v1.Secret(
             `${name}-mongo-uri`,
             {
                 metadata: { name: MONGO_URI_SECRET, namespace: args.namespace.name, labels: standardLabels("rocketchat", "mongodb") },
-                stringData: { "mongo-uri": mongoUri(this.mongodbPassword) },
+                stringData: { "mongo-uri": mongoUri(this.mongodbPassword, args.namespace.name) },
             },
-            k8sOpts,
+            { parent: this, provider: args.cluster.provider, dependsOn: [...args.cluster.readyResources, args.namespace.resource] },
         );
         this.helm = new HelmService(
             name,
@@ -127,11 +110,12 @@ export class RocketChat extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 releaseName: ROCKETCHAT_RELEASE,
                 chart: { chart: "rocketchat", repo: args.spec.repo, version: args.spec.version },
-                defaults: rocketchatValues(args.spec, { storageClass: args.storageClass, monitoring: args.monitoring }),
+                defaults: rocketchatValues(args.spec, { monitoring: args.monitoring }),
                 overrides: args.spec.values,
                 timeoutSeconds: args.spec.timeoutSeconds,
                 skipAwait: args.skipAwait,
-                dependsOn: [auth, uri, ...(args.dependsOn ?? [])],
+                // Rocket.Chat starts only against a MongoDB that is up, initiated and has its user.
+                dependsOn: [uri, this.mongo.statefulSet, ...(args.dependsOn ?? [])],
             },
             { parent: this },
         );

@@ -69,7 +69,7 @@ describe("backups under mocks", () => {
             expect(spec.concurrencyPolicy).toBe("Forbid");
             const pod = spec.jobTemplate.spec.template.spec;
             const containers = [...pod.initContainers, ...pod.containers];
-            expect(containers.map((c: Values) => c.image)).toEqual(["mongo:6.0.20", "amazon/aws-cli:2.27.50"]);
+            expect(containers.map((c: Values) => c.image)).toEqual(["mongo:8.0.26-noble", "amazon/aws-cli:2.27.50"]);
             expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
             for (const c of containers) expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
             expect(pod.automountServiceAccountToken).toBe(false);

@@ -71,18 +71,24 @@ describe("npm run restore: the printed plans", () => {
         expect(sw).toMatchObject({ namespace: "placemyparents", secret: "placemyparents-postgres", toHost: "postgres-restore-20261129t1620-rw.postgres.svc.cluster.local", deployment: "placemyparents" });
     });
 
-    it("mongodb: stops Rocket.Chat, runs a hardened restore Job of the newest dump at or before --at, starts it again", () => {
+    it("mongodb: stops Rocket.Chat, runs a hardened restore Job of the newest dump at or before --at, starts it again and waits for it", () => {
         const p = restorePlan("mongodb", stackPlan(), parseAt("2026-11-28T23:00:00Z"), NOW);
         expect(p.steps.map((s) => (s.kind === "kubectl" ? s.args.slice(0, 4).join(" ") : s.kind))).toEqual([
             "-n rocketchat scale deployment/rocketchat-rocketchat",
             "apply -f -",
             "-n rocketchat wait job/rocketchat-mongodb-restore-20261129t1620",
             "-n rocketchat scale deployment/rocketchat-rocketchat",
+            "-n rocketchat rollout status",
+            "manual",
         ]);
+        // The migration's last step: the old Bitnami 6.0 volume goes only once the data is checked.
+        expect(p.steps[5].what).toContain("kubectl -n rocketchat delete pvc datadir-rocketchat-mongodb-0");
         const job = (p.steps[1] as { manifest: Values }).manifest;
         const pod = job.spec.template.spec;
         expect(pod.initContainers[0].command[2]).toContain(`rocketchat-${dumpStamp(new Date("2026-11-28T23:00:00Z"))}.archive.gz`);
         expect(pod.containers[0].command[2]).toContain("mongorestore --config=/tmp/mongorestore.yaml");
+        // The client matches the server: the official mongo 8.0 image (mongorestore ships in it).
+        expect(pod.containers[0].image).toBe("mongo:8.0.26-noble");
         for (const c of [...pod.initContainers, ...pod.containers]) expect(c.securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false });
     });
 

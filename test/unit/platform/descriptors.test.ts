@@ -9,7 +9,7 @@ describe("built-in service descriptors", () => {
     it("cover every service key of the schema, once each", () => {
         const keys = SERVICES.map((d) => d.key).sort();
         expect(keys).toEqual(["monitoring", "nvidiaDevicePlugin", "ollama", "postgres", "rocketchat", "storage"]);
-        const schemaKeys = Object.keys(servicesSchema.parse({})).filter((k) => typeof (servicesSchema.parse({}) as Record<string, unknown>)[k] === "object" && k !== "catalog");
+        const schemaKeys = Object.keys(servicesSchema.parse({})).filter((k) => typeof (servicesSchema.parse({}) as Record<string, unknown>)[k] === "object" && !Array.isArray((servicesSchema.parse({}) as Record<string, unknown>)[k]) && k !== "catalog");
         expect(schemaKeys.sort()).toEqual(keys);
     });
 

@@ -18,7 +18,8 @@ const MINIO = { name: "minio", preset: "minio", secretValues: { rootUser: "minio
 /** The dev stack with the minio preset; its credentials as secret config; optionally backups to `endpoint`. */
 function devSource(entry: Values = MINIO, endpoint?: string): ConfigSource {
     const { values } = stackValues("dev");
-    const services = { ...(values.services as Values), catalog: [entry] };
+    // MinIO's images are frozen (plan/compat/images.ts): accepted, as an install that already runs them would.
+    const services = { ...(values.services as Values), catalog: [entry], acceptUnmaintained: ["quay.io/minio/minio", "quay.io/minio/mc"] };
     // The docs' pattern: the backup target's credentials are MinIO's own root credentials, the same secret keys.
     const backups = endpoint ? { backups: { s3: { endpoint, bucket: MINIO_BUCKET, credentials: { accessKeyId: "minioRootUser", secretAccessKey: "minioRootPassword" } } } } : {};
     return stackSource("dev", { services, minioRootUser: ROOT_USER, minioRootPassword: ROOT_PASSWORD, ...backups }, { secretKeys: ["minioRootUser", "minioRootPassword"] });

@@ -26,6 +26,7 @@ const release = (rs: RegisteredResource[], name: string) => {
     return r;
 };
 const plainValues = (r: RegisteredResource) => unwrapSecrets(r.inputs.values) as Values;
+const mongoPod = (rs: RegisteredResource[]) => (rs.find((r) => r.type === "kubernetes:apps/v1:StatefulSet" && (r.inputs.metadata as Values).name === "rocketchat-mongo")?.inputs as Values).spec.template.spec as Values;
 
 let n = 0;
 function build(opts: { services?: ReturnType<typeof piServices>; apps?: ReturnType<typeof piApps>; nodes?: ReturnType<typeof piNodes> } = {}) {
@@ -51,7 +52,7 @@ describe("Platform", () => {
             rocketchat: ["rocketchat", "https://rocketchat.github.io/helm-charts", "7.0.2"],
             monitoring: ["kube-prometheus-stack", "https://prometheus-community.github.io/helm-charts", "88.5.3"],
             jupyterhub: ["jupyterhub", "https://hub.jupyter.org/helm-chart/", "4.3.3"],
-            rabbitmq: ["oci://registry-1.docker.io/bitnamicharts/rabbitmq", undefined, "16.0.14"],
+            rabbitmq: ["oci://registry-1.docker.io/cloudpirates/rabbitmq", undefined, "0.21.18"],
             headlamp: ["headlamp", "https://kubernetes-sigs.github.io/headlamp/", "0.33.0"],
             "nvidia-device-plugin": ["nvidia-device-plugin", "https://nvidia.github.io/k8s-device-plugin", "0.17.1"],
         });
@@ -84,7 +85,7 @@ describe("Platform", () => {
         const v = plainValues(release(await registeredResources(), "rocketchat"));
         expect(v.nodeSelector["kubernetes.io/arch"]).toBe("amd64");
         expect(v.global.nodeSelector["kubernetes.io/arch"]).toBe("amd64");
-        expect(v.mongodb.nodeSelector["kubernetes.io/arch"]).toBe("amd64");
+        expect(mongoPod(await registeredResources()).nodeSelector["kubernetes.io/arch"]).toBe("amd64");
     });
 
     it("keeps Rocket.Chat on amd64 even when the stack overrides its values", async () => {
@@ -92,7 +93,7 @@ describe("Platform", () => {
         build({ nodes, services: piServices({ rocketchat: { nodeSelector: { disk: "ssd" }, values: { replicaCount: 2 } } }) });
         const v = plainValues(release(await registeredResources(), "rocketchat"));
         expect(v.replicaCount).toBe(2);
-        expect(v.mongodb.nodeSelector).toEqual({ "kubernetes.io/arch": "amd64", disk: "ssd" });
+        expect(mongoPod(await registeredResources()).nodeSelector).toEqual({ "kubernetes.io/arch": "amd64", disk: "ssd" });
     });
 
     it("runs Ollama on the GPU node with the NVIDIA runtime class and a GPU, reachable as ollama-service.ai-services", async () => {
@@ -152,11 +153,12 @@ describe("Platform", () => {
         const rs = await registeredResources();
         const rc = plainValues(release(rs, "rocketchat"));
         expect(rc.existingMongodbSecret).toBe("rocketchat-mongo-uri");
-        expect(rc.mongodb.auth).toEqual({ existingSecret: "rocketchat-mongodb-auth", usernames: ["rocketchat"], databases: ["rocketchat"] });
+        expect(rc.mongodb.enabled).toBe(false);
+        expect(JSON.stringify(rc.mongodb)).not.toMatch(/auth|password/i);
         const mon = plainValues(release(rs, "monitoring"));
         expect(mon.grafana.admin.existingSecret).toBe("grafana-admin");
         const secrets = rs.filter((r) => r.type === "kubernetes:core/v1:Secret").map((r) => (r.inputs.metadata as Values).name);
-        expect(secrets).toEqual(expect.arrayContaining(["rocketchat-mongodb-auth", "rocketchat-mongo-uri", "grafana-admin", "pg-role-placemyparents", "rabbitmq-auth"]));
+        expect(secrets).toEqual(expect.arrayContaining(["rocketchat-mongo-auth", "rocketchat-mongo-uri", "grafana-admin", "pg-role-placemyparents", "rabbitmq-auth"]));
     });
 
     it("gives every Kubernetes resource the cluster provider and a dependency on the cluster being ready", async () => {
@@ -283,8 +285,9 @@ describe("Platform", () => {
         expect(plainOccurrences(r.inputs, SECRET_CONFIG.rabbitmqAdmin)).toEqual([]);
         const v = plainValues(r);
         expect(v.auth.managementPassword).toBe(SECRET_CONFIG.rabbitmqAdmin);
-        expect(v.global.security.allowInsecureImages).toBe(true);
-        expect(v.image.repository).toBe("bitnamilegacy/rabbitmq");
+        // The official image through CloudPirates' chart: nothing from the frozen bitnamilegacy.
+        expect(v.auth).toMatchObject({ existingSecret: "rabbitmq-auth", existingPasswordKey: "rabbitmq-password", existingErlangCookieKey: "rabbitmq-erlang-cookie" });
+        expect(JSON.stringify(v)).not.toContain("bitnami");
         expect(v.nodeSelector).toEqual({ "kubernetes.io/arch": "arm64" });
     });
 

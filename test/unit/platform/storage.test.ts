@@ -96,7 +96,7 @@ describe("services.storage: longhorn under mocks", async () => {
 
     it("puts the platform's volumes on the longhorn class, except those that name their own", () => {
         expect(valuesOf(rs, "postgres").cluster.storage.storageClass).toBe("longhorn");
-        expect(valuesOf(rs, "rocketchat").mongodb.persistence.storageClass).toBe("longhorn");
+        expect((named(rs, "kubernetes:apps/v1:StatefulSet", "rocketchat-mongo")?.inputs as Values).spec.volumeClaimTemplates[0].spec.storageClassName).toBe("longhorn");
         expect(valuesOf(rs, "monitoring").prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName).toBe("longhorn");
         expect(valuesOf(rs, "jupyterhub").singleuser.storage.dynamic.storageClass).toBe("longhorn");
         expect(valuesOf(rs, "ollama").persistentVolume.storageClass).toBe("local-path");

@@ -177,6 +177,8 @@ export const catalogEntrySchema = z.strictObject({
     /** Pod Security level of the namespace; presets know theirs. */
     podSecurity: z.enum(["restricted", "baseline", "privileged"]).optional(),
     timeoutSeconds: z.number().int().min(60).max(3600).default(600),
+    /** Wait for this chart's workloads (false) or not (true), whatever services.skipAwait says. */
+    skipAwait: z.boolean().optional(),
 }).superRefine((c, ctx) => {
     if (c.preset !== undefined) return;
     for (const key of ["chart", "repo", "version"] as const) {

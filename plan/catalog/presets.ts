@@ -178,6 +178,8 @@ export interface ResolvedCatalogEntry {
     /** The entry's own values, deep-merged over the defaults. */
     values: Values;
     timeoutSeconds: number;
+    /** The entry's own skipAwait (undefined: services.skipAwait). */
+    skipAwait?: boolean;
     preset?: CatalogPreset;
 }
 
@@ -202,6 +204,7 @@ export function resolveCatalogEntry(entry: CatalogEntrySpec, storageClass: strin
         defaults,
         values: entry.values,
         timeoutSeconds: entry.timeoutSeconds,
+        skipAwait: entry.skipAwait,
         preset,
     };
 }

@@ -65,12 +65,14 @@ export async function httpProbe(api: KubeApi, c: Check_<"http">): Promise<Row> {
         }
     }
     const message = apiMessage(r.body);
-    if (r.status === 404 && /services? .* not found/i.test(message)) return down(c.name, `Service ${c.namespace}/${c.service} does not exist`);
-    // The proxy's own failures (no endpoints, connection refused): say why the pods behind it do not answer.
-    if (r.status === 503 || r.status === 502 || /no endpoints|error trying to reach/i.test(message)) {
+    // The proxy's own failures: a 404 for a Service that exists but has no endpoints yet (the API server
+    // names the Service either way), no ready endpoints, a refused connection. Say why its pods do not answer.
+    if (r.status === 404 || r.status === 503 || r.status === 502 || /no endpoints|error trying to reach/i.test(message)) {
         const svc = await getJson<{ spec?: { selector?: Record<string, string> } }>(api, `/api/v1/namespaces/${c.namespace}/services/${c.service}`).catch(() => undefined);
+        if (r.status === 404 && !svc) return down(c.name, `Service ${c.namespace}/${c.service} does not exist`);
         const pods = svc?.spec?.selector ? await podsReason(api, c.namespace, svc.spec.selector).catch((e: Error) => `its pods could not be read: ${e.message}`) : "";
-        return down(c.name, `${c.service}:${c.port}${c.path}: ${message}${pods ? `; ${pods}` : ""}`);
+        const why = r.status === 404 ? "no endpoints (the API server's proxy finds none)" : message;
+        return down(c.name, `${c.service}:${c.port}${c.path}: ${why}${pods ? `; ${pods}` : ""}`);
     }
     return down(c.name, `${c.service}:${c.port}${c.path}: HTTP ${r.status}${message ? ` ${message}` : ""}`);
 }

@@ -27,6 +27,7 @@ import { noOpStep } from "./steps/noop";
 import { ownershipStep } from "./steps/ownership";
 import { refusalStep } from "./steps/refusal";
 import { readmeMainJob } from "./steps/readme";
+import { diagnosisCharts, releaseDiagnosisStep, verifyStep } from "./steps/diagnosis";
 import { k3sUpgradeStep } from "./steps/upgrade";
 import { apiVipSteps } from "./steps/apiVip";
 import { frontDoorCharts, frontDoorSteps } from "./steps/frontDoor";
@@ -63,7 +64,7 @@ function main(): number {
         return 1;
     }
     if (tc.notes) console.log(tc.notes);
-    const charts = chartCacheProblem([...serviceCharts(), ...frontDoorCharts()]);
+    const charts = chartCacheProblem([...serviceCharts(), ...diagnosisCharts(), ...frontDoorCharts()]);
     if (charts) {
         console.log(`e2e: ${charts}; nothing was run`);
         console.log("0 passed, 1 failed");
@@ -79,7 +80,7 @@ function main(): number {
         stack: process.env.E2E_STACK ?? "e2e",
         toolchainPath: tc.path,
         keep: process.env.E2E_KEEP === "1",
-        charts: serviceCharts(),
+        charts: [...serviceCharts(), ...diagnosisCharts()],
         nodes: [
             { name: SERVER, role: "server", labels: { "picluster.io/tier": "control-plane" } },
             { name: AGENT1, role: "agent", labels: { "picluster.io/tier": "worker" } },
@@ -128,6 +129,8 @@ function scenario(h: Harness): void {
     postgresDrainSteps(h, step, check, { node: AGENT1, agents: [AGENT1, AGENT2], from: NEXT_VERSION, to: LAST_VERSION });
     credentialRotationStep(h, step, check, SERVER);
     restoreDryRunStep(h, step, check, SERVER);
+    verifyStep(h, step, check);
+    releaseDiagnosisStep(h, step, check);
     destroyStep(h, step, check, installed.charts);
 }
 

@@ -75,7 +75,7 @@ export class CatalogRelease extends pulumi.ComponentResource {
                 overrides: resolved.values,
                 secretValues,
                 timeoutSeconds: resolved.timeoutSeconds,
-                skipAwait: args.skipAwait,
+                skipAwait: resolved.skipAwait ?? args.skipAwait,
                 dependsOn: deps,
             },
             { parent: this },

@@ -92,6 +92,15 @@ describe("HTTP through the API server's service proxy", () => {
         expect(api.asked).toContain("GET /api/v1/namespaces/monitoring/pods?labelSelector=app.kubernetes.io%2Fname%3Dgrafana");
     });
 
+    it("tells a Service without endpoints (the proxy answers 404, naming the Service) from one that does not exist", async () => {
+        const api = fakeApi({
+            [health]: () => ({ status: 404, body: JSON.stringify({ kind: "Status", message: 'services "monitoring-grafana" not found' }) }),
+            "/api/v1/namespaces/monitoring/services/monitoring-grafana": { spec: { selector: { "app.kubernetes.io/name": "grafana" } } },
+            "/api/v1/namespaces/monitoring/pods": { items: [] },
+        });
+        expect(await httpProbe(api, grafana)).toMatchObject({ state: "down", reason: "monitoring-grafana:80/api/health: no endpoints (the API server's proxy finds none); no pods match its selector" });
+    });
+
     it("says when the Service does not exist, and passes any other status on", async () => {
         const status = check<"http">({ name: "catalog/headlamp", kind: "http", namespace: "headlamp", service: "headlamp", port: 80, path: "/", expect: { kind: "status" } });
         const missing = fakeApi({ [proxied("headlamp", "headlamp", 80, "/")]: () => ({ status: 404, body: JSON.stringify({ kind: "Status", message: 'services "headlamp" not found' }) }) });

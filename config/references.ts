@@ -22,8 +22,11 @@ export function referencedSecretKeys(key: string, raw: unknown): string[] {
         }
         case "apps":
             return strings(asArray(raw).flatMap((a) => Object.values(asRecord(asRecord(a).secrets))));
-        case "services":
-            return strings(asArray(root.catalog).flatMap((c) => Object.values(asRecord(asRecord(c).secretValues))));
+        case "services": {
+            const alerts = asRecord(asRecord(root.monitoring).alerts);
+            const alertKeys = [asRecord(alerts.webhook).urlKey, asRecord(alerts.email).passwordKey];
+            return strings([...asArray(root.catalog).flatMap((c) => Object.values(asRecord(asRecord(c).secretValues))), ...alertKeys]);
+        }
         case "backups":
             return strings(Object.values(asRecord(asRecord(root.s3).credentials)));
         case "network":

@@ -17,6 +17,7 @@ import { chartVersionProblems, type ChartVersions } from "./charts";
 import { inventoryOf, inventoryProblems } from "./inventory";
 import { joinIngress, planIngress } from "./ingress";
 import { backupWarnings, jointProblems } from "./joints";
+import { alertWarnings } from "./services/monitoring";
 import { memoryLimitProblems, workerTemplateLimits } from "./memoryLimits";
 import { lanProblems, lanWarnings, planLan } from "./network";
 import { ollamaAccess, type OllamaAccess } from "./services/ollama";
@@ -81,7 +82,7 @@ export function buildPlan(config: PiclusterConfig, secrets: SecretReader, facts:
     const problems = [...clusterChecks(config.cluster), ...agentChecks(config), ...jointProblems(config), ...lanProblems(config)];
     const platformPlan = planPlatform({ services: config.services, apps: config.apps, nodes }, secrets, problems);
     const registrySecrets = registrySecretsOf(config.cluster, secrets, problems);
-    const warnings = [...clusterWarnings(config.cluster), ...(config.cluster.registries ? registryWarnings(config.cluster.registries) : [])];
+    const warnings = [...clusterWarnings(config.cluster), ...(config.cluster.registries ? registryWarnings(config.cluster.registries) : []), ...alertWarnings(config.services)];
     const backups = planBackups({ backups: config.backups, cluster: config.cluster, stack: config.stack, namespaces: platformPlan.namespaces.map((n) => n.name) }, secrets, problems, warnings);
     const storage = planStorage({ services: config.services, nodes, existingCluster: config.existingCluster }, problems, warnings);
     // The front door: routes, their issuer, cert-manager (its namespace, chart and demands join the platform's).

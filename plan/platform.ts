@@ -63,6 +63,8 @@ export interface PlatformPlan {
     demands: WorkloadDemand[];
     /** The backup target and schedules, set by the stack plan (undefined: no backups). */
     backups?: BackupPlan;
+    /** Secrets a built-in service reads from config, by service and name (monitoring: the alert receiver's `url`, `password`). */
+    serviceSecrets: Partial<Record<BuiltinServiceKey, Record<string, pulumi.Output<string>>>>;
     /** The storage choice, set by the stack plan. */
     storage?: StoragePlan;
     /** The front door (routes, issuer, cert-manager), set by the stack plan. */
@@ -129,7 +131,7 @@ export function planPlatform(input: { services: ServicesSpec; apps: AppsSpec; no
 
     const catalog: PlannedCatalogEntry[] = [];
     // What presets may open to their pods (the notebooks' egress): the in-cluster services the config enables.
-    const reach = { ollama: ollamaAccess(services.ollama), postgres: services.postgres.enabled ? { namespace: POSTGRES_NAMESPACE, port: 5432 } : undefined };
+    const reach = { ollama: ollamaAccess(services.ollama), postgres: services.postgres.enabled ? { namespace: POSTGRES_NAMESPACE, port: 5432 } : undefined, monitoring: services.monitoring.enabled };
     services.catalog.forEach((entry, i) => {
         if (!entry.enabled) return;
         const resolved = resolveCatalogEntry(entry, services.storageClass, reach);
@@ -160,7 +162,17 @@ export function planPlatform(input: { services: ServicesSpec; apps: AppsSpec; no
         demands.push({ name: `apps/${spec.name}`, ...spec.resources.requests, limitMemory: spec.resources.limits.memory, limitKey: `apps[${i}].resources.limits.memory`, replicas: spec.replicas, arch: spec.arch, nodeSelector: spec.nodeSelector });
     });
 
+    // The alert receiver's secrets (webhook URL, mail password), named by config key, read here once.
+    const serviceSecrets: PlatformPlan["serviceSecrets"] = {};
+    if (services.monitoring.enabled) {
+        const { webhook, email } = services.monitoring.alerts;
+        const refs: Record<string, string> = { ...(webhook ? { "webhook.urlKey": webhook.urlKey } : {}), ...(email?.passwordKey ? { "email.passwordKey": email.passwordKey } : {}) };
+        const found = resolveSecrets(refs, "picluster:services.monitoring.alerts", secrets, problems);
+        serviceSecrets.monitoring = { ...(found["webhook.urlKey"] ? { url: found["webhook.urlKey"] } : {}), ...(found["email.passwordKey"] ? { password: found["email.passwordKey"] } : {}) };
+    }
+
     return {
+        serviceSecrets,
         storageClass: services.storageClass,
         skipAwait: services.skipAwait,
         services: enabled.map((p) => ({ key: p.key, spec: services[p.key] })),

@@ -70,7 +70,7 @@ export class Platform extends pulumi.ComponentResource {
             const descriptor = serviceDescriptor(key);
             const out = descriptor.create(
                 `${name}-${descriptor.key}`,
-                { ...common, spec: spec as never, namespaces: this.namespaces, databases: plan.databases, created: this.services },
+                { ...common, spec: spec as never, namespaces: this.namespaces, databases: plan.databases, created: this.services, secrets: plan.serviceSecrets?.[key] },
                 { parent: this },
             );
             this.services[descriptor.key] = out;
@@ -90,7 +90,9 @@ export class Platform extends pulumi.ComponentResource {
         this.urls = plan.ingress?.urls ?? {};
         this.caCertificate = this.frontDoor?.caCertificate;
         for (const { resolved, secretValues } of plan.catalog) {
-            const rel = new CatalogRelease(`${name}${PLATFORM_CHILD_INFIX.catalog}${resolved.name}`, { ...common, namespace: this.namespaces[resolved.namespace], resolved, secretValues }, { parent: this });
+            // A preset's ServiceMonitor needs kube-prometheus-stack's CRDs first.
+            const dependsOn = this.services.monitoring?.ready ?? [];
+            const rel = new CatalogRelease(`${name}${PLATFORM_CHILD_INFIX.catalog}${resolved.name}`, { ...common, namespace: this.namespaces[resolved.namespace], resolved, secretValues, dependsOn }, { parent: this });
             this.catalog[resolved.name] = rel;
             if (rel.endpoint) endpoints[resolved.name] = rel.endpoint;
             for (const [k, v] of Object.entries(rel.generated)) credentials[`${resolved.name}/${k}`] = v;

@@ -35,6 +35,9 @@ export type Placement = z.output<typeof placementSchema>;
 /** Per-stack Helm values deep-merged over the component's defaults (plain values only: secrets go through secretValues). */
 const helmValues = z.record(z.string(), z.unknown()).default({});
 
+/** The name of a secret config key under `picluster:` (never its value). */
+const secretKeyName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, "must name a secret config key under picluster:, e.g. alertWebhookUrl");
+
 /** Helm value path (`auth.password`) → name of a secret config key under `picluster:`. */
 const secretValues = z
     .record(
@@ -150,10 +153,42 @@ export const monitoringSchema = z
         placement: placementSchema,
         prometheusResources: serviceResources({ cpu: "300m", memory: "1Gi" }, { cpu: "1", memory: "2Gi" }),
         grafanaResources: serviceResources({ cpu: "100m", memory: "192Mi" }, { cpu: "500m", memory: "384Mi" }),
-        alertmanager: z.boolean().default(false),
+        /** Alertmanager: on exactly when `alerts` names a receiver (the default); true without one is refused. */
+        alertmanager: z.boolean().optional(),
+        /**
+         * Where alerts go. Without a receiver, Alertmanager and the alerting
+         * rules are off (the recording rules stay: the dashboards use them).
+         */
+        alerts: z
+            .strictObject({
+                /** A webhook (Rocket.Chat's incoming webhook, ntfy, …): the secret config key holding its URL, token included. */
+                webhook: z.strictObject({ urlKey: secretKeyName }).optional(),
+                /** Mail through an SMTP relay (`host:port`); `passwordKey` names the secret config key of its password. */
+                email: z
+                    .strictObject({
+                        to: z.string().regex(/^[^\s@]+@[^\s@]+$/, "must be an email address"),
+                        from: z.string().regex(/^[^\s@]+@[^\s@]+$/, "must be an email address"),
+                        smarthost: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "must be the SMTP relay as host:port, e.g. smtp.example.org:587"),
+                        username: z.string().min(1).optional(),
+                        passwordKey: secretKeyName.optional(),
+                        requireTls: z.boolean().default(true),
+                    })
+                    .optional(),
+            })
+            .prefault({}),
         /** Provision the Pi hardware dashboards (temperature, CPU, memory, disk per node). */
         dashboards: z.boolean().default(true),
     })
+    .superRefine((m, ctx) => {
+        const receiver = m.alerts.webhook !== undefined || m.alerts.email !== undefined;
+        if (m.alertmanager === true && !receiver) {
+            ctx.addIssue({ code: "custom", path: ["alertmanager"], message: "but no receiver is configured, so every alert would go nowhere; set services.monitoring.alerts.webhook.urlKey (e.g. Rocket.Chat's incoming webhook) or alerts.email, or remove alertmanager" });
+        }
+        if (m.alertmanager === false && receiver) {
+            ctx.addIssue({ code: "custom", path: ["alertmanager"], message: "while services.monitoring.alerts names a receiver that nothing would send to; remove alertmanager: false, or the receiver" });
+        }
+    })
+    .transform((m) => ({ ...m, alertmanager: m.alerts.webhook !== undefined || m.alerts.email !== undefined }))
     .prefault({});
 
 export const catalogPresetNames = ["jupyterhub", "rabbitmq", "headlamp", "registry", "minio"] as const;

@@ -93,8 +93,10 @@ export const catalogPresets: Record<"jupyterhub" | "rabbitmq" | "headlamp" | "re
         // The management plugin's page (no login needed to serve it): the broker answers HTTP.
         health: { port: 15672, path: "/" },
         nodeSelectorPaths: ["nodeSelector"],
-        values: ({ storageClass }) => ({
+        values: ({ storageClass, monitoring }) => ({
             replicaCount: 1,
+            // rabbitmq_prometheus (on in the image) on the Service's port 15692, scraped through the chart's ServiceMonitor with monitoring.
+            metrics: { enabled: true, serviceMonitor: { enabled: monitoring ?? false } },
             resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } },
             // The Erlang-cookie init container (busybox); the chart leaves it without resources.
             initContainer: { resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } } },

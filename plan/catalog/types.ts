@@ -18,6 +18,8 @@ export interface PresetContext {
     ollama?: { url: string; egress: Values };
     /** The PostgreSQL cluster's namespace and port, when services.postgres is enabled. */
     postgres?: { namespace: string; port: number };
+    /** kube-prometheus-stack is installed (its ServiceMonitor kind exists). */
+    monitoring?: boolean;
 }
 
 /** A ready-made catalog entry: a pinned chart plus values that suit a Pi cluster. */

@@ -84,6 +84,10 @@ export const SERVICE_COMPAT: Record<BuiltinServiceKey, CompatEntry> = {
             "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.20.0",
             "quay.io/prometheus/node-exporter:v1.12.1-distroless",
             "ghcr.io/jkroepke/kube-webhook-certgen:1.8.7",
+            // The CRD upgrade hook Job: busybox (docker-library's official image, multi-arch) and kubectl at the
+            // cluster's version (registry.k8s.io/kubectl, built for amd64 and arm64 since Kubernetes 1.28).
+            "docker.io/busybox:1.37.0",
+            "registry.k8s.io/kubectl",
         ].map((image) => ({ image, arches: BOTH, runs: "monitoring/" })),
     },
     postgres: {

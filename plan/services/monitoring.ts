@@ -1,4 +1,5 @@
 import { credentialCommand } from "../ingress/names";
+import type { MonitoringSpec, ServicesSpec } from "../../config/schema/services";
 import { defineServicePlanner } from "./service";
 
 export const MONITORING_NAMESPACE = "monitoring";
@@ -17,7 +18,47 @@ export const MONITORING_FIXED_RESOURCES = {
     grafanaSidecar: { requests: { cpu: "10m", memory: "64Mi" }, limits: { cpu: "100m", memory: "128Mi" } },
     /** The operator's admission-webhook certificate Jobs (create, patch). */
     webhookJobs: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+    /** prometheus-config-reloader, the operator's sidecar in the Prometheus (and Alertmanager) pod. */
+    configReloader: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+    /** The chart's CRD upgrade Job (a pre-install/upgrade/rollback hook: kubectl apply of the chart's CRDs). */
+    crdUpgradeJob: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
 };
+
+/**
+ * kube-prometheus-stack's rule groups that hold only alerts (the chart's
+ * templates/prometheus/rules-1.14, 88.5.3): on with a receiver, off without
+ * one, so no alert fires into nothing. The recording groups stay on for
+ * the dashboards. k3s's missing components' groups are off either way.
+ */
+export const ALERTING_RULE_GROUPS = [
+    "alertmanager",
+    "configReloaders",
+    "general",
+    "kubeApiserverSlos",
+    "kubeStateMetrics",
+    "kubernetesApps",
+    "kubernetesResources",
+    "kubernetesStorage",
+    "kubernetesSystem",
+    "network",
+    "nodeExporterAlerting",
+    "prometheus",
+    "prometheusOperator",
+] as const;
+
+/** Whether alerts reach someone: a webhook or mail receiver is configured. */
+export function alertsHaveReceiver(spec: Pick<MonitoringSpec, "alerts">): boolean {
+    return spec.alerts.webhook !== undefined || spec.alerts.email !== undefined;
+}
+
+/** The warning for monitoring without a receiver: what is off and how to turn alerts on. */
+export function alertWarnings(services: Pick<ServicesSpec, "monitoring" | "rocketchat">): string[] {
+    if (!services.monitoring.enabled || alertsHaveReceiver(services.monitoring)) return [];
+    const how = services.rocketchat.enabled
+        ? "create an incoming webhook in Rocket.Chat (docs/services.md has its script) and set services.monitoring.alerts.webhook.urlKey to the secret key holding its URL"
+        : "set services.monitoring.alerts.webhook.urlKey or alerts.email";
+    return [`picluster:services.monitoring.alerts: no receiver, so Alertmanager and the alerting rules are off (recording rules and dashboards stay); to get alerts, ${how}`];
+}
 
 /** kube-prometheus-stack: Prometheus, Grafana, the operator, exporters. */
 export const monitoringPlanner = defineServicePlanner({
@@ -45,8 +86,14 @@ export const monitoringPlanner = defineServicePlanner({
             // Grafana's two k8s-sidecar containers (dashboards, datasources), in its pod.
             ...["dashboards", "datasources"].map((sidecar) => ({ name: `monitoring/grafana-sc-${sidecar}`, ...fixed.grafanaSidecar.requests, replicas: 1, ...place })),
             { name: "monitoring/operator", ...fixed.operator.requests, replicas: 1, ...place },
+            { name: "monitoring/prometheus-config-reloader", ...fixed.configReloader.requests, replicas: 1, ...place },
             { name: "monitoring/kube-state-metrics", ...fixed.kubeStateMetrics.requests, replicas: 1, ...place },
-            ...(spec.alertmanager ? [{ name: "monitoring/alertmanager", ...fixed.alertmanager.requests, replicas: 1, ...place }] : []),
+            ...(spec.alertmanager
+                ? [
+                      { name: "monitoring/alertmanager", ...fixed.alertmanager.requests, replicas: 1, ...place },
+                      { name: "monitoring/alertmanager-config-reloader", ...fixed.configReloader.requests, replicas: 1, ...place },
+                  ]
+                : []),
             // Like the chart values: every node, tainted or not.
             { name: "monitoring/node-exporter", ...fixed.nodeExporter.requests, replicas: 1, perNode: true, tolerations: [{ operator: "Exists" as const }] },
         ];

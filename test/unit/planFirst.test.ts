@@ -147,6 +147,10 @@ const jointInputs: Record<string, [string, (v: Values, secretKeys: string[]) => 
         ["an agent host whose memory limit is a whole Pi", (v) => (v.agentHost.resources = { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "4", memory: "8Gi" } }), /picluster:agentHost\.resources\.limits\.memory = "8Gi": rustic-ai\/agent-host may run on nodes of at most 8Gi \(pi-1\)/],
         ["Ollama's limit above its amd64 node", (v) => (v.services.ollama.resources = { limits: { memory: "31Gi" } }), /picluster:services\.ollama\.resources\.limits\.memory = "31Gi": ollama may run on nodes of at most 32Gi \(cp-1\)/],
     ],
+    "alerts and their receiver": [
+        ["Alertmanager on with no receiver", (v) => (v.services.monitoring.alertmanager = true), /picluster:services\.monitoring\.alertmanager = true: but no receiver is configured, so every alert would go nowhere/],
+        ["an alert webhook whose secret is not set", (v) => (v.services.monitoring.alerts = { webhook: { urlKey: "alertWebhookUrl" } }), /picluster:services\.monitoring\.alerts\.webhook\.urlKey = "alertWebhookUrl": .*alertWebhookUrl/],
+    ],
     "messages that mislead or leak": [
         ["a wrong SSH port (its key must not be called unused)", (v) => (node(v, "pi-1").sshPort = 70000), /^(?![\s\S]*sshPrivateKey is not a picluster setting)[\s\S]*picluster:cluster\.nodes\[1\]\.sshPort = 70000/],
         ["a typo in a secret reference", (v, keys) => { v.apps[0].secrets = { API_KEY: "apiKee" }; v.apiKey = "s3cret-value"; keys.push("apiKey"); }, /picluster:apiKey is set but nothing references it, while a reference names "apiKee", which is not set; change that reference to "apiKey"/],

@@ -15,6 +15,8 @@ export interface CatalogReleaseArgs {
     /** Helm value path → secret, already read from config (`secretValues`). */
     secretValues: Record<string, pulumi.Output<string>>;
     skipAwait: boolean;
+    /** What must exist first (kube-prometheus-stack's release, for a preset's ServiceMonitor). */
+    dependsOn?: pulumi.Resource[];
 }
 
 /** The CatalogRelease component's type token (npm run deploy finds catalog entries in state by it). */
@@ -31,7 +33,7 @@ export class CatalogRelease extends pulumi.ComponentResource {
         super(CATALOG_RELEASE_TYPE, name, {}, opts);
         const resolved = args.resolved;
         const gen = (what: string) => pulumi.secret(new random.RandomPassword(`${name}-${what}`, { length: 32, special: false }, { parent: this }).result);
-        const deps: pulumi.Resource[] = [];
+        const deps: pulumi.Resource[] = [...(args.dependsOn ?? [])];
         const preset = resolved.preset;
         if (preset?.generatedSecret) {
             const data: Record<string, pulumi.Output<string>> = {};

@@ -9,10 +9,58 @@ import { standardLabels } from "../../k8s/labels";
 import type { NamespaceRef } from "../../k8s/namespace";
 import { nodeSelectorFor, resourceValues, type Values } from "../../../plan/values";
 import { defineService } from "./service";
-import { MONITORING_FIXED_RESOURCES } from "../../../plan/services/monitoring";
+import { ALERTING_RULE_GROUPS, MONITORING_FIXED_RESOURCES } from "../../../plan/services/monitoring";
 
 export const MONITORING_RELEASE = "monitoring";
 export const GRAFANA_ADMIN_SECRET = "grafana-admin";
+/** The Secret with the alert receiver's URL and password, mounted into Alertmanager (alertmanagerSpec.secrets). */
+export const ALERT_RECEIVER_SECRET = "alertmanager-receiver";
+/** Pinned for the CRD upgrade Job's init container (the chart's default is busybox:latest). */
+export const CRD_JOB_BUSYBOX_TAG = "1.37.0";
+
+/**
+ * Alertmanager's routing: every alert to the one receiver, grouped by name
+ * and namespace; the chart's always-firing Watchdog and InfoInhibitor to
+ * nowhere. The receiver reads its URL and password from files of the
+ * mounted Secret (url_file, auth_password_file; Alertmanager v0.34), so no
+ * secret is in the Helm values.
+ */
+export function alertmanagerConfig(alerts: MonitoringSpec["alerts"]): Values {
+    const dir = `/etc/alertmanager/secrets/${ALERT_RECEIVER_SECRET}`;
+    const email = alerts.email;
+    return {
+        route: {
+            receiver: "picluster",
+            group_by: ["alertname", "namespace"],
+            routes: [
+                { receiver: "null", matchers: ['alertname = "Watchdog"'] },
+                { receiver: "null", matchers: ['alertname = "InfoInhibitor"'] },
+            ],
+        },
+        receivers: [
+            { name: "null" },
+            {
+                name: "picluster",
+                ...(alerts.webhook ? { webhook_configs: [{ url_file: `${dir}/url`, send_resolved: true }] } : {}),
+                ...(email
+                    ? {
+                          email_configs: [
+                              {
+                                  to: email.to,
+                                  from: email.from,
+                                  smarthost: email.smarthost,
+                                  require_tls: email.requireTls,
+                                  send_resolved: true,
+                                  ...(email.username ? { auth_username: email.username } : {}),
+                                  ...(email.passwordKey ? { auth_password_file: `${dir}/password` } : {}),
+                              },
+                          ],
+                      }
+                    : {}),
+            },
+        ],
+    };
+}
 
 /**
  * Values for kube-prometheus-stack, trimmed for Pis and fixed for k3s:
@@ -29,6 +77,8 @@ export function monitoringValues(spec: MonitoringSpec, ctx: { storageClass: stri
         kubeEtcd: { enabled: false },
         defaultRules: {
             rules: {
+                // Alerts only where a receiver hears them (plan/services/monitoring.ts); recording rules stay.
+                ...Object.fromEntries(ALERTING_RULE_GROUPS.map((g) => [g, spec.alertmanager])),
                 etcd: false,
                 kubeControllerManager: false,
                 kubeSchedulerAlerting: false,
@@ -37,10 +87,21 @@ export function monitoringValues(spec: MonitoringSpec, ctx: { storageClass: stri
                 windows: false,
             },
         },
+        // Helm installs crds/ once and never upgrades it: the chart's own hook Job applies its CRDs
+        // (server-side) before every install, upgrade and rollback, at the chart's version.
+        crds: {
+            upgradeJob: {
+                enabled: true,
+                image: { busybox: { tag: CRD_JOB_BUSYBOX_TAG } },
+                resources: MONITORING_FIXED_RESOURCES.crdUpgradeJob,
+                nodeSelector,
+            },
+        },
         windowsMonitoring: { enabled: false },
         alertmanager: {
             enabled: spec.alertmanager,
-            alertmanagerSpec: { nodeSelector, resources: MONITORING_FIXED_RESOURCES.alertmanager },
+            alertmanagerSpec: { nodeSelector, resources: MONITORING_FIXED_RESOURCES.alertmanager, ...(spec.alertmanager ? { secrets: [ALERT_RECEIVER_SECRET] } : {}) },
+            ...(spec.alertmanager ? { config: alertmanagerConfig(spec.alerts) } : {}),
         },
         prometheus: {
             prometheusSpec: {
@@ -68,6 +129,8 @@ export function monitoringValues(spec: MonitoringSpec, ctx: { storageClass: stri
         },
         prometheusOperator: {
             resources: MONITORING_FIXED_RESOURCES.operator,
+            // The reloader sidecar it adds to Prometheus and Alertmanager; the chart leaves it without resources.
+            prometheusConfigReloader: { resources: MONITORING_FIXED_RESOURCES.configReloader },
             nodeSelector,
             admissionWebhooks: { patch: { resources: MONITORING_FIXED_RESOURCES.webhookJobs } },
             // Readiness and liveness share /healthz; a busy operator leaves rotation before it is restarted.
@@ -106,6 +169,8 @@ export interface MonitoringArgs {
     spec: MonitoringSpec;
     storageClass: string;
     skipAwait: boolean;
+    /** The alert receiver's secrets, read from config by the plan: `url` (webhook), `password` (mail). */
+    secrets?: Record<string, pulumi.Output<string>>;
 }
 
 /** kube-prometheus-stack with a generated Grafana admin password and the Pi dashboards. */
@@ -126,6 +191,18 @@ export class Monitoring extends pulumi.ComponentResource {
             },
             { parent: this, provider: args.cluster.provider, dependsOn: [...args.cluster.readyResources, args.namespace.resource] },
         );
+        const receiver = args.spec.alertmanager
+            ? [
+                  new k8s.core.v1.Secret(
+                      `${name}-alert-receiver`,
+                      {
+                          metadata: { name: ALERT_RECEIVER_SECRET, namespace: args.namespace.name, labels: standardLabels("alertmanager", "credentials") },
+                          stringData: Object.fromEntries(Object.entries(args.secrets ?? {}).map(([k, v]) => [k, pulumi.secret(v)])),
+                      },
+                      { parent: this, provider: args.cluster.provider, dependsOn: [...args.cluster.readyResources, args.namespace.resource] },
+                  ),
+              ]
+            : [];
         this.helm = new HelmService(
             name,
             {
@@ -137,7 +214,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 overrides: args.spec.values,
                 timeoutSeconds: args.spec.timeoutSeconds,
                 skipAwait: args.skipAwait,
-                dependsOn: [admin],
+                dependsOn: [admin, ...receiver],
             },
             { parent: this },
         );
@@ -158,6 +235,6 @@ export const monitoringService = defineService({
     type: "picluster:platform:Monitoring",
     create(name, args, opts) {
         const component = new Monitoring(name, { ...args, namespace: args.namespaces.monitoring }, opts);
-        return { component, endpoints: component.endpoints, credentials: { "grafana/admin": component.grafanaAdminPassword }, ready: [component.helm.release] };
+        return { component, endpoints: component.endpoints, credentials: { "grafana/admin": component.grafanaAdminPassword }, ready: [component.helm.release], alerting: args.spec.alertmanager };
     },
 });

@@ -23,14 +23,20 @@ export function roleSecretName(role: string): string {
     return `pg-role-${role.replace(/_/g, "-")}`;
 }
 
-/** Values for the cloudnative-pg operator chart. */
-export function operatorValues(spec: PostgresSpec): Values {
+/** Values for the cloudnative-pg operator chart; its PodMonitor when kube-prometheus-stack runs (its CRD). */
+export function operatorValues(spec: PostgresSpec, monitoring?: PostgresMonitoring): Values {
     return {
         crds: { create: true },
         replicaCount: 1,
         resources: resourceValues(spec.operatorResources),
         nodeSelector: nodeSelectorFor(spec.placement),
+        monitoring: { podMonitorEnabled: monitoring !== undefined },
     };
+}
+
+/** kube-prometheus-stack beside PostgreSQL: PodMonitors for the operator and the instances, and CNPG's alert rules when alerts have a receiver. */
+export interface PostgresMonitoring {
+    alerting: boolean;
 }
 
 /**
@@ -46,7 +52,7 @@ export const POSTGRES_IMAGES: Record<PostgresSpec["postgresMajor"], string> = {
 };
 
 /** Values for the cloudnative-pg `cluster` chart: one Cluster, managed roles and Database objects. */
-export function clusterValues(spec: PostgresSpec, databases: DatabaseSpec[], storageClass: string, backups?: BackupPlan): Values {
+export function clusterValues(spec: PostgresSpec, databases: DatabaseSpec[], storageClass: string, backups?: BackupPlan, monitoring?: PostgresMonitoring): Values {
     const roles = [...new Set(databases.map((d) => d.owner))];
     return {
         fullnameOverride: POSTGRES_CLUSTER,
@@ -62,7 +68,8 @@ export function clusterValues(spec: PostgresSpec, databases: DatabaseSpec[], sto
             // Apps get their own roles; nobody needs a superuser password lying around.
             enableSuperuserAccess: false,
             roles: roles.map((r) => ({ name: r, ensure: "present", login: true, passwordSecret: { name: roleSecretName(r) } })),
-            monitoring: { enabled: false },
+            // The instances' metrics (port 9187) through the chart's PodMonitor; its PrometheusRule only where alerts reach someone.
+            monitoring: { enabled: monitoring !== undefined, podMonitor: { enabled: true }, prometheusRule: { enabled: monitoring?.alerting ?? false } },
         },
         databases: databases.map((d) => ({ name: d.name, owner: d.owner, ensure: "present" })),
         ...(backups ? { backups: postgresBackupValues(backups) } : {}),
@@ -82,6 +89,8 @@ export interface PostgresArgs {
     skipAwait: boolean;
     /** Base backups and WAL archiving to this target; none when undefined. */
     backups?: BackupPlan;
+    /** kube-prometheus-stack is installed: monitors (and, with a receiver, alert rules) and its release to wait for. */
+    monitoring?: PostgresMonitoring & { ready: pulumi.Resource[] };
 }
 
 /**
@@ -115,10 +124,12 @@ export class Postgres extends pulumi.ComponentResource {
                 namespace: args.operatorNamespace,
                 releaseName: "cnpg",
                 chart: { chart: "cloudnative-pg", repo: spec.repo, version: spec.operatorVersion },
-                defaults: operatorValues(spec),
+                defaults: operatorValues(spec, args.monitoring),
                 overrides: spec.operatorValues,
                 timeoutSeconds: spec.timeoutSeconds,
                 skipAwait: args.skipAwait,
+                // Its PodMonitor kind comes with kube-prometheus-stack.
+                dependsOn: args.monitoring?.ready ?? [],
             },
             { parent: this },
         );
@@ -164,7 +175,7 @@ export class Postgres extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 releaseName: POSTGRES_CLUSTER,
                 chart: { chart: "cluster", repo: spec.repo, version: spec.clusterVersion },
-                defaults: clusterValues(spec, args.databases, args.storageClass, args.backups),
+                defaults: clusterValues(spec, args.databases, args.storageClass, args.backups, args.monitoring),
                 overrides: spec.values,
                 timeoutSeconds: spec.timeoutSeconds,
                 skipAwait: args.skipAwait,
@@ -185,7 +196,13 @@ export const postgresService = defineService({
     create(name, args, opts) {
         const component = new Postgres(
             name,
-            { ...args, operatorNamespace: args.namespaces[POSTGRES_OPERATOR_NAMESPACE], namespace: args.namespaces[POSTGRES_NAMESPACE], databases: args.databases },
+            {
+                ...args,
+                operatorNamespace: args.namespaces[POSTGRES_OPERATOR_NAMESPACE],
+                namespace: args.namespaces[POSTGRES_NAMESPACE],
+                databases: args.databases,
+                monitoring: args.created.monitoring ? { alerting: args.created.monitoring.alerting ?? false, ready: args.created.monitoring.ready ?? [] } : undefined,
+            },
             opts,
         );
         const credentials = Object.fromEntries(Object.entries(component.credentials).map(([db, c]) => [`postgres/${db}`, c.password]));

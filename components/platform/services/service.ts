@@ -37,6 +37,8 @@ export interface ServiceCreateArgs<K extends BuiltinServiceKey> {
     storage?: StoragePlan;
     /** What the services created before this one returned, by key (e.g. rocketchat waits for monitoring's CRDs). */
     created: Partial<Record<BuiltinServiceKey, ServiceOutputs>>;
+    /** Secrets the plan read from config for this service, by name (monitoring: the alert receiver's `url`, `password`). */
+    secrets?: Record<string, pulumi.Output<string>>;
 }
 
 /** What a created service hands back to the platform. */
@@ -50,6 +52,8 @@ export interface ServiceOutputs {
     ready?: pulumi.Resource[];
     /** Per database name (postgres only). */
     databases?: Record<string, DatabaseCredentials>;
+    /** monitoring: whether alerts reach a receiver (later services add their alert rules only then). */
+    alerting?: boolean;
     /** What every later service, catalog chart and app waits for (the storage class's provider). */
     platformReady?: pulumi.Resource[];
 }

@@ -66,10 +66,12 @@ export function frontDoorSteps(toolchainPath: string, step: Step, check: Check):
             const started = run("bash", [path.join(LIB, "webhooks.sh"), "start", hooks, path.join(h.dir, "apiserver", "kubeconfig")], { env: h.env });
             check(started.code === 0, `starting the webhook stand-in: ${started.stderr.trim()}`);
             h.initStack(h.clusterConfig(), {
-                services: { skipAwait: true, ollama: { enabled: false }, postgres: { enabled: false }, rocketchat: { enabled: false }, monitoring: { enabled: true, repo: h.chartRepoUrl, alertmanager: true } },
+                services: { skipAwait: true, ollama: { enabled: false }, postgres: { enabled: false }, rocketchat: { enabled: false }, monitoring: { enabled: true, repo: h.chartRepoUrl, alerts: { webhook: { urlKey: "e2eAlertWebhook" } } } },
                 apps: [{ name: APP, image: "registry.lan/hello:1.0.0", port: 8080, ingress: { auth: true } }],
                 network: network(),
             });
+            // Alertmanager runs with a receiver: a webhook URL from secret config (nothing listens there).
+            h.pulumiOk(["config", "set", "--secret", "picluster:e2eAlertWebhook"], { input: "http://127.0.0.1:9/alerts" });
             const r = h.pulumiOk(["up", "--yes"]);
 
             const releases = h.helmReleases().map((x) => `${x.namespace}/${x.name} ${x.chart} ${x.status}`);

@@ -28,9 +28,10 @@ function refusal(over: Parameters<typeof plan>[0]): string[] {
     throw new Error("the plan held");
 }
 
-/** Alertmanager and Longhorn on (Ollama's models on local-path: 30Gi three times would not fit the Pis' disks). */
+/** Alertmanager (it needs a receiver: a webhook from secret config) and Longhorn on (Ollama's models on local-path: 30Gi three times would not fit the Pis' disks). */
 const withLonghornAndAlertmanager = (s: Values) =>
-    Object.assign(s, { monitoring: { ...s.monitoring, alertmanager: true }, storage: { kind: "longhorn" }, ollama: { ...s.ollama, storage: { storageClass: "local-path" } } });
+    Object.assign(s, { monitoring: { ...s.monitoring, alerts: { webhook: { urlKey: "alertWebhookUrl" } } }, storage: { kind: "longhorn" }, ollama: { ...s.ollama, storage: { storageClass: "local-path" } } });
+const ALERT_WEBHOOK = { extra: { alertWebhookUrl: "https://chat.example.org/hooks/abc/token" }, secretKeys: ["alertWebhookUrl"] };
 
 const routes = (p: StackPlan) => p.platform.ingress?.routes ?? [];
 const route = (p: StackPlan, name: string) => {
@@ -56,7 +57,7 @@ describe("the front door's routes", () => {
     });
 
     it("puts the basic-auth login in front of exactly the UIs without one (Prometheus, Alertmanager, Longhorn)", () => {
-        const p = plan({ services: withLonghornAndAlertmanager });
+        const p = plan({ services: withLonghornAndAlertmanager, ...ALERT_WEBHOOK });
         const withAuth = routes(p).filter((r) => r.auth).map((r) => r.name).sort();
         expect(withAuth).toEqual(["alertmanager", "longhorn", "prometheus"]);
         expect(route(p, "longhorn")).toMatchObject({ namespace: "longhorn-system", service: "longhorn-frontend", port: 80 });
@@ -65,7 +66,7 @@ describe("the front door's routes", () => {
     });
 
     it("names those UIs' Services in the pack's list of UIs without a login, and no UI that has one", () => {
-        const p = plan({ services: withLonghornAndAlertmanager });
+        const p = plan({ services: withLonghornAndAlertmanager, ...ALERT_WEBHOOK });
         for (const r of routes(p)) expect(AUTHLESS_UI_SERVICES.some((re) => re.test(r.service)), r.name).toBe(r.auth);
     });
 

@@ -10,6 +10,10 @@ import { GRPC_PORT, HOST_LABELS, HOST_SELECTOR, REDIS_AUTH_SECRET, REDIS_LABELS,
 import { agentHostNetworkPolicies } from "./agentHost/network";
 import { redisAuthData, redisConfig, redisDeploymentSpec } from "./agentHost/redis";
 import { AGENT_HOST_NAMESPACE } from "../../plan/agentDemand";
+import { WorkloadReadiness } from "../platform/releaseReadiness";
+
+/** Seconds Redis, then the agent hosts, may take to become ready before `up` fails with why (the provider's own await waited 600 too). */
+export const POOL_READY_SECONDS = 600;
 import type { OllamaAccess } from "../../plan/services/ollama";
 
 export { hpaBehavior, HEALTH_RPC_CHECK } from "./agentHost/host";
@@ -37,6 +41,8 @@ interface PoolPlace {
     /** The pods' arch, when the spec pins one. */
     nodeSelector?: Record<string, string>;
     ollama?: OllamaAccess;
+    /** The admin kubeconfig, for the Deployments' readiness waits. */
+    kubeconfig: pulumi.Output<string>;
 }
 
 /** A namespaced object's options: the cluster's provider, after the namespace (and `after`). */
@@ -48,9 +54,24 @@ function meta(resourceName: string, labels: Record<string, string>) {
     return { name: resourceName, namespace: AGENT_HOST_NAMESPACE, labels };
 }
 
-/** Deployments and Services are what the provider waits on (pods, endpoints). */
+/** Services are what the provider waits on (endpoints). */
 function awaitedMeta(resourceName: string, labels: Record<string, string>, at: PoolPlace) {
     return { ...meta(resourceName, labels), annotations: skipAwaitAnnotations(at.skipAwait) };
+}
+
+/** A Deployment: the provider does not wait for it, its WorkloadReadiness does (and says why when it fails). */
+function deploymentMeta(resourceName: string, labels: Record<string, string>) {
+    return { ...meta(resourceName, labels), annotations: skipAwaitAnnotations(true) };
+}
+
+/** What waits for a Deployment's pods: its WorkloadReadiness, or (skipAwait) nothing but the Deployment. */
+function readyAfter(name: string, parent: pulumi.Resource, at: PoolPlace, deployment: k8s.apps.v1.Deployment, workload: string): pulumi.Resource {
+    if (at.skipAwait) return deployment;
+    return new WorkloadReadiness(
+        `${name}-ready`,
+        { kubeconfig: at.kubeconfig, namespace: AGENT_HOST_NAMESPACE, workloads: [{ kind: "Deployment", namespace: AGENT_HOST_NAMESPACE, name: workload }], generation: deployment.metadata.generation, timeoutSeconds: POOL_READY_SECONDS },
+        { parent, dependsOn: [deployment] },
+    );
 }
 
 /** The namespace, where nothing goes in or out but DNS, and the policies that open the pool's own flows. */
@@ -79,20 +100,21 @@ function redis(name: string, parent: pulumi.Resource, spec: AgentHostSpec, at: P
     const deployment = new k8s.apps.v1.Deployment(
         `${name}-redis`,
         {
-            metadata: awaitedMeta("redis", REDIS_LABELS, at),
+            metadata: deploymentMeta("redis", REDIS_LABELS),
             spec: redisDeploymentSpec(spec.redis, { configMapName: config.metadata.name, authSecretName: authSecret.metadata.name, nodeSelector: at.nodeSelector }),
         },
         inNs(parent, at),
     );
+    const ready = readyAfter(`${name}-redis`, parent, at, deployment, "redis");
     const service = new k8s.core.v1.Service(
         `${name}-redis-service`,
         {
             metadata: awaitedMeta("redis", REDIS_LABELS, at),
             spec: { type: "ClusterIP", selector: REDIS_SELECTOR, ports: [{ name: "redis", port: REDIS_PORT, targetPort: "redis", protocol: "TCP" }] },
         },
-        inNs(parent, at, [deployment]),
+        inNs(parent, at, [ready]),
     );
-    return { password, authSecret, config, deployment, service };
+    return { password, authSecret, config, deployment, ready, service };
 }
 
 /** The agent hosts' identity: upstream's least-privilege Role, namespaced. */
@@ -126,11 +148,13 @@ function hostDeployment(name: string, parent: pulumi.Resource, spec: AgentHostSp
     const deployment = new k8s.apps.v1.Deployment(
         `${name}-agent-host`,
         {
-            metadata: awaitedMeta("agent-host", HOST_LABELS, at),
+            metadata: deploymentMeta("agent-host", HOST_LABELS),
             spec: agentHostDeploymentSpec(spec, { serviceAccountName: serviceAccount.metadata.name, authSecretName: registry.authSecret.metadata.name, nodeSelector: at.nodeSelector, ollama: at.ollama }),
         },
-        inNs(parent, at, [registry.deployment]),
+        // Redis running first (its readiness): the hosts register with it at start.
+        inNs(parent, at, [registry.ready]),
     );
+    const ready = readyAfter(`${name}-agent-host`, parent, at, deployment, "agent-host");
     const service = new k8s.core.v1.Service(
         `${name}-agent-host-service`,
         {
@@ -144,9 +168,9 @@ function hostDeployment(name: string, parent: pulumi.Resource, spec: AgentHostSp
                 ports: [{ name: "grpc", port: GRPC_PORT, targetPort: GRPC_PORT, protocol: "TCP" }],
             },
         },
-        inNs(parent, at),
+        inNs(parent, at, [ready]),
     );
-    return { deployment, service };
+    return { deployment, ready, service };
 }
 
 /** The HPA with upstream's bounds and behaviour, and a disruption budget that suits any size. */
@@ -202,6 +226,7 @@ export class AgentHostPool extends pulumi.ComponentResource {
             skipAwait: args.skipAwait ?? false,
             nodeSelector: spec.arch === undefined ? undefined : { "kubernetes.io/arch": spec.arch },
             ollama: args.ollama,
+            kubeconfig: cluster.kubeconfig,
         };
         const registry = redis(name, this, spec, at);
         this.redisPassword = pulumi.secret(registry.password.result);

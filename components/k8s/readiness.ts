@@ -121,33 +121,58 @@ export interface ReleaseTarget {
     timeoutSeconds: number;
 }
 
+/** A set of workloads to wait for, as the wait's error names them. */
+export interface WorkloadTarget {
+    namespace: string;
+    /** `release ollama (namespace ai-services, revision 3)` or `Deployment agent-host (namespace rustic-ai)`. */
+    what: string;
+    refs: WorkloadRef[];
+    timeoutSeconds: number;
+    /** What to do about it, after the title. */
+    fix: string;
+}
+
 /**
- * Waits until every workload of the release's newest revision is ready, up
- * to `timeoutSeconds`; returns a one-line summary, or throws an Error whose
- * message is the diagnosis: the pods that are not ready, each one's reason,
- * the crashed containers' last log lines, the events.
+ * Waits until every workload is ready, up to `timeoutSeconds` from `since`;
+ * returns a one-line summary, or throws an Error whose message is the
+ * diagnosis: the pods that are not ready, each one's reason, the crashed
+ * containers' last log lines, the events.
  */
+export async function waitForWorkloads(api: KubeApi, t: WorkloadTarget, clock: Clock = realClock, since = clock.now()): Promise<string> {
+    const deadline = since + t.timeoutSeconds * 1000;
+    for (;;) {
+        const states = await Promise.all(t.refs.map((r) => stateOf(api, r)));
+        const waiting = states.filter((s) => !s.state.ready);
+        if (waiting.length === 0) return `${t.what}: ${t.refs.length} workload(s) ready`;
+        const left = deadline - clock.now();
+        if (left <= 0) {
+            const found = await diagnose(api, t.namespace, waiting);
+            throw new Error(formatDiagnosis(`${t.what} is not ready after ${t.timeoutSeconds} s; ${t.fix}:`, found.workloads, found.events));
+        }
+        await clock.sleep(Math.min(POLL_SECONDS * 1000, left));
+    }
+}
+
+/** Waits for every workload of the release's newest revision (what Helm's --wait would wait for), bounded as waitForWorkloads. */
 export async function waitForRelease(api: KubeApi, t: ReleaseTarget, clock: Clock = realClock): Promise<string> {
-    const deadline = clock.now() + t.timeoutSeconds * 1000;
+    const since = clock.now();
+    const deadline = since + t.timeoutSeconds * 1000;
     let record = await latestRelease(api, t.namespace, t.release);
     while (!record && clock.now() < deadline) {
         await clock.sleep(POLL_SECONDS * 1000);
         record = await latestRelease(api, t.namespace, t.release);
     }
     if (!record) throw new Error(`release ${t.release} (namespace ${t.namespace}): Helm has no record of it after ${t.timeoutSeconds} s`);
-    const refs = manifestWorkloads(record.manifest, t.namespace);
-    for (;;) {
-        const states = await Promise.all(refs.map((r) => stateOf(api, r)));
-        const waiting = states.filter((s) => !s.state.ready);
-        if (waiting.length === 0) return `release ${t.release} revision ${record.version}: ${refs.length} workload(s) ready`;
-        const left = deadline - clock.now();
-        if (left <= 0) {
-            const found = await diagnose(api, t.namespace, waiting);
-            const title =
-                `release ${t.release} (namespace ${t.namespace}, revision ${record.version}) is not ready after ${t.timeoutSeconds} s; ` +
-                `nothing was rolled back (fix the cause and run up again, or: helm rollback ${t.release} -n ${t.namespace}):`;
-            throw new Error(formatDiagnosis(title, found.workloads, found.events));
-        }
-        await clock.sleep(Math.min(POLL_SECONDS * 1000, left));
-    }
+    return waitForWorkloads(
+        api,
+        {
+            namespace: t.namespace,
+            what: `release ${t.release} (namespace ${t.namespace}, revision ${record.version})`,
+            refs: manifestWorkloads(record.manifest, t.namespace),
+            timeoutSeconds: t.timeoutSeconds,
+            fix: `nothing was rolled back (fix the cause and run up again, or: helm rollback ${t.release} -n ${t.namespace})`,
+        },
+        clock,
+        since,
+    );
 }

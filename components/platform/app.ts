@@ -10,6 +10,10 @@ import type { PlannedRoute } from "../../plan/ingress";
 import { routeResources, type RouteIssuer } from "../ingress/route";
 import { NODE_PORT_ANNOTATION } from "../../plan/ingress/names";
 import { nodeSelectorFor } from "../../plan/values";
+import { WorkloadReadiness } from "./releaseReadiness";
+
+/** Seconds an app's pods may take to become ready before `up` fails with why (the provider's own await waited 600 too). */
+export const APP_READY_SECONDS = 600;
 
 type Probe = AppSpec["readinessProbe"];
 
@@ -103,7 +107,8 @@ function deployment(name: string, parent: pulumi.Resource, spec: AppSpec, at: Ap
     return new k8s.apps.v1.Deployment(
         name,
         {
-            metadata: { name: spec.name, namespace: at.namespace.name, labels, annotations: at.annotations },
+            // The provider does not wait for it: the app's WorkloadReadiness does, and says why when it fails.
+            metadata: { name: spec.name, namespace: at.namespace.name, labels, annotations: skipAwaitAnnotations(true) },
             spec: {
                 replicas: spec.replicas,
                 selector: { matchLabels: selector },
@@ -146,7 +151,7 @@ function deployment(name: string, parent: pulumi.Resource, spec: AppSpec, at: Ap
 }
 
 /** The Service, named after the app: its DNS name is the endpoint. */
-function service(name: string, parent: pulumi.Resource, spec: AppSpec, at: AppPlace) {
+function service(name: string, parent: pulumi.Resource, spec: AppSpec, at: AppPlace, after: pulumi.Resource[]) {
     const { labels, selector, annotations } = at;
     return new k8s.core.v1.Service(
         `${name}-service`,
@@ -160,7 +165,7 @@ function service(name: string, parent: pulumi.Resource, spec: AppSpec, at: AppPl
             },
             spec: { type: spec.service.type, selector, ports: [{ name: "http", port: spec.service.port, targetPort: spec.port }] },
         },
-        appOpts(parent, at),
+        appOpts(parent, at, after),
     );
 }
 
@@ -222,7 +227,18 @@ export class App extends pulumi.ComponentResource {
         };
         const environ = environment(name, this, spec, at, args.secretEnv, args.postgres);
         this.deployment = deployment(name, this, spec, at, environ);
-        this.service = service(name, this, spec, at);
+        // Bounded, and on timeout the pods' diagnosis (components/k8s/diagnosis.ts); the Service (and its endpoints' wait) after it.
+        const ns = args.namespace.name;
+        const ready = args.skipAwait
+            ? []
+            : [
+                  new WorkloadReadiness(
+                      `${name}-ready`,
+                      { kubeconfig: args.cluster.kubeconfig, namespace: ns, workloads: [{ kind: "Deployment", namespace: ns, name: spec.name }], generation: this.deployment.metadata.generation, timeoutSeconds: APP_READY_SECONDS },
+                      { parent: this, dependsOn: [this.deployment] },
+                  ),
+              ];
+        this.service = service(name, this, spec, at, ready);
         this.endpoint = `${spec.name}.${args.namespace.name}.svc.cluster.local:${spec.service.port}`;
         if (spec.replicas > 1) disruptionBudget(name, this, spec, at);
         if (args.route) routeResources(name, this, { cluster: at.cluster, namespace: at.namespace, route: args.route, issuer: args.issuer, labels: at.labels, dependsOn: [this.service] });

@@ -279,6 +279,19 @@ describe("AgentHostPool network policies", () => {
     });
 });
 
+describe("AgentHostPool readiness", () => {
+    it("starts the agent hosts once Redis's pods are ready, and makes their Service once theirs are, each wait bounded and diagnosed", async () => {
+        const { rec } = await deploy();
+        const named = (name: string) => rec.resources.find((r) => r.name === name)!;
+        expect(named("pool-redis-ready").type).toBe("pulumi-nodejs:dynamic/picluster:WorkloadReadiness");
+        expect(await dependencyNames(named("pool-agent-host").opts)).toContain("pool-redis-ready");
+        expect(await dependencyNames(named("pool-agent-host-service").opts)).toContain("pool-agent-host-ready");
+        expect(await dependencyNames(named("pool-redis-service").opts)).toContain("pool-redis-ready");
+        // The provider's own await is off for the Deployments: their readiness waits, and says why.
+        expect((named("pool-agent-host").props.metadata as Record<string, any>).annotations).toEqual({ "pulumi.com/skipAwait": "true" });
+    });
+});
+
 describe("AgentHostPool secrets and wiring", () => {
     it("keeps the generated Redis password out of every plain input", async () => {
         const { pool, resources } = await deploy();

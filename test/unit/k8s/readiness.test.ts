@@ -77,7 +77,7 @@ describe("the bounded wait for a release", () => {
             [`${NS}/statefulsets/rocketchat-mongodb`]: readySts,
         });
         const clock = fakeClock();
-        expect(await waitForRelease(api, target, clock)).toBe("release rocketchat revision 2: 2 workload(s) ready");
+        expect(await waitForRelease(api, target, clock)).toBe("release rocketchat (namespace rocketchat, revision 2): 2 workload(s) ready");
         expect(clock.slept).toBe(0);
         expect(api.asked).not.toContain(`GET ${NS}/deployments/old`);
     });

@@ -35,7 +35,7 @@ describe("the release readiness provider", () => {
         };
         const r = await readinessProvider(() => api, instant).create!(inputs);
         expect(r.id).toBe("ai-services/ollama");
-        expect(r.outs).toEqual({ namespace: "ai-services", release: "ollama", revision: 1, timeoutSeconds: 30, summary: "release ollama revision 1: 0 workload(s) ready" });
+        expect(r.outs).toEqual({ namespace: "ai-services", release: "ollama", revision: 1, timeoutSeconds: 30, summary: "release ollama (namespace ai-services, revision 1): 0 workload(s) ready" });
         expect(JSON.stringify(r.outs)).not.toContain("kubeconfig");
     });
 
@@ -51,6 +51,31 @@ describe("the release readiness provider", () => {
         const seen: string[] = [];
         await expect(readinessProvider(noRelease(seen), instant).update!("id", { ...inputs, summary: "" } as never, { ...inputs, kubeconfig: "kubeconfig-B", revision: 2 })).rejects.toThrow(/Helm has no record/);
         expect(seen).toEqual(["kubeconfig-B"]);
+    });
+
+    it("waits for plain workloads too, naming them and their pods in its error", async () => {
+        const api: KubeApi = {
+            request: async (_m, p) => {
+                if (p === "/apis/apps/v1/namespaces/rustic-ai/deployments/agent-host") {
+                    return { status: 200, body: JSON.stringify({ metadata: { name: "agent-host", generation: 2 }, spec: { replicas: 1, selector: { matchLabels: { app: "agent-host" } } }, status: { observedGeneration: 2 } }) };
+                }
+                if (p.startsWith("/api/v1/namespaces/rustic-ai/pods?")) {
+                    return { status: 200, body: JSON.stringify({ items: [{ metadata: { name: "agent-host-7f-abc" }, spec: {}, status: { phase: "Pending", conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message: "0/5 nodes are available: 5 Insufficient memory." }] } }] }) };
+                }
+                return { status: 200, body: JSON.stringify({ items: [] }) };
+            },
+        };
+        const workloads = { kubeconfig: "k", namespace: "rustic-ai", workloads: [{ kind: "Deployment" as const, namespace: "rustic-ai", name: "agent-host" }], revision: 2, timeoutSeconds: 30 };
+        const error = await readinessProvider(() => api, instant).create!(workloads).then(() => undefined, (e: Error) => e);
+        expect(error?.message.split("\n")).toEqual([
+            "Deployment agent-host (namespace rustic-ai) is not ready after 30 s; fix the cause and run up again:",
+            "  Deployment agent-host: 0 of 1 ready",
+            "    pod agent-host-7f-abc: Pending: Unschedulable: 0/5 nodes are available: 5 Insufficient memory.",
+        ]);
+        const p = readinessProvider(() => api, instant);
+        const olds = { namespace: "rustic-ai", workloads: workloads.workloads, revision: 2, timeoutSeconds: 30, summary: "" };
+        expect(await p.diff!("id", olds, { ...workloads, kubeconfig: "other" })).toEqual({ changes: false });
+        expect(await p.diff!("id", olds, { ...workloads, revision: 3 })).toEqual({ changes: true });
     });
 
     it("serialises for the dynamic-provider host, as Pulumi does before registering it", async () => {

@@ -30,6 +30,13 @@ export const exemptions: readonly Exemption[] = [
             "Longhorn (services.storage.kind longhorn only): longhorn-manager and the instance managers run privileged with host mounts (/dev, /proc, the host's data path) and enter the host's namespaces to run iscsiadm; they are the storage driver. audit/warn stay at restricted.",
     },
     {
+        rule: "namespace-pod-security",
+        type: "kubernetes:core/v1:Namespace",
+        name: "metallb-system",
+        reason:
+            "MetalLB (network.loadBalancer only): its speaker DaemonSet answers ARP for the pool's addresses from the host network with NET_RAW, as root; baseline refuses host networking. The controller runs as 65534 with its chart's defaults.",
+    },
+    {
         rule: "helm-no-inline-credentials",
         type: "kubernetes:helm.sh/v3:Release",
         name: "platform-catalog-jupyterhub",

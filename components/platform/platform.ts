@@ -7,9 +7,9 @@ import { CatalogRelease } from "./services/catalog";
 import { POSTGRES_NAMESPACE } from "../../plan/services/postgres";
 import type { BuiltinServiceKey, ServiceOutputs } from "./services/service";
 import { serviceDescriptor } from "./services";
-import { FrontDoor } from "../ingress/frontDoor";
 import { LanDns } from "../network/lanDns";
 import { LoadBalancerPool } from "../network/loadBalancerPool";
+import { FrontDoor } from "../ingress/frontDoor";
 
 /**
  * How the Platform names its catalog releases and apps: `<platform name>-catalog-<entry>`
@@ -39,16 +39,16 @@ export class Platform extends pulumi.ComponentResource {
     readonly services: Partial<Record<BuiltinServiceKey, ServiceOutputs>> = {};
     readonly catalog: Record<string, CatalogRelease> = {};
     readonly apps: Record<string, App> = {};
+    /** MetalLB and its pool (`network.loadBalancer`), before everything else here. */
+    readonly loadBalancerPool?: LoadBalancerPool;
+    /** DNS for `network.domain` on a pool address (`network.dns`). */
+    readonly lanDns?: LanDns;
     /** The front door (`network.domain`, `apps[].ingress`): cert-manager, the issuer, Traefik's config and the UIs' routes. */
     readonly frontDoor?: FrontDoor;
     /** Every route's URL and how to log in (the `urls` output). */
     readonly urls: Record<string, { url: string; login: string }>;
     /** The private CA's certificate (PEM) to trust, when the CA issues the routes' certificates. */
     readonly caCertificate?: pulumi.Output<string>;
-    /** MetalLB and its pool (`network.loadBalancer`), before everything else here. */
-    readonly loadBalancerPool?: LoadBalancerPool;
-    /** DNS for `network.domain` on a pool address (`network.dns`). */
-    readonly lanDns?: LanDns;
 
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("picluster:platform:Platform", name, {}, opts);

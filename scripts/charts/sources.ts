@@ -61,13 +61,13 @@ export const CHART_SOURCES: Record<string, ChartSource> = {
     "https://metallb.github.io/metallb": { github: "metallb/metallb", tag: (_c, v) => `v${v}`, dir: (c) => `charts/${c}`, index: "gh-pages:index.yaml" },
     // k8s_gateway: gh-pages keeps the index and each packaged chart.
     "https://k8s-gateway.github.io/k8s_gateway": { github: "k8s-gateway/k8s_gateway", tag: (c, v) => `${c}-${v}`, dir: (c) => `charts/${c}`, index: "gh-pages:index.yaml" },
+    // CloudPirates' OCI charts: released from CloudPirates-io/helm-charts tags `<chart>-<version>`; gh-pages keeps the index.
+    "oci://registry-1.docker.io/cloudpirates": { github: "CloudPirates-io/helm-charts", tag: (c, v) => `${c}-${v}`, dir: (c) => `charts/${c}`, index: "gh-pages:index.yaml" },
     // traefik.github.io/charts: traefik/traefik-helm-chart's tags v<version>. k3s bundles this chart (repackaged as
     // <version>+up<version>, CRDs split out); the chart layer renders it with the HelmChartConfig's values (test/charts/frontDoor.test.ts).
     "https://traefik.github.io/charts": { github: "traefik/traefik-helm-chart", tag: (_c, v) => `v${v}`, dir: (c) => c },
     // charts.jetstack.io: cert-manager's release tag `v<x.y.z>` is the chart version; make sets Chart.yaml's version and appVersion (make/manifests.mk).
     "https://charts.jetstack.io": { github: "cert-manager/cert-manager", tag: (_c, v) => v, dir: () => "deploy/charts/cert-manager", versionFromTag: true },
-    // CloudPirates' OCI charts: released from CloudPirates-io/helm-charts tags `<chart>-<version>`; gh-pages keeps the index.
-    "oci://registry-1.docker.io/cloudpirates": { github: "CloudPirates-io/helm-charts", tag: (c, v) => `${c}-${v}`, dir: (c) => `charts/${c}`, index: "gh-pages:index.yaml" },
     "oci://registry-1.docker.io/bitnamicharts": BITNAMI,
     "https://charts.bitnami.com/bitnami": BITNAMI,
 };

@@ -21,9 +21,9 @@ function withFile(files: Map<string, string>, file: string, change: (text: strin
 }
 
 describe("npm run render -- pi --manifests", () => {
-    it("writes the manifests of all 9 releases, each with objects", () => {
+    it("writes the manifests of all 11 releases, each with objects", () => {
         const manifests = [...rendered.pi.keys()].filter(isChartManifest);
-        expect(manifests.sort()).toEqual(["cnpg", "headlamp", "jupyterhub", "metallb", "monitoring", "ollama", "postgres", "rabbitmq", "rocketchat"].map((r) => `charts/${r}.yaml`));
+        expect(manifests.sort()).toEqual(["cert-manager", "cnpg", "headlamp", "jupyterhub", "lan-dns", "metallb", "monitoring", "ollama", "postgres", "rabbitmq", "rocketchat"].map((r) => `charts/${r}.yaml`));
         for (const f of manifests) expect(YAML.parseAllDocuments(rendered.pi.get(f)!).filter((d) => d.toJS()).length, f).toBeGreaterThan(0);
     });
 

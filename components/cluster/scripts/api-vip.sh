@@ -70,6 +70,7 @@ remove() {
 wait_for_vip() {
     local vip="${VIP:?VIP is required}" port="${PORT:-6443}" timeout_s="${READY_TIMEOUT:-300}" interval="${POLL_INTERVAL:-1}"
     local deadline=$((SECONDS + timeout_s))
+    # shellcheck disable=SC2016 # $0 and $1 are the inner bash's arguments (the VIP and port), expanded there
     until timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$vip" "$port" 2>/dev/null; do
         if [ "$SECONDS" -ge "$deadline" ]; then
             echo "the API VIP $vip:$port did not answer within ${timeout_s}s: kube-vip has not announced it." >&2

@@ -114,7 +114,13 @@ export function checkCharts(h: Harness, check: Check): ChartSnapshot {
         check(items.length > 0, `no ${kind} of release ${r.namespace}/${r.name}`);
         return items.map((i) => ({ name: `${r.namespace}/${i.metadata.name}`, arch: archOf(i.spec.template.spec) }));
     };
-    const pinned = [...podSpecs("ollama", "deployments"), ...podSpecs("rocketchat", "deployments"), ...podSpecs("rocketchat", "statefulsets")];
+    // Rocket.Chat's MongoDB is the program's own StatefulSet now, not the chart's (docs/services.md): pinned to amd64 too.
+    const rocketchatNs = release("rocketchat").namespace;
+    const mongo = h
+        .kubectlJson<{ items: { metadata: { name: string }; spec: { template: { spec: PodSpecLike } } }[] }>(["-n", rocketchatNs, "get", "statefulsets", "-l", "app.kubernetes.io/name=mongodb"])
+        .items.map((i) => ({ name: `${rocketchatNs}/${i.metadata.name}`, arch: archOf(i.spec.template.spec) }));
+    check(mongo.length === 1, `Rocket.Chat's MongoDB StatefulSets in ${rocketchatNs}: ${mongo.map((m) => m.name).join(", ") || "none"}`);
+    const pinned = [...podSpecs("ollama", "deployments"), ...podSpecs("rocketchat", "deployments"), ...mongo];
     const unpinned = pinned.filter((p) => p.arch.join(",") !== "amd64");
     check(unpinned.length === 0, `not pinned to amd64: ${unpinned.map((p) => `${p.name} [${p.arch.join(",")}]`).join(", ")}`);
 

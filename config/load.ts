@@ -1,6 +1,3 @@
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { agentHostSchema, workerAgentsSchema } from "./schema/agents";
@@ -13,8 +10,9 @@ import { servicesSchema } from "./schema/services";
 import { closest, didYouMean, shownSecretName, shownValue } from "./messages";
 import { referencedSecretKeys, shapeKeysAt } from "./references";
 
-/** The `picluster:` namespace every key of the config contract lives in. */
-export const NAMESPACE = "picluster";
+import { NAMESPACE, runtimeSource, type ConfigSource } from "./source";
+
+export { NAMESPACE };
 
 /** The plain-data keys of the contract and the schema that validates each. */
 export const keySchemas = {
@@ -46,19 +44,6 @@ export interface PiclusterConfig extends Plain {
 /** Reads a secret key under `picluster:` by name: the secret, or why it cannot be used. */
 export type SecretReader = (key: string) => { value: pulumi.Output<string> } | { problem: string };
 
-/** Where configuration comes from: the Pulumi runtime in a program, a plain object in tests and tools. */
-export interface ConfigSource {
-    /** The raw value of `picluster:<key>`: a string, or the parsed JSON of an object value. */
-    get(key: string): unknown;
-    /** True when `picluster:<key>` was stored with `--secret`. */
-    isSecret(key: string): boolean;
-    /** Every key set under `picluster:`, without the prefix. */
-    keys(): string[];
-    stack: string;
-    /** Reads a file the config names (`sshPrivateKeyFile`; `~/` is the home directory); absent where no file may be read. */
-    readFile?(file: string): string;
-}
-
 /**
  * Thrown when configuration is invalid; carries one line per problem. A
  * RunError: the CLI prints its message once, without the program's stack.
@@ -71,43 +56,6 @@ export class ConfigError extends pulumi.RunError {
         );
         this.name = "ConfigError";
     }
-}
-
-// `isConfigSecret` is exported by the SDK at runtime but marked @internal in
-// its typings; it is the only way to tell a `--secret` value from plain text.
-const runtimeIsSecret = (pulumi.runtime as unknown as { isConfigSecret(key: string): boolean }).isConfigSecret;
-
-/** Reads the running program's stack configuration. */
-export function runtimeSource(): ConfigSource {
-    return {
-        stack: pulumi.getStack(),
-        get(key) {
-            const raw = pulumi.runtime.getConfig(`${NAMESPACE}:${key}`);
-            if (raw === undefined) return undefined;
-            try {
-                const parsed: unknown = JSON.parse(raw);
-                return typeof parsed === "object" && parsed !== null ? parsed : raw;
-            } catch {
-                return raw;
-            }
-        },
-        isSecret: (key) => runtimeIsSecret(`${NAMESPACE}:${key}`),
-        readFile: (file) => fs.readFileSync(file.startsWith("~/") ? path.join(os.homedir(), file.slice(2)) : file, "utf8"),
-        keys: () =>
-            Object.keys(pulumi.runtime.allConfig())
-                .filter((k) => k.startsWith(`${NAMESPACE}:`))
-                .map((k) => k.slice(NAMESPACE.length + 1)),
-    };
-}
-
-/** A source over a plain object, e.g. a parsed `Pulumi.<stack>.yaml` (tests, render, benchmarks). */
-export function objectSource(stack: string, values: Record<string, unknown>, secretKeys: string[] = []): ConfigSource {
-    return {
-        stack,
-        get: (key) => values[key],
-        isSecret: (key) => secretKeys.includes(key),
-        keys: () => Object.keys(values).filter((k) => values[k] !== undefined),
-    };
 }
 
 /** Formats a zod issue path as the key a user types: `cluster.nodes[1].arch`. */

@@ -22,7 +22,8 @@ import { memoryLimitProblems, workerTemplateLimits } from "./memoryLimits";
 import { lanProblems, lanWarnings, planLan } from "./network";
 import { ollamaAccess, type OllamaAccess } from "./services/ollama";
 import { agentChecks, clusterChecks, clusterWarnings } from "./checks";
-import { ConfigError, loadConfig, runtimeSource, secretsOf, type ConfigSource, type PiclusterConfig } from "../config/load";
+import { ConfigError, loadConfig, secretsOf, type PiclusterConfig } from "../config/load";
+import { runtimeSource, type ConfigSource } from "../config/source";
 import { registrySecretRefs, registryWarnings } from "../config/schema/registries";
 
 /**

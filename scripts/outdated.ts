@@ -16,7 +16,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigError, loadConfig, objectSource, secretsOf } from "../config/load";
+import { ConfigError, loadConfig, secretsOf } from "../config/load";
+import { objectSource } from "../config/source";
 import { buildPlan } from "../plan/plan";
 import { blocking, fillOffline, fillOnline, formatTable, pinRows } from "./lib/outdated";
 import { OnlineSources } from "./lib/outdatedSources";

@@ -1,6 +1,7 @@
 import * as YAML from "yaml";
 import { CapacityError } from "../../plan/capacityText";
-import { ConfigError, loadConfig, NAMESPACE, objectSource, secretsOf } from "../../config/load";
+import { ConfigError, loadConfig, NAMESPACE, secretsOf } from "../../config/load";
+import { objectSource } from "../../config/source";
 import { buildPlan } from "../../plan/plan";
 import { lineDiff } from "./lineDiff";
 import { fillSshKeys, offlineSecret, stackConfigValues } from "./stackFile";

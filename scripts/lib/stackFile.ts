@@ -1,7 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { ConfigSource, NAMESPACE, objectSource } from "../../config/load";
+import { NAMESPACE } from "../../config/load";
+import { ConfigSource, objectSource } from "../../config/source";
 
 /*
  * A stack file (`Pulumi.<stack>.yaml`) read as the program would see it,

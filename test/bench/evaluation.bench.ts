@@ -9,7 +9,7 @@
 import { planStack } from "../../plan/plan";
 import { performance } from "perf_hooks";
 import { Picluster } from "../../components/picluster";
-import { objectSource } from "../../config/load";
+import { objectSource } from "../../config/source";
 import { limitStackTraces } from "../../config/runtime";
 import { installMocks, registeredResources, resetRegistry } from "../helpers/mocks";
 import { stackSource, TEST_SSH_KEY } from "../helpers/stacks";

@@ -1,5 +1,5 @@
 import * as path from "path";
-import { ConfigSource, objectSource } from "../../config/load";
+import { ConfigSource, objectSource } from "../../config/source";
 import { readStackFile } from "../../scripts/lib/stackFile";
 
 const ROOT = path.join(__dirname, "..", "..");

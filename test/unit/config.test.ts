@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, objectSource } from "../../config/load";
+import { ConfigError, loadConfig } from "../../config/load";
+import { objectSource } from "../../config/source";
 import { DEFAULT_INSTALLER, installerUrl } from "../../config/schema/cluster";
 import { agent, clusterWith, server, stackSource, TEST_SSH_KEY } from "../helpers/stacks";
 

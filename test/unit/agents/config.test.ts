@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { agentHostDemand } from "../../../plan/agentDemand";
-import { ConfigError, loadConfig, objectSource } from "../../../config/load";
+import { ConfigError, loadConfig } from "../../../config/load";
+import { objectSource } from "../../../config/source";
 import { agentHostSchema, workerAgentsSchema } from "../../../config/schema/agents";
 
 /** A stack targeting an existing cluster, so only the agent keys can be wrong. */

@@ -1,7 +1,7 @@
 import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { Picluster } from "../../../components/picluster";
-import { objectSource } from "../../../config/load";
+import { objectSource } from "../../../config/source";
 import { planStack } from "../../../plan/plan";
 import { isSecret, plainOccurrences, RegisteredResource, registeredResources, resetRegistry, valueOf } from "../../helpers/mocks";
 

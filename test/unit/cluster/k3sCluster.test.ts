@@ -4,7 +4,8 @@ import * as yaml from "js-yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { K3sCluster } from "../../../components/cluster/k3sCluster";
 import { Picluster } from "../../../components/picluster";
-import { loadConfig, objectSource } from "../../../config/load";
+import { loadConfig } from "../../../config/load";
+import { objectSource } from "../../../config/source";
 import {
     dependencyNames,
     isSecret,

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { planCluster } from "../../../plan/cluster";
 import { K3sCluster } from "../../../components/cluster/k3sCluster";
-import { loadConfig, objectSource } from "../../../config/load";
+import { loadConfig } from "../../../config/load";
+import { objectSource } from "../../../config/source";
 import { dependencyNames, recorder, RegisteredResource, registeredResources, resetRegistry, valueOf } from "../../helpers/mocks";
 import { agent, clusterWith, server, TEST_SSH_KEY } from "../../helpers/stacks";
 

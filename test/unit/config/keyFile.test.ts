@@ -1,7 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, objectSource, type ConfigSource } from "../../../config/load";
+import { ConfigError, loadConfig } from "../../../config/load";
+import { objectSource, type ConfigSource } from "../../../config/source";
 import { offlineSource } from "../../../scripts/lib/stackFile";
 import { isSecret } from "../../helpers/mocks";
 import { clusterWith, server, TEST_SSH_KEY } from "../../helpers/stacks";

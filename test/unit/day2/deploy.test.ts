@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { Picluster } from "../../../components/picluster";
-import { loadConfig, secretsOf, type ConfigSource } from "../../../config/load";
+import { loadConfig, secretsOf } from "../../../config/load";
+import { type ConfigSource } from "../../../config/source";
 import { buildPlan } from "../../../plan/plan";
 import { deployCommand, deployTargets, findTargetUrns, qualifiedName, resolveDeployTarget } from "../../../scripts/lib/deploy";
 import { registeredResources, resetRegistry, type RegisteredResource } from "../../helpers/mocks";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, secretsOf, type ConfigSource } from "../../../config/load";
+import { ConfigError, loadConfig, secretsOf } from "../../../config/load";
+import { type ConfigSource } from "../../../config/source";
 import { ROCKETCHAT_MONGODB_VERSION, servicesSchema } from "../../../config/schema/services";
 import { backupsSchema } from "../../../config/schema/backups";
 import { catalogPresets } from "../../../plan/catalog/presets";

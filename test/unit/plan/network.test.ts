@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, objectSource, secretsOf } from "../../../config/load";
+import { ConfigError, loadConfig, secretsOf } from "../../../config/load";
+import { objectSource } from "../../../config/source";
 import { buildPlan, type StackPlan } from "../../../plan/plan";
 import { formatIpv4, parseAddressRange, parseIpv4 } from "../../../plan/network";
 import { TEST_SSH_KEY } from "../../helpers/stacks";

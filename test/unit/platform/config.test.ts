@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import { releaseArgs } from "../../../components/platform/helmService";
 import { deepMerge, setPath } from "../../../plan/values";
-import { ConfigError, loadConfig, objectSource } from "../../../config/load";
+import { ConfigError, loadConfig } from "../../../config/load";
+import { objectSource } from "../../../config/source";
 import { servicesSchema } from "../../../config/schema/services";
 import { isSecret, valueOf } from "../../helpers/mocks";
 

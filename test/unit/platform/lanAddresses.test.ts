@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { lanDnsValues } from "../../../components/network/lanDns";
 import { metallbValues } from "../../../components/network/loadBalancerPool";
 import { Picluster } from "../../../components/picluster";
-import { objectSource } from "../../../config/load";
+import { objectSource } from "../../../config/source";
 import { planStack } from "../../../plan/plan";
 import { dependencyNames, recorder, RecordedResource, RegisteredResource, registeredResources, resetRegistry, unwrapSecrets, valueOf } from "../../helpers/mocks";
 import { TEST_SSH_KEY } from "../../helpers/stacks";

@@ -10,13 +10,10 @@
  */
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { CapacityError } from "../plan/capacityText";
-import { ConfigError, loadConfig, secretsOf } from "../config/load";
-import { buildPlan } from "../plan/plan";
 import { deployCommand, deployTargets, findTargetUrns, resolveDeployTarget } from "./lib/deploy";
-import { offlineSource } from "./lib/stackFile";
 import { helpRequested } from "./lib/cli";
 import { preparePulumi, PulumiRun, runLine } from "./lib/pulumiEnv";
+import { offlinePlan } from "./lib/offlinePlan";
 
 const USAGE = "usage: npm run deploy -- <service> [--stack STACK] [--dry-run] [-- <pulumi up flags>]\n  e.g. npm run deploy -- ollama --stack pi\n";
 
@@ -39,17 +36,12 @@ async function main(argv: string[]): Promise<number> {
     }
 
     // The stack's plan, built offline (secrets as stand-ins): a stack that would not plan is not deployed.
-    let plan;
-    try {
-        const source = offlineSource(root, stack);
-        plan = buildPlan(loadConfig(source), secretsOf(source));
-    } catch (e) {
-        if (e instanceof ConfigError || e instanceof CapacityError) {
-            process.stderr.write(`${e.message}\n`);
-            return 1;
-        }
-        throw e;
+    const planned = offlinePlan(root, stack);
+    if ("refusal" in planned) {
+        process.stderr.write(`${planned.refusal}\n`);
+        return 1;
     }
+    const { plan } = planned;
     const resolution = resolveDeployTarget(names[0], deployTargets(plan), stack);
     if (!resolution.ok) {
         process.stderr.write(`${resolution.message}\n`);

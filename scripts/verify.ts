@@ -14,15 +14,12 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigError, loadConfig, secretsOf } from "../config/load";
-import { CapacityError } from "../plan/capacityText";
-import { buildPlan } from "../plan/plan";
 import { httpsKubeApi, kubeConnection } from "../components/k8s/kubeApi";
 import { helpRequested } from "./lib/cli";
 import { preparePulumi, runLine } from "./lib/pulumiEnv";
-import { offlineSource } from "./lib/stackFile";
 import { formatTable, verifyChecks } from "./lib/verify";
 import { runCheck } from "./lib/verifyProbes";
+import { offlinePlan } from "./lib/offlinePlan";
 
 const USAGE = "usage: npm run verify -- <stack> [--timeout SECONDS] [--kubeconfig FILE]\n  probes every enabled service from inside the cluster and prints one row per service\n";
 const ROOT = path.join(__dirname, "..");
@@ -54,17 +51,12 @@ async function main(argv: string[]): Promise<number> {
         return 2;
     }
     const [stack] = stacks;
-    let plan;
-    try {
-        const source = offlineSource(ROOT, stack);
-        plan = buildPlan(loadConfig(source), secretsOf(source));
-    } catch (e) {
-        if (e instanceof ConfigError || e instanceof CapacityError) {
-            process.stderr.write(`${e.message}\n`);
-            return 1;
-        }
-        throw e;
+    const planned = offlinePlan(ROOT, stack);
+    if ("refusal" in planned) {
+        process.stderr.write(`${planned.refusal}\n`);
+        return 1;
     }
+    const { plan } = planned;
     let api;
     try {
         api = httpsKubeApi(kubeConnection(await kubeconfigOf(stack, option(argv, "--kubeconfig"))));

@@ -6,6 +6,7 @@ import type { ClusterTarget } from "../../cluster/clusterTarget";
 import type { NamespaceRef } from "../../k8s/namespace";
 import { HelmService } from "../helmService";
 import { defineService } from "./service";
+import { tolerationsOf } from "../../../plan/capacity";
 import { DEVICE_PLUGIN_NAMESPACE, GPU_NODE_LABEL } from "../../../plan/services/nvidiaDevicePlugin";
 
 export { DEVICE_PLUGIN_NAMESPACE, GPU_NODE_LABEL };
@@ -14,18 +15,6 @@ import type { Values } from "../../../plan/values";
 /** The plugin's config for time-slicing: every GPU advertised `replicas` times. */
 export function timeSlicingConfig(replicas: number): string {
     return yaml.dump({ version: "v1", sharing: { timeSlicing: { resources: [{ name: "nvidia.com/gpu", replicas }] } } }, { lineWidth: -1 });
-}
-
-/** Tolerations for every taint of the GPU nodes, so the plugin reaches each of them. */
-export function gpuNodeTolerations(gpuNodes: Pick<NodeSpec, "taints">[]): Values[] {
-    const seen = new Set<string>();
-    return gpuNodes
-        .flatMap((n) => n.taints)
-        .filter((t) => {
-            const key = `${t.key}=${t.value ?? ""}:${t.effect}`;
-            return !seen.has(key) && Boolean(seen.add(key));
-        })
-        .map((t) => ({ key: t.key, operator: t.value === undefined ? "Exists" : "Equal", ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect }));
 }
 
 /** Chart values for nvidia/k8s-device-plugin: GPU nodes only, the nvidia runtime class, as unprivileged as the plugin allows. */
@@ -43,7 +32,7 @@ export function devicePluginValues(spec: DevicePluginSpec, gpuNodes: Pick<NodeSp
                 },
             },
         },
-        tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }, ...gpuNodeTolerations(gpuNodes)],
+        tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }, ...tolerationsOf(gpuNodes)],
         // No MIG, no CPU-manager compatibility: then the plugin needs no privileged container.
         migStrategy: "none",
         compatWithCPUManager: false,

@@ -6,12 +6,13 @@
  * run.ts calls `apiVipSteps` with its own `step` and `check`; it runs on a
  * harness of its own. `npx tsx test/e2e/steps/apiVip.ts` runs it alone.
  */
+import { runAlone } from "./alone";
 import { spawn, type ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { changes } from "../drift";
-import { Harness, REPO, run, toolchain } from "../harness";
+import { Harness, REPO, run } from "../harness";
 import type { Check, Step } from "./common";
 
 const VIP = "127.0.0.2";
@@ -174,31 +175,4 @@ export function apiVipSteps(toolchainPath: string, step: Step, check: Check): vo
 }
 
 // Alone: `npx tsx test/e2e/steps/apiVip.ts` (as root, with the toolchain).
-if (require.main === module) {
-    const tc = toolchain();
-    if (!tc.ok) {
-        console.log(`e2e: the toolchain is not available, nothing was run:\n${tc.why}`);
-        process.exit(1);
-    }
-    let failed = 0;
-    let passed = 0;
-    const step: Step = (name, body) => {
-        const started = Date.now();
-        try {
-            const detail = body() ?? "";
-            passed++;
-            console.log(`PASS  ${name}  (${((Date.now() - started) / 1000).toFixed(1)} s)${detail ? `\n      ${detail.split("\n").join("\n      ")}` : ""}`);
-            return true;
-        } catch (e) {
-            failed++;
-            console.log(`FAIL  ${name}  (${((Date.now() - started) / 1000).toFixed(1)} s)\n      ${e instanceof Error ? e.message : String(e)}`);
-            return false;
-        }
-    };
-    const check: Check = (ok, message) => {
-        if (!ok) throw new Error(message);
-    };
-    apiVipSteps(tc.path, step, check);
-    console.log(`${passed} passed, ${failed} failed`);
-    process.exit(failed === 0 ? 0 : 1);
-}
+if (require.main === module) runAlone(apiVipSteps);

@@ -16,11 +16,12 @@ import bcrypt from "bcryptjs";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
+import { runAlone } from "./alone";
 import { chartTgz } from "../../../scripts/charts/cache";
 import { helmChartConfigCrd, K3S_TRAEFIK_CHART, traefikCrds } from "../../../scripts/charts/k3sBundled";
 import { networkSchema } from "../../../config/schema/network";
 import { servicesSchema } from "../../../config/schema/services";
-import { Harness, run, tail, toolchain } from "../harness";
+import { Harness, run, tail } from "../harness";
 import type { Check, Step } from "./common";
 
 const SERVER = "e2e-d-server-1";
@@ -158,31 +159,4 @@ export function frontDoorSteps(toolchainPath: string, step: Step, check: Check):
 }
 
 
-if (require.main === module) {
-    const tc = toolchain();
-    if (!tc.ok) {
-        console.log(`e2e: the toolchain is not available, nothing was run:\n${tc.why}`);
-        process.exit(1);
-    }
-    let failed = 0;
-    let passed = 0;
-    const step: Step = (name, body) => {
-        const started = Date.now();
-        try {
-            const detail = body() ?? "";
-            passed++;
-            console.log(`PASS  ${name}  (${((Date.now() - started) / 1000).toFixed(1)} s)${detail ? `\n      ${detail.split("\n").join("\n      ")}` : ""}`);
-            return true;
-        } catch (e) {
-            failed++;
-            console.log(`FAIL  ${name}  (${((Date.now() - started) / 1000).toFixed(1)} s)\n      ${e instanceof Error ? e.message : String(e)}`);
-            return false;
-        }
-    };
-    const check: Check = (ok, message) => {
-        if (!ok) throw new Error(message);
-    };
-    frontDoorSteps(tc.path, step, check);
-    console.log(`${passed} passed, ${failed} failed`);
-    process.exit(failed === 0 ? 0 : 1);
-}
+if (require.main === module) runAlone(frontDoorSteps);

@@ -68,7 +68,9 @@ export function refusedJoinFailsBounded(h: Harness, agent: string, readySeconds:
     check(failed.code !== 0, "up succeeded although the server refuses the agent's token");
     const out = failed.stdout + failed.stderr;
     const line = out.split("\n").find((l) => l.includes(`[${agent}] k3s-agent not active`));
-    check(line !== undefined, `no line names ${agent} as not active:\n${out.split("\n").slice(-30).join("\n")}`);
+    // On another failure, its error lines (not the outputs' tail, which an unrelated error leaves unexplained).
+    const errors = out.split("\n").filter((l) => /error|failed|refused/i.test(l));
+    check(line !== undefined, `no line names ${agent} as not active; the up's errors:\n${errors.slice(0, 40).join("\n")}`);
     check(line.includes(`within ${readySeconds}s: token rejected by`), `the failure does not name the rejected token within ${readySeconds}s: ${line.trim()}`);
     const r = up();
     const node = h.kubectlJson<{ items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[] }>(["get", "nodes"]).items.find(

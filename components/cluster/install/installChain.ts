@@ -110,7 +110,9 @@ export function installChain(name: string, parent: pulumi.Resource, args: Instal
                 k3sConfig,
                 preflightPassed: args.preflightPassed,
                 joinAfter: installAfter,
-                preinstallAfter: caRead ? [caRead] : [],
+                // After its registries.yaml too: a step that saw the preinstall's k3s binary before its unit
+                // existed would restart a unit that is not there (k3s reads the file when install starts it).
+                preinstallAfter: [...(caRead ? [caRead] : []), ...args.registriesOf(node.name)],
                 upgradeAfter: { nodes: planned.previousBatch, upgrades: planned.previousBatch.map((n) => nodes[n].upgrade) },
             },
             { parent },
